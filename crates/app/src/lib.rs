@@ -1,0 +1,1 @@
+//! fenlei-app (placeholder, filled in by the crate's owner).

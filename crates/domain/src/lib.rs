@@ -1,0 +1,1 @@
+//! fenlei-domain (placeholder, filled in by the crate's owner).

@@ -1,0 +1,1 @@
+//! fenlei-guide (placeholder, filled in by the crate's owner).

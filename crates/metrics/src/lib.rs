@@ -1,0 +1,1 @@
+//! fenlei-metrics (placeholder, filled in by the crate's owner).

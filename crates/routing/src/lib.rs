@@ -1,0 +1,1 @@
+//! fenlei-routing (placeholder, filled in by the crate's owner).

@@ -1,0 +1,1 @@
+//! fenlei-sim (placeholder, filled in by the crate's owner).

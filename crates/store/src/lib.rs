@@ -1,0 +1,1 @@
+//! fenlei-store (placeholder, filled in by the crate's owner).
