@@ -1,1 +1,14 @@
-//! fenlei-store (placeholder, filled in by the crate's owner).
+//! fenlei's storage. The embedded backend keeps units, low-volume events and rollups in SQLite
+//! and put-ins in a segmented, columnar, checksummed log (see [`log`]); it needs no set-up.
+//!
+//! What the store promises: re-delivering an event (same id) changes nothing; an acknowledged
+//! event survives a crash and is counted once; rollups per unit, grain and category equal a
+//! recomputation from the raw events; any unit and period is answered from a handful of rows.
+
+pub mod embedded;
+pub mod log;
+pub mod rollup;
+pub mod schema;
+
+pub use embedded::{AppendOutcome, DiskUsage, EmbeddedStore, StoreError, decompose, recompute};
+pub use schema::{FORMAT_VERSION, Grain};

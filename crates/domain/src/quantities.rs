@@ -1,0 +1,178 @@
+//! The stored quantities every metric is computed from, for one unit over one period.
+//!
+//! The store produces them (from rollups), the metrics crate turns them into rates. Keeping
+//! them here, in plain numbers, lets a test recompute them from raw events and compare.
+
+use crate::category::Category;
+use crate::event::{IncidentKind, TreatmentRoute};
+use crate::time::DayRange;
+use crate::units::UnitId;
+
+/// Additive counters per unit, period and category. The rollup tables hold exactly these.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Facts {
+    /// Grams deposited at the points (put-ins).
+    pub putin_grams: u64,
+    /// Put-ins.
+    pub putins: u64,
+    /// Put-ins with a verdict.
+    pub judged: u64,
+    /// Put-ins judged correct.
+    pub correct: u64,
+    /// Grams lifted by trucks at the points (清运量).
+    pub collected_grams: u64,
+    /// Of those, grams lifted by a truck of another category (混装混运).
+    pub mixed_grams: u64,
+    /// Pickups.
+    pub pickups: u64,
+    /// Pickups graded poor.
+    pub poor_pickups: u64,
+    /// Grams weighed at facilities with this unit as origin.
+    pub weighed_grams: u64,
+    /// Containers inspected.
+    pub containers: u64,
+    /// Containers inspected and found more than 85 % pure.
+    pub containers_pass: u64,
+}
+
+impl Facts {
+    /// Adds `other` field by field.
+    pub fn add(&mut self, other: &Facts) {
+        self.putin_grams += other.putin_grams;
+        self.putins += other.putins;
+        self.judged += other.judged;
+        self.correct += other.correct;
+        self.collected_grams += other.collected_grams;
+        self.mixed_grams += other.mixed_grams;
+        self.pickups += other.pickups;
+        self.poor_pickups += other.poor_pickups;
+        self.weighed_grams += other.weighed_grams;
+        self.containers += other.containers;
+        self.containers_pass += other.containers_pass;
+    }
+
+    /// The fields as an array, in column order.
+    pub fn to_array(&self) -> [u64; 11] {
+        [
+            self.putin_grams,
+            self.putins,
+            self.judged,
+            self.correct,
+            self.collected_grams,
+            self.mixed_grams,
+            self.pickups,
+            self.poor_pickups,
+            self.weighed_grams,
+            self.containers,
+            self.containers_pass,
+        ]
+    }
+
+    /// The facts from an array in column order.
+    pub fn from_array(a: [u64; 11]) -> Facts {
+        Facts {
+            putin_grams: a[0],
+            putins: a[1],
+            judged: a[2],
+            correct: a[3],
+            collected_grams: a[4],
+            mixed_grams: a[5],
+            pickups: a[6],
+            poor_pickups: a[7],
+            weighed_grams: a[8],
+            containers: a[9],
+            containers_pass: a[10],
+        }
+    }
+
+    /// Column names, in array order.
+    pub const COLUMNS: [&'static str; 11] = [
+        "putin_grams",
+        "putins",
+        "judged",
+        "correct",
+        "collected_grams",
+        "mixed_grams",
+        "pickups",
+        "poor_pickups",
+        "weighed_grams",
+        "containers",
+        "containers_pass",
+    ];
+}
+
+/// Everything stored about one unit over one period.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Quantities {
+    /// The unit.
+    #[serde(skip)]
+    pub unit: UnitId,
+    /// The period.
+    #[serde(skip)]
+    pub range: DayRange,
+    /// Households served.
+    pub households: u64,
+    /// Residents served.
+    pub residents: u64,
+    /// Estates in the unit (1 for an estate; 0 for a point).
+    pub estates: u64,
+    /// Facts per bin category, indexed by [`Category::index`].
+    pub facts: [Facts; 4],
+    /// Distinct households with at least one sorted put-in (verdict not incorrect).
+    pub participating_households: u64,
+    /// Estates whose collection in the calendar month of the period's last day was sorted
+    /// (kitchen and other waste both picked up) and transported sorted (no pickup by a truck of
+    /// another category).
+    pub estates_covered: u64,
+    /// Incidents per kind, indexed like [`IncidentKind::ALL`].
+    pub incidents: Vec<u64>,
+    /// Inspections.
+    pub inspections: u64,
+    /// Sum of inspection scores.
+    pub inspection_score_sum: f64,
+    /// Treated output per input category and route over the period, city-wide, grams,
+    /// prorated by days where a report spans the period's edge. Indexed
+    /// `[Category::index][TreatmentRoute as usize]`.
+    pub treated: [[u64; 5]; 4],
+}
+
+impl Quantities {
+    /// Empty quantities for a unit and period.
+    pub fn empty(unit: UnitId, range: DayRange) -> Quantities {
+        Quantities {
+            unit,
+            range,
+            households: 0,
+            residents: 0,
+            estates: 0,
+            facts: [Facts::default(); 4],
+            participating_households: 0,
+            estates_covered: 0,
+            incidents: vec![0; IncidentKind::ALL.len()],
+            inspections: 0,
+            inspection_score_sum: 0.0,
+            treated: [[0; 5]; 4],
+        }
+    }
+
+    /// Facts of one category.
+    pub fn of(&self, c: Category) -> &Facts {
+        &self.facts[c.index()]
+    }
+
+    /// Facts summed over the four bin categories.
+    pub fn total(&self) -> Facts {
+        let mut t = Facts::default();
+        for f in &self.facts {
+            t.add(f);
+        }
+        t
+    }
+
+    /// Share of a category's treated output that went down `route` (None without reports).
+    pub fn route_share(&self, c: Category, route: TreatmentRoute) -> Option<f64> {
+        let row = &self.treated[c.index()];
+        let total: u64 = row.iter().sum();
+        (total > 0).then(|| row[route as usize] as f64 / total as f64)
+    }
+}

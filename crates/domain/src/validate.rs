@@ -1,0 +1,543 @@
+//! From wire records to events: every reference resolved, every value checked. An event that
+//! makes no sense is rejected with a [`Rejection`] naming the reason, never silently fixed.
+
+use crate::category::Category;
+use crate::event::*;
+use crate::registry::Registry;
+use crate::time::{Day, Timestamp};
+use crate::units::Level;
+use crate::wire::WireRecord;
+use std::borrow::Cow;
+use std::fmt;
+
+/// Why a record was rejected. The `code` is stable and goes into reject files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RejectReason {
+    /// The line is not valid JSON or CSV.
+    Malformed,
+    /// The `type` is missing or not one fenlei knows.
+    UnknownType,
+    /// A required field is missing.
+    MissingField,
+    /// The time is not RFC 3339.
+    BadTime,
+    /// The time lies beyond the allowed clock skew in the future.
+    FutureTime,
+    /// The time lies before 2000-01-01.
+    AncientTime,
+    /// The point code is not a registered collection point.
+    UnknownPoint,
+    /// The household code is not registered.
+    UnknownHousehold,
+    /// The unit code is not registered (or not of the expected level).
+    UnknownUnit,
+    /// The truck code is not registered.
+    UnknownVehicle,
+    /// The facility code is not registered.
+    UnknownFacility,
+    /// The category is not one of the keys.
+    UnknownCategory,
+    /// The point has no bin for this category.
+    CategoryNotAccepted,
+    /// A weight is negative.
+    NegativeWeight,
+    /// A weight is zero or beyond what one event can weigh.
+    WeightOutOfRange,
+    /// Gross minus tare does not equal net.
+    NetWeightMismatch,
+    /// A verdict, source, kind, grade or route value is not one of its keys.
+    BadValue,
+    /// Purity outside 0..=1 (or 0..=100 %), score outside 0..=100, fill outside 0..=100.
+    OutOfRange,
+    /// A period whose end is before its start.
+    BadPeriod,
+}
+
+impl RejectReason {
+    /// Every reason.
+    pub const ALL: [RejectReason; 19] = [
+        RejectReason::Malformed,
+        RejectReason::UnknownType,
+        RejectReason::MissingField,
+        RejectReason::BadTime,
+        RejectReason::FutureTime,
+        RejectReason::AncientTime,
+        RejectReason::UnknownPoint,
+        RejectReason::UnknownHousehold,
+        RejectReason::UnknownUnit,
+        RejectReason::UnknownVehicle,
+        RejectReason::UnknownFacility,
+        RejectReason::UnknownCategory,
+        RejectReason::CategoryNotAccepted,
+        RejectReason::NegativeWeight,
+        RejectReason::WeightOutOfRange,
+        RejectReason::NetWeightMismatch,
+        RejectReason::BadValue,
+        RejectReason::OutOfRange,
+        RejectReason::BadPeriod,
+    ];
+
+    /// The stable snake_case code.
+    pub fn code(self) -> &'static str {
+        match self {
+            RejectReason::Malformed => "malformed",
+            RejectReason::UnknownType => "unknown_type",
+            RejectReason::MissingField => "missing_field",
+            RejectReason::BadTime => "bad_time",
+            RejectReason::FutureTime => "future_time",
+            RejectReason::AncientTime => "ancient_time",
+            RejectReason::UnknownPoint => "unknown_point",
+            RejectReason::UnknownHousehold => "unknown_household",
+            RejectReason::UnknownUnit => "unknown_unit",
+            RejectReason::UnknownVehicle => "unknown_vehicle",
+            RejectReason::UnknownFacility => "unknown_facility",
+            RejectReason::UnknownCategory => "unknown_category",
+            RejectReason::CategoryNotAccepted => "category_not_accepted",
+            RejectReason::NegativeWeight => "negative_weight",
+            RejectReason::WeightOutOfRange => "weight_out_of_range",
+            RejectReason::NetWeightMismatch => "net_weight_mismatch",
+            RejectReason::BadValue => "bad_value",
+            RejectReason::OutOfRange => "out_of_range",
+            RejectReason::BadPeriod => "bad_period",
+        }
+    }
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A rejected record: the reason and a human sentence with the offending value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// Why.
+    pub reason: RejectReason,
+    /// What exactly, for the person fixing the feed.
+    pub detail: String,
+}
+
+impl Rejection {
+    /// A rejection.
+    pub fn new(reason: RejectReason, detail: impl Into<String>) -> Rejection {
+        Rejection {
+            reason,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.reason, self.detail)
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+/// Limits that decide what "makes sense". The defaults suit household waste.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// How far past `now` an event may lie (device clock skew), seconds.
+    pub future_skew_secs: i64,
+    /// Heaviest single put-in, grams.
+    pub max_put_in_grams: u32,
+    /// Heaviest single bin lifted at a pickup, grams.
+    pub max_pickup_grams: u32,
+    /// Heaviest truck load at a weighbridge, grams.
+    pub max_load_grams: u64,
+    /// Tolerance between net and gross − tare, kg.
+    pub net_tolerance_kg: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            future_skew_secs: 3600,
+            max_put_in_grams: 50_000,
+            max_pickup_grams: 1_000_000,
+            max_load_grams: 60_000_000,
+            net_tolerance_kg: 0.5,
+        }
+    }
+}
+
+/// Validates wire records against a registry, a clock and limits.
+#[derive(Clone, Copy, Debug)]
+pub struct Validator<'r> {
+    registry: &'r Registry,
+    now: Timestamp,
+    limits: Limits,
+}
+
+const EARLIEST: Timestamp = Timestamp(946_684_800 - 8 * 3600); // 2000-01-01T00:00:00+08:00
+
+fn need<'a, 'b>(field: &'static str, v: &'b Option<Cow<'a, str>>) -> Result<&'b str, Rejection> {
+    v.as_deref().ok_or_else(|| {
+        Rejection::new(
+            RejectReason::MissingField,
+            format!("missing field `{field}`"),
+        )
+    })
+}
+
+fn bad_value(field: &str, v: &str) -> Rejection {
+    Rejection::new(
+        RejectReason::BadValue,
+        format!("`{field}` has no value {v:?}"),
+    )
+}
+
+impl<'r> Validator<'r> {
+    /// A validator judging times against `now`.
+    pub fn new(registry: &'r Registry, now: Timestamp, limits: Limits) -> Validator<'r> {
+        Validator {
+            registry,
+            now,
+            limits,
+        }
+    }
+
+    /// The registry it resolves codes in.
+    pub fn registry(&self) -> &'r Registry {
+        self.registry
+    }
+
+    fn time(&self, v: &Option<Cow<'_, str>>) -> Result<Timestamp, Rejection> {
+        let s = need("time", v)?;
+        let t = Timestamp::parse(s)
+            .map_err(|e| Rejection::new(RejectReason::BadTime, e.to_string()))?;
+        if t.0 > self.now.0 + self.limits.future_skew_secs {
+            return Err(Rejection::new(
+                RejectReason::FutureTime,
+                format!("time {s} is in the future (now {})", self.now),
+            ));
+        }
+        if t < EARLIEST {
+            return Err(Rejection::new(
+                RejectReason::AncientTime,
+                format!("time {s} is before 2000"),
+            ));
+        }
+        Ok(t)
+    }
+
+    fn category(&self, v: &Option<Cow<'_, str>>) -> Result<Category, Rejection> {
+        let s = need("category", v)?;
+        Category::parse(s).map_err(|e| Rejection::new(RejectReason::UnknownCategory, e.to_string()))
+    }
+
+    fn grams(&self, field: &'static str, v: Option<f64>, max: u64) -> Result<u64, Rejection> {
+        let g = v.ok_or_else(|| {
+            Rejection::new(
+                RejectReason::MissingField,
+                format!("missing field `{field}`"),
+            )
+        })?;
+        if g < 0.0 {
+            return Err(Rejection::new(
+                RejectReason::NegativeWeight,
+                format!("`{field}` is negative ({g})"),
+            ));
+        }
+        let g = g.round();
+        if !(g >= 1.0 && g <= max as f64) {
+            return Err(Rejection::new(
+                RejectReason::WeightOutOfRange,
+                format!("`{field}` = {g} outside 1..={max}"),
+            ));
+        }
+        Ok(g as u64)
+    }
+
+    /// Validates one record.
+    pub fn validate(&self, r: &WireRecord<'_>) -> Result<Event, Rejection> {
+        let kind = r.r#type.as_deref().unwrap_or("");
+        if kind == "put_in" {
+            return self.put_in(r).map(Event::PutIn);
+        }
+        let id = need("id", &r.id)?;
+        let key = EventKey::of(id);
+        let reg = self.registry;
+        match kind {
+            "incident" => {
+                let time = self.time(&r.time)?;
+                let point = self.point(r)?;
+                let k = need("kind", &r.kind)?;
+                let kind = IncidentKind::parse(k).ok_or_else(|| bad_value("kind", k))?;
+                let category = r
+                    .category
+                    .as_ref()
+                    .map(|_| self.category(&r.category))
+                    .transpose()?;
+                let fill_pct = match r.fill_pct {
+                    Some(f) if !(0.0..=100.0).contains(&f) => {
+                        return Err(Rejection::new(
+                            RejectReason::OutOfRange,
+                            format!("fill_pct {f} outside 0..=100"),
+                        ));
+                    }
+                    f => f.map(|f| f.round() as u8),
+                };
+                Ok(Event::Incident(Incident {
+                    key,
+                    id: id.to_owned(),
+                    time,
+                    point: point.id,
+                    kind,
+                    category,
+                    fill_pct,
+                }))
+            }
+            "inspection" => {
+                let time = self.time(&r.time)?;
+                let code = need("unit", &r.unit)?;
+                let unit = reg
+                    .unit(code)
+                    .filter(|&u| matches!(reg.model().unit(u).level, Level::Estate | Level::Point))
+                    .ok_or_else(|| {
+                        Rejection::new(
+                            RejectReason::UnknownUnit,
+                            format!("no estate or point {code:?}"),
+                        )
+                    })?;
+                let mut containers = Vec::new();
+                for c in r.containers.as_deref().unwrap_or_default() {
+                    let category = self.category(&c.category)?;
+                    let p = c.purity.ok_or_else(|| {
+                        Rejection::new(RejectReason::MissingField, "container without `purity`")
+                    })?;
+                    let purity = if p > 1.0 { p / 100.0 } else { p };
+                    if !(0.0..=1.0).contains(&purity) {
+                        return Err(Rejection::new(
+                            RejectReason::OutOfRange,
+                            format!("purity {p} outside 0..=1 (or 0..=100 %)"),
+                        ));
+                    }
+                    containers.push(ContainerCheck {
+                        category,
+                        purity: purity as f32,
+                    });
+                }
+                let score = match r.score {
+                    Some(s) if !(0.0..=100.0).contains(&s) => {
+                        return Err(Rejection::new(
+                            RejectReason::OutOfRange,
+                            format!("score {s} outside 0..=100"),
+                        ));
+                    }
+                    s => s.map(|s| s as f32),
+                };
+                Ok(Event::Inspection(Inspection {
+                    key,
+                    id: id.to_owned(),
+                    time,
+                    unit,
+                    inspector: r.inspector.as_deref().unwrap_or("").to_owned(),
+                    containers,
+                    findings: r.findings.iter().flatten().map(|f| f.to_string()).collect(),
+                    score,
+                }))
+            }
+            "pickup" => {
+                let time = self.time(&r.time)?;
+                let v = need("vehicle", &r.vehicle)?;
+                let vehicle = reg.vehicle(v).ok_or_else(|| {
+                    Rejection::new(RejectReason::UnknownVehicle, format!("no truck {v:?}"))
+                })?;
+                let point = self.point(r)?;
+                let category = self.category(&r.category)?;
+                if !point.accepts.contains(category) {
+                    return Err(Rejection::new(
+                        RejectReason::CategoryNotAccepted,
+                        format!("point {} has no {category} bin", reg.unit_code(point.id)),
+                    ));
+                }
+                let grams =
+                    self.grams("grams", r.grams, self.limits.max_pickup_grams as u64)? as u32;
+                let grade = match r.grade.as_deref() {
+                    None => None,
+                    Some(g) => Some(Grade::parse(g).ok_or_else(|| bad_value("grade", g))?),
+                };
+                Ok(Event::Pickup(Pickup {
+                    key,
+                    id: id.to_owned(),
+                    time,
+                    vehicle,
+                    point: point.id,
+                    category,
+                    grams,
+                    grade,
+                }))
+            }
+            "weigh_ticket" => {
+                let time = self.time(&r.time)?;
+                let f = need("facility", &r.facility)?;
+                let facility = reg.facility(f).ok_or_else(|| {
+                    Rejection::new(RejectReason::UnknownFacility, format!("no facility {f:?}"))
+                })?;
+                let vehicle = match r.vehicle.as_deref() {
+                    None => None,
+                    Some(v) => Some(reg.vehicle(v).ok_or_else(|| {
+                        Rejection::new(RejectReason::UnknownVehicle, format!("no truck {v:?}"))
+                    })?),
+                };
+                let category = self.category(&r.category)?;
+                let net = match (r.net_kg, r.gross_kg, r.tare_kg) {
+                    (Some(n), Some(g), Some(t)) => {
+                        if (g - t - n).abs() > self.limits.net_tolerance_kg {
+                            return Err(Rejection::new(
+                                RejectReason::NetWeightMismatch,
+                                format!("net {n} kg but gross {g} − tare {t} = {} kg", g - t),
+                            ));
+                        }
+                        Some(n)
+                    }
+                    (None, Some(g), Some(t)) => Some(g - t),
+                    (n, _, _) => n,
+                };
+                let net_grams = self.grams(
+                    "net_kg",
+                    net.map(|kg| kg * 1000.0),
+                    self.limits.max_load_grams,
+                )?;
+                let origin = match r.origin.as_deref() {
+                    None => None,
+                    Some(o) => Some(reg.unit(o).ok_or_else(|| {
+                        Rejection::new(RejectReason::UnknownUnit, format!("no unit {o:?}"))
+                    })?),
+                };
+                Ok(Event::WeighTicket(WeighTicket {
+                    key,
+                    id: id.to_owned(),
+                    time,
+                    facility,
+                    vehicle,
+                    category,
+                    net_grams,
+                    origin,
+                }))
+            }
+            "treatment" => {
+                let f = need("facility", &r.facility)?;
+                let facility = reg.facility(f).ok_or_else(|| {
+                    Rejection::new(RejectReason::UnknownFacility, format!("no facility {f:?}"))
+                })?;
+                let day = |field: &'static str,
+                           v: &Option<Cow<'_, str>>|
+                 -> Result<Day, Rejection> {
+                    let s = need(field, v)?;
+                    Day::parse(s).map_err(|e| Rejection::new(RejectReason::BadTime, e.to_string()))
+                };
+                let (from, to) = (day("from", &r.from)?, day("to", &r.to)?);
+                if to < from {
+                    return Err(Rejection::new(
+                        RejectReason::BadPeriod,
+                        format!("period {from}..{to} ends before it starts"),
+                    ));
+                }
+                if Timestamp::at(from, 0).0 > self.now.0 + self.limits.future_skew_secs {
+                    return Err(Rejection::new(
+                        RejectReason::FutureTime,
+                        format!("period starts in the future ({from})"),
+                    ));
+                }
+                let mut input = Vec::new();
+                for (c, kg) in r.input.iter().flatten() {
+                    let category = Category::parse(c).map_err(|e| {
+                        Rejection::new(RejectReason::UnknownCategory, e.to_string())
+                    })?;
+                    input.push((
+                        category,
+                        self.grams("input", Some(kg * 1000.0), u64::MAX >> 12)?,
+                    ));
+                }
+                let mut output = Vec::new();
+                for flow in r.output.iter().flatten() {
+                    let category = self.category(&flow.category)?;
+                    let rt = need("route", &flow.route)?;
+                    let route = TreatmentRoute::parse(rt).ok_or_else(|| bad_value("route", rt))?;
+                    let grams = self.grams("kg", flow.kg.map(|kg| kg * 1000.0), u64::MAX >> 12)?;
+                    output.push(TreatmentFlow {
+                        category,
+                        route,
+                        grams,
+                    });
+                }
+                Ok(Event::Treatment(Treatment {
+                    key,
+                    id: id.to_owned(),
+                    facility,
+                    from,
+                    to,
+                    input,
+                    output,
+                }))
+            }
+            "" => Err(Rejection::new(
+                RejectReason::UnknownType,
+                "missing field `type`",
+            )),
+            other => Err(Rejection::new(
+                RejectReason::UnknownType,
+                format!("unknown type {other:?}"),
+            )),
+        }
+    }
+
+    fn point(&self, r: &WireRecord<'_>) -> Result<crate::registry::PointInfo, Rejection> {
+        let code = need("point", &r.point)?;
+        self.registry.point(code).ok_or_else(|| {
+            Rejection::new(
+                RejectReason::UnknownPoint,
+                format!("no collection point {code:?}"),
+            )
+        })
+    }
+
+    /// Validates a put-in (the hot path: no allocation on success).
+    pub fn put_in(&self, r: &WireRecord<'_>) -> Result<PutIn, Rejection> {
+        let id = need("id", &r.id)?;
+        let time = self.time(&r.time)?;
+        let point = self.point(r)?;
+        let category = self.category(&r.category)?;
+        if !point.accepts.contains(category) {
+            return Err(Rejection::new(
+                RejectReason::CategoryNotAccepted,
+                format!(
+                    "point {} has no {category} bin",
+                    self.registry.unit_code(point.id)
+                ),
+            ));
+        }
+        let grams = self.grams("grams", r.grams, self.limits.max_put_in_grams as u64)? as u32;
+        let household = match r.household.as_deref() {
+            None | Some("") => None,
+            Some(h) => Some(self.registry.household(h).ok_or_else(|| {
+                Rejection::new(
+                    RejectReason::UnknownHousehold,
+                    format!("no household {h:?}"),
+                )
+            })?),
+        };
+        let verdict = match r.verdict.as_deref() {
+            None => Verdict::Unchecked,
+            Some(v) => Verdict::parse(v).ok_or_else(|| bad_value("verdict", v))?,
+        };
+        let source = match r.source.as_deref() {
+            None => Source::Manual,
+            Some(s) => Source::parse(s).ok_or_else(|| bad_value("source", s))?,
+        };
+        Ok(PutIn {
+            key: EventKey::of(id),
+            time,
+            point: point.id,
+            household,
+            category,
+            grams,
+            verdict,
+            source,
+        })
+    }
+}

@@ -1,0 +1,940 @@
+//! The embedded store: a directory holding `fenlei.sqlite` (units, households, low-volume
+//! events, rollups, checkpoints) and `putins/` (the put-in log).
+//!
+//! Write path: [`EmbeddedStore::append`] deduplicates, makes the raw events durable (log blocks
+//! fsynced; low-volume events committed) and aggregates them in memory; [`EmbeddedStore::flush`]
+//! writes the aggregate into the rollup tables together with a checkpoint of how much raw data
+//! they now hold, in one SQLite transaction. After a crash, opening the store replays the raw
+//! data past the checkpoint: an acknowledged event is never lost and never counted twice.
+
+use crate::log::{LogError, PutInLog};
+use crate::rollup::{Delta, PeriodKey, period_start};
+use crate::schema::{self, FORMAT_VERSION, GRAINS, Grain};
+use fenlei_domain::{
+    Category, CategorySet, CityModel, Day, DayRange, Event, EventKey, Facility, FacilityKind,
+    Facts, Household, IncidentKind, Level, Limits, PutIn, Quantities, Registry, Timestamp,
+    TreatmentRoute, Unit, UnitId, Validator, Vehicle, WireRecord,
+};
+use roaring::RoaringBitmap;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The put-in log failed.
+    #[error("put-in log: {0}")]
+    Log(#[from] LogError),
+    /// A file or directory problem.
+    #[error("{path}: {message}")]
+    Path {
+        /// The path.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The store was written by another format version.
+    #[error(
+        "store format version {found}, this fenlei reads version {expected}; run a matching fenlei or migrate"
+    )]
+    Version {
+        /// Version on disk.
+        found: u32,
+        /// Version this build reads.
+        expected: u32,
+    },
+    /// Stored data that does not decode.
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+}
+
+/// What an append did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AppendOutcome {
+    /// Events stored for the first time.
+    pub accepted: u64,
+    /// Events already stored (same id), ignored.
+    pub duplicates: u64,
+}
+
+impl AppendOutcome {
+    /// Adds another outcome.
+    pub fn add(&mut self, other: AppendOutcome) {
+        self.accepted += other.accepted;
+        self.duplicates += other.duplicates;
+    }
+}
+
+/// Bytes the store occupies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DiskUsage {
+    /// The put-in log.
+    pub log_bytes: u64,
+    /// The SQLite database (with its WAL).
+    pub db_bytes: u64,
+}
+
+/// The embedded (SQLite + log) store.
+pub struct EmbeddedStore {
+    dir: PathBuf,
+    conn: Connection,
+    log: PutInLog,
+    registry: Registry,
+    delta: Delta,
+    by_day: Vec<(Day, Vec<PutIn>)>,
+    /// Events replayed from raw data when the store was opened (after a crash).
+    pub recovered: u64,
+}
+
+const DB_FILE: &str = "fenlei.sqlite";
+const LOG_DIR: &str = "putins";
+
+fn level_of(i: i64) -> Result<Level, StoreError> {
+    Level::from_index(i as u8).ok_or_else(|| StoreError::Corrupt(format!("unit level {i}")))
+}
+
+impl EmbeddedStore {
+    /// Whether `dir` holds a store.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(DB_FILE).exists()
+    }
+
+    /// Creates a store in `dir` (which must not hold one) for a city.
+    pub fn create(
+        dir: &Path,
+        model: &CityModel,
+        households: impl Iterator<Item = Household>,
+        meta: &[(&str, String)],
+    ) -> Result<EmbeddedStore, StoreError> {
+        if Self::exists(dir) {
+            return Err(StoreError::Path {
+                path: dir.to_owned(),
+                message: "already holds a fenlei store".into(),
+            });
+        }
+        model.check().map_err(StoreError::Corrupt)?;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Path {
+            path: dir.to_owned(),
+            message: e.to_string(),
+        })?;
+        let mut conn = schema::connect(&dir.join(DB_FILE))?;
+        conn.execute_batch(schema::SCHEMA)?;
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO meta VALUES ('format_version', ?1)",
+            [FORMAT_VERSION.to_string()],
+        )?;
+        tx.execute("INSERT INTO meta VALUES ('ruleset', ?1)", [&model.ruleset])?;
+        tx.execute(
+            "INSERT INTO meta VALUES ('created', ?1)",
+            [Timestamp::now().to_string()],
+        )?;
+        for (k, v) in meta {
+            tx.execute("INSERT OR REPLACE INTO meta VALUES (?1, ?2)", params![k, v])?;
+        }
+        {
+            let mut st = tx.prepare("INSERT INTO units VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")?;
+            for u in &model.units {
+                st.execute(params![
+                    u.id.0,
+                    u.code,
+                    u.name,
+                    u.level as u8,
+                    u.parent.map(|p| p.0),
+                    u.households,
+                    u.residents,
+                    u.accepts.0,
+                    u.x_m,
+                    u.y_m
+                ])?;
+            }
+            let mut st = tx.prepare("INSERT INTO households VALUES (?1,?2,?3,?4,?5)")?;
+            for (i, h) in households.enumerate() {
+                st.execute(params![
+                    i as i64,
+                    h.code,
+                    h.estate.0,
+                    h.home_point.0,
+                    h.persons
+                ])?;
+            }
+            let mut st = tx.prepare("INSERT INTO vehicles VALUES (?1,?2,?3,?4,?5,?6,?7)")?;
+            for (i, v) in model.vehicles.iter().enumerate() {
+                st.execute(params![
+                    i as i64,
+                    v.code,
+                    v.category as u8,
+                    v.capacity_kg,
+                    v.district.0,
+                    v.depot_x_m,
+                    v.depot_y_m
+                ])?;
+            }
+            let mut st = tx.prepare("INSERT INTO facilities VALUES (?1,?2,?3,?4,?5,?6,?7,?8)")?;
+            for (i, f) in model.facilities.iter().enumerate() {
+                st.execute(params![
+                    i as i64,
+                    f.code,
+                    f.name,
+                    f.kind.key(),
+                    f.accepts.0,
+                    f.capacity_t_per_day,
+                    f.x_m,
+                    f.y_m
+                ])?;
+            }
+            tx.execute("INSERT INTO checkpoint_events VALUES (1, 0)", [])?;
+        }
+        tx.commit()?;
+        drop(conn);
+        Self::open(dir)
+    }
+
+    /// Opens the store in `dir`, replaying raw data the rollups do not hold yet.
+    pub fn open(dir: &Path) -> Result<EmbeddedStore, StoreError> {
+        if !Self::exists(dir) {
+            return Err(StoreError::Path {
+                path: dir.to_owned(),
+                message: "no fenlei store here (run `fenlei init` first)".into(),
+            });
+        }
+        let conn = schema::connect(&dir.join(DB_FILE))?;
+        let version: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'format_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let found = version.and_then(|v| v.parse().ok()).unwrap_or(0);
+        if found != FORMAT_VERSION {
+            return Err(StoreError::Version {
+                found,
+                expected: FORMAT_VERSION,
+            });
+        }
+        let registry = load_registry(&conn)?;
+        let log = PutInLog::open(&dir.join(LOG_DIR))?;
+        let mut store = EmbeddedStore {
+            dir: dir.to_owned(),
+            conn,
+            log,
+            registry,
+            delta: Delta::default(),
+            by_day: Vec::new(),
+            recovered: 0,
+        };
+        store.recover()?;
+        Ok(store)
+    }
+
+    fn recover(&mut self) -> Result<(), StoreError> {
+        let applied: HashMap<i32, u64> = {
+            let mut st = self
+                .conn
+                .prepare("SELECT day, applied_bytes FROM checkpoint_log")?;
+            let rows = st.query_map([], |r| {
+                Ok((r.get::<_, i32>(0)?, r.get::<_, i64>(1)? as u64))
+            })?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut buf = Vec::new();
+        for day in self.log.days() {
+            let done = applied.get(&day.0).copied().unwrap_or(0);
+            if self.log.lengths()[&day] > done.max(16) {
+                buf.clear();
+                self.log.read(day, done, &mut buf)?;
+                self.recovered += buf.len() as u64;
+                self.delta.add_put_ins(&buf);
+            }
+        }
+        let applied_seq: i64 =
+            self.conn
+                .query_row("SELECT applied_seq FROM checkpoint_events", [], |r| {
+                    r.get(0)
+                })?;
+        let rows: Vec<String> = {
+            let mut st = self
+                .conn
+                .prepare("SELECT body FROM events WHERE seq > ?1 ORDER BY seq")?;
+            st.query_map([applied_seq], |r| r.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        // Replayed events were validated when they arrived; only the clock check must not apply.
+        let validator = Validator::new(&self.registry, Timestamp(i64::MAX / 4), Limits::default());
+        let mut events = Vec::new();
+        for body in &rows {
+            let wire = WireRecord::from_json(body)
+                .map_err(|e| StoreError::Corrupt(format!("stored event: {e}")))?;
+            events.push(
+                validator
+                    .validate(&wire)
+                    .map_err(|e| StoreError::Corrupt(format!("stored event: {e}")))?,
+            );
+        }
+        for e in &events {
+            self.delta.add_event(e, &self.registry);
+        }
+        self.recovered += rows.len() as u64;
+        if !self.delta.is_empty() {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// The registry of the stored city.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The stored city model.
+    pub fn model(&self) -> &CityModel {
+        self.registry.model()
+    }
+
+    /// A metadata value.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Sets a metadata value.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta VALUES (?1, ?2)",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Stores put-ins: deduplicated, durable on return, aggregated for the next flush.
+    pub fn append_put_ins(&mut self, batch: &[PutIn]) -> Result<AppendOutcome, StoreError> {
+        for (_, v) in &mut self.by_day {
+            v.clear();
+        }
+        let duplicates = self.log.dedup(batch, &mut self.by_day)?;
+        self.log.append(&mut self.by_day)?;
+        let mut accepted = 0;
+        for (_, records) in &self.by_day {
+            self.delta.add_put_ins(records);
+            accepted += records.len() as u64;
+        }
+        self.by_day.retain(|(_, v)| !v.is_empty());
+        Ok(AppendOutcome {
+            accepted,
+            duplicates,
+        })
+    }
+
+    /// Stores events of any type: put-ins go to the log, the others to the events table.
+    pub fn append(&mut self, events: &[Event]) -> Result<AppendOutcome, StoreError> {
+        let put_ins: Vec<PutIn> = events
+            .iter()
+            .filter_map(|e| {
+                if let Event::PutIn(p) = e {
+                    Some(*p)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let mut outcome = self.append_put_ins(&put_ins)?;
+        let others: Vec<&Event> = events
+            .iter()
+            .filter(|e| !matches!(e, Event::PutIn(_)))
+            .collect();
+        if others.is_empty() {
+            return Ok(outcome);
+        }
+        let mut stored = Vec::new();
+        let tx = self.conn.transaction()?;
+        {
+            let mut st = tx.prepare_cached("INSERT OR IGNORE INTO events (key, id, type, day, body) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            let mut body = Vec::new();
+            for e in others {
+                body.clear();
+                let id = event_id(e);
+                fenlei_domain::wire::write_json(e, id, &self.registry, &mut body);
+                let text = std::str::from_utf8(&body)
+                    .expect("writer emits UTF-8")
+                    .trim_end();
+                if st.execute(params![e.key().0 as i64, id, e.kind(), e.day().0, text])? == 1 {
+                    stored.push(e);
+                    outcome.accepted += 1;
+                } else {
+                    outcome.duplicates += 1;
+                }
+            }
+        }
+        tx.commit()?;
+        for e in stored {
+            self.delta.add_event(e, &self.registry);
+        }
+        Ok(outcome)
+    }
+
+    /// Events aggregated in memory but not yet in the rollup tables.
+    pub fn pending(&self) -> u64 {
+        self.delta.events
+    }
+
+    /// Writes pending aggregates into the rollup tables, with the checkpoint, atomically.
+    pub fn flush(&mut self) -> Result<(), StoreError> {
+        let (facts, bitmaps, counters) = self.delta.expand(self.registry.model(), &self.registry);
+        let treatments = std::mem::take(&mut self.delta.treatments);
+        let touched: Vec<(UnitId, Day)> = self.delta.coverage_touched.drain().collect();
+        let tx = self.conn.transaction()?;
+        {
+            let cols = Facts::COLUMNS.join(", ");
+            let sets = Facts::COLUMNS
+                .iter()
+                .map(|c| format!("{c} = {c} + excluded.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO facts (unit, grain, start, category, {cols}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15) ON CONFLICT DO UPDATE SET {sets}"
+            );
+            let mut st = tx.prepare_cached(&sql)?;
+            for (((unit, grain, start), c), f) in &facts {
+                let a = f.to_array().map(|v| v as i64);
+                st.execute(params![
+                    unit.0,
+                    *grain as u8,
+                    start.0,
+                    c,
+                    a[0],
+                    a[1],
+                    a[2],
+                    a[3],
+                    a[4],
+                    a[5],
+                    a[6],
+                    a[7],
+                    a[8],
+                    a[9],
+                    a[10]
+                ])?;
+            }
+            let mut get = tx.prepare_cached("SELECT households FROM participation WHERE unit = ?1 AND grain = ?2 AND start = ?3")?;
+            let mut put =
+                tx.prepare_cached("INSERT OR REPLACE INTO participation VALUES (?1, ?2, ?3, ?4)")?;
+            let mut blob = Vec::new();
+            for ((unit, grain, start), set) in bitmaps {
+                let key = params![unit.0, grain as u8, start.0];
+                let old: Option<Vec<u8>> = get.query_row(key, |r| r.get(0)).optional()?;
+                let merged = match old {
+                    Some(bytes) => {
+                        RoaringBitmap::deserialize_from(&bytes[..])
+                            .map_err(|e| StoreError::Corrupt(format!("bitmap: {e}")))?
+                            | set
+                    }
+                    None => set,
+                };
+                blob.clear();
+                merged
+                    .serialize_into(&mut blob)
+                    .expect("writing to a Vec cannot fail");
+                put.execute(params![unit.0, grain as u8, start.0, blob])?;
+            }
+            let mut st = tx.prepare_cached("INSERT INTO counters VALUES (?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET value = value + excluded.value")?;
+            for (((unit, grain, start), name), v) in &counters {
+                st.execute(params![unit.0, *grain as u8, start.0, name, v])?;
+            }
+            let mut st = tx.prepare_cached(
+                "INSERT OR REPLACE INTO treatment_flows VALUES (?1,?2,?3,?4,?5,?6,?7)",
+            )?;
+            for t in &treatments {
+                for f in &t.output {
+                    st.execute(params![
+                        t.key.0 as i64,
+                        t.facility.0,
+                        t.from.0,
+                        t.to.0,
+                        f.category as u8,
+                        f.route as u8,
+                        f.grams as i64
+                    ])?;
+                }
+            }
+            update_coverage(&tx, self.registry.model(), &touched)?;
+            let mut st =
+                tx.prepare_cached("INSERT OR REPLACE INTO checkpoint_log VALUES (?1, ?2)")?;
+            for (day, len) in self.log.lengths() {
+                st.execute(params![day.0, *len as i64])?;
+            }
+            tx.execute("UPDATE checkpoint_events SET applied_seq = (SELECT COALESCE(MAX(seq), 0) FROM events)", [])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Bytes on disk.
+    pub fn disk_usage(&self) -> DiskUsage {
+        let size = |p: PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        DiskUsage {
+            log_bytes: self.log.bytes(),
+            db_bytes: size(self.dir.join(DB_FILE)) + size(self.dir.join(format!("{DB_FILE}-wal"))),
+        }
+    }
+
+    /// Compacts the database file (checkpoints the WAL).
+    pub fn compact(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(())
+    }
+
+    /// The stored quantities for `unit` over `range`, from the rollups. Flushes first.
+    pub fn quantities(&mut self, unit: UnitId, range: DayRange) -> Result<Quantities, StoreError> {
+        if !self.delta.is_empty() {
+            self.flush()?;
+        }
+        query_quantities(&self.conn, self.registry.model(), unit, range)
+    }
+
+    /// Every put-in stored for `day` (from the log), for audits and recomputation.
+    pub fn put_ins_of_day(&self, day: Day, out: &mut Vec<PutIn>) -> Result<(), StoreError> {
+        self.log.read(day, 0, out)?;
+        Ok(())
+    }
+
+    /// Days that hold put-ins.
+    pub fn put_in_days(&self) -> Vec<Day> {
+        self.log.days()
+    }
+
+    /// Every stored low-volume event (re-validated from its stored wire form).
+    pub fn other_events(&self) -> Result<Vec<Event>, StoreError> {
+        let mut st = self.conn.prepare("SELECT body FROM events ORDER BY seq")?;
+        let bodies: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let validator = Validator::new(&self.registry, Timestamp(i64::MAX / 4), Limits::default());
+        bodies
+            .iter()
+            .map(|b| {
+                let wire =
+                    WireRecord::from_json(b).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                validator
+                    .validate(&wire)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
+    }
+}
+
+fn event_id(e: &Event) -> &str {
+    match e {
+        Event::PutIn(_) => "",
+        Event::Incident(x) => &x.id,
+        Event::Inspection(x) => &x.id,
+        Event::Pickup(x) => &x.id,
+        Event::WeighTicket(x) => &x.id,
+        Event::Treatment(x) => &x.id,
+    }
+}
+
+fn load_registry(conn: &Connection) -> Result<Registry, StoreError> {
+    let ruleset: String =
+        conn.query_row("SELECT value FROM meta WHERE key = 'ruleset'", [], |r| {
+            r.get(0)
+        })?;
+    let mut units = Vec::new();
+    let mut st = conn.prepare("SELECT id, code, name, level, parent, households, residents, accepts, x_m, y_m FROM units ORDER BY id")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        units.push(Unit {
+            id: UnitId(r.get::<_, u32>(0)?),
+            code: r.get(1)?,
+            name: r.get(2)?,
+            level: level_of(r.get(3)?)?,
+            parent: r.get::<_, Option<u32>>(4)?.map(UnitId),
+            households: r.get(5)?,
+            residents: r.get(6)?,
+            accepts: CategorySet(r.get(7)?),
+            x_m: r.get(8)?,
+            y_m: r.get(9)?,
+        });
+    }
+    let mut vehicles = Vec::new();
+    let mut st = conn.prepare("SELECT code, category, capacity_kg, district, depot_x_m, depot_y_m FROM vehicles ORDER BY id")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        vehicles.push(Vehicle {
+            code: r.get(0)?,
+            category: Category::from_index(r.get(1)?)
+                .ok_or_else(|| StoreError::Corrupt("vehicle category".into()))?,
+            capacity_kg: r.get(2)?,
+            district: UnitId(r.get(3)?),
+            depot_x_m: r.get(4)?,
+            depot_y_m: r.get(5)?,
+        });
+    }
+    let mut facilities = Vec::new();
+    let mut st = conn.prepare("SELECT code, name, kind, accepts, capacity_t_per_day, x_m, y_m FROM facilities ORDER BY id")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let kind: String = r.get(2)?;
+        facilities.push(Facility {
+            code: r.get(0)?,
+            name: r.get(1)?,
+            kind: FacilityKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("facility kind {kind}")))?,
+            accepts: CategorySet(r.get(3)?),
+            capacity_t_per_day: r.get(4)?,
+            x_m: r.get(5)?,
+            y_m: r.get(6)?,
+        });
+    }
+    let model = CityModel {
+        ruleset,
+        units,
+        vehicles,
+        facilities,
+    };
+    let mut households = Vec::new();
+    let mut st =
+        conn.prepare("SELECT code, estate, home_point, persons FROM households ORDER BY id")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        households.push(Household {
+            code: r.get(0)?,
+            estate: UnitId(r.get(1)?),
+            home_point: UnitId(r.get(2)?),
+            persons: r.get(3)?,
+        });
+    }
+    Ok(Registry::new(model, households))
+}
+
+/// Re-evaluates whether each touched estate-month is covered and moves the counts up the tree.
+fn update_coverage(
+    tx: &rusqlite::Transaction<'_>,
+    model: &CityModel,
+    touched: &[(UnitId, Day)],
+) -> Result<(), StoreError> {
+    let mut facts = tx.prepare_cached("SELECT category, collected_grams, mixed_grams FROM facts WHERE unit = ?1 AND grain = 1 AND start = ?2")?;
+    let mut current =
+        tx.prepare_cached("SELECT covered FROM coverage WHERE unit = ?1 AND month = ?2")?;
+    let mut add = tx.prepare_cached("INSERT INTO coverage VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET covered = covered + excluded.covered")?;
+    for &(estate, month) in touched {
+        let (mut kitchen, mut other, mut mixed) = (0i64, 0i64, 0i64);
+        let mut rows = facts.query(params![estate.0, month.0])?;
+        while let Some(r) = rows.next()? {
+            let (c, collected, m): (u8, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            mixed += m;
+            match Category::from_index(c) {
+                Some(Category::Kitchen) => kitchen += collected,
+                Some(Category::Other) => other += collected,
+                _ => {}
+            }
+        }
+        let now = i64::from(kitchen > 0 && other > 0 && mixed == 0);
+        let before: i64 = current
+            .query_row(params![estate.0, month.0], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
+        if now != before {
+            for unit in model.ancestors(estate) {
+                add.execute(params![unit.0, month.0, now - before])?;
+            }
+        } else if before == 0 {
+            add.execute(params![estate.0, month.0, 0])?;
+        }
+    }
+    Ok(())
+}
+
+/// Splits `range` into the fewest whole years, months and days, as `(grain, first, last)` runs
+/// of period starts.
+pub fn decompose(range: DayRange) -> Vec<(Grain, Day, Day)> {
+    let mut runs: Vec<(Grain, Day, Day)> = Vec::new();
+    let mut d = range.from;
+    while d <= range.to {
+        let (grain, next) = if d == d.year_start() && d.next_year_start().plus(-1) <= range.to {
+            (Grain::Year, d.next_year_start())
+        } else if d == d.month_start() && d.next_month_start().plus(-1) <= range.to {
+            (Grain::Month, d.next_month_start())
+        } else {
+            (Grain::Day, d.plus(1))
+        };
+        match runs.last_mut() {
+            Some((g, _, last)) if *g == grain => *last = d,
+            _ => runs.push((grain, d, d)),
+        }
+        d = next;
+    }
+    runs
+}
+
+fn query_quantities(
+    conn: &Connection,
+    model: &CityModel,
+    unit: UnitId,
+    range: DayRange,
+) -> Result<Quantities, StoreError> {
+    let u = model.unit(unit);
+    let mut q = Quantities::empty(unit, range);
+    q.households = u.households as u64;
+    q.residents = u.residents as u64;
+    let runs = decompose(range);
+    {
+        let cols = Facts::COLUMNS
+            .iter()
+            .map(|c| format!("SUM({c})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT category, {cols} FROM facts WHERE unit = ?1 AND grain = ?2 AND start BETWEEN ?3 AND ?4 GROUP BY category"
+        );
+        let mut st = conn.prepare_cached(&sql)?;
+        for &(grain, first, last) in &runs {
+            let mut rows = st.query(params![unit.0, grain as u8, first.0, last.0])?;
+            while let Some(r) = rows.next()? {
+                let c: u8 = r.get(0)?;
+                if (c as usize) < 4 {
+                    let mut a = [0u64; 11];
+                    for (i, v) in a.iter_mut().enumerate() {
+                        *v = r.get::<_, i64>(i + 1)? as u64;
+                    }
+                    q.facts[c as usize].add(&Facts::from_array(a));
+                }
+            }
+        }
+    }
+    {
+        let mut st = conn.prepare_cached("SELECT households FROM participation WHERE unit = ?1 AND grain = ?2 AND start BETWEEN ?3 AND ?4")?;
+        let mut set = RoaringBitmap::new();
+        let mut single: Option<RoaringBitmap> = None;
+        let mut n = 0;
+        for &(grain, first, last) in &runs {
+            let mut rows = st.query(params![unit.0, grain as u8, first.0, last.0])?;
+            while let Some(r) = rows.next()? {
+                let bytes = r
+                    .get_ref(0)?
+                    .as_blob()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let b = RoaringBitmap::deserialize_unchecked_from(bytes)
+                    .map_err(|e| StoreError::Corrupt(format!("bitmap: {e}")))?;
+                n += 1;
+                if n == 1 {
+                    single = Some(b);
+                } else {
+                    if let Some(first) = single.take() {
+                        set = first;
+                    }
+                    set |= b;
+                }
+            }
+        }
+        q.participating_households = if n == 1 {
+            single.map_or(0, |b| b.len())
+        } else {
+            set.len()
+        };
+    }
+    {
+        let mut st = conn.prepare_cached("SELECT name, SUM(value) FROM counters WHERE unit = ?1 AND grain = ?2 AND start BETWEEN ?3 AND ?4 GROUP BY name")?;
+        for &(grain, first, last) in &runs {
+            let mut rows = st.query(params![unit.0, grain as u8, first.0, last.0])?;
+            while let Some(r) = rows.next()? {
+                let name: String = r.get(0)?;
+                let v: f64 = r.get(1)?;
+                if let Some(kind) = name.strip_prefix("incident.").and_then(IncidentKind::parse) {
+                    q.incidents[kind as usize] += v as u64;
+                } else if name == "inspections" {
+                    q.inspections += v as u64;
+                } else if name == "inspection_score" {
+                    q.inspection_score_sum += v;
+                }
+            }
+        }
+    }
+    q.estates = match u.level {
+        Level::Point => 0,
+        Level::Estate => 1,
+        _ => count_estates(model, unit),
+    };
+    q.estates_covered = conn
+        .query_row(
+            "SELECT covered FROM coverage WHERE unit = ?1 AND month = ?2",
+            params![unit.0, range.to.month_start().0],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+        .unwrap_or(0)
+        .max(0) as u64;
+    if u.level == Level::Point {
+        q.estates_covered = 0;
+    }
+    {
+        // Treatment reports are facility-wide; a report spanning the period's edge counts for
+        // the share of its days inside the period.
+        let mut st = conn.prepare_cached("SELECT from_day, to_day, category, route, grams FROM treatment_flows WHERE to_day >= ?1 AND from_day <= ?2")?;
+        let mut rows = st.query(params![range.from.0, range.to.0])?;
+        while let Some(r) = rows.next()? {
+            let (from, to, c, route, grams): (i32, i32, u8, u8, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+            let overlap = (to.min(range.to.0) - from.max(range.from.0) + 1) as f64;
+            let share = overlap / (to - from + 1) as f64;
+            if (c as usize) < 4 && (route as usize) < TreatmentRoute::ALL.len() {
+                q.treated[c as usize][route as usize] += (grams as f64 * share).round() as u64;
+            }
+        }
+    }
+    Ok(q)
+}
+
+fn count_estates(model: &CityModel, unit: UnitId) -> u64 {
+    model
+        .units
+        .iter()
+        .filter(|x| x.level == Level::Estate && model.ancestors(x.id).any(|a| a == unit))
+        .count() as u64
+}
+
+/// Recomputes quantities for `unit` over `range` from the raw events alone, bypassing every
+/// rollup: the reference the rollups are tested against.
+pub fn recompute(
+    store: &EmbeddedStore,
+    unit: UnitId,
+    range: DayRange,
+) -> Result<Quantities, StoreError> {
+    let model = store.model();
+    let reg = store.registry();
+    let under = |u: UnitId| model.ancestors(u).any(|a| a == unit);
+    let mut q = Quantities::empty(unit, range);
+    let u = model.unit(unit);
+    q.households = u.households as u64;
+    q.residents = u.residents as u64;
+    q.estates = match u.level {
+        Level::Point => 0,
+        Level::Estate => 1,
+        _ => count_estates(model, unit),
+    };
+    let mut households = std::collections::HashSet::new();
+    let mut buf = Vec::new();
+    for day in store.put_in_days() {
+        if !range.contains(day) {
+            continue;
+        }
+        buf.clear();
+        store.put_ins_of_day(day, &mut buf)?;
+        for e in &buf {
+            if under(e.point) {
+                let f = &mut q.facts[e.category.index()];
+                f.putin_grams += e.grams as u64;
+                f.putins += 1;
+                if e.verdict != fenlei_domain::Verdict::Unchecked {
+                    f.judged += 1;
+                    f.correct += (e.verdict == fenlei_domain::Verdict::Correct) as u64;
+                }
+            }
+            if let Some(h) = e.household
+                && e.verdict != fenlei_domain::Verdict::Incorrect
+            {
+                let counted = if u.level == Level::Point {
+                    e.point == unit
+                } else {
+                    under(reg.household_estate(h))
+                };
+                if counted {
+                    households.insert(h);
+                }
+            }
+        }
+    }
+    q.participating_households = households.len() as u64;
+    let month = range.to.month_start();
+    let mut estate_month: HashMap<UnitId, (u64, u64, u64)> = HashMap::new();
+    for e in store.other_events()? {
+        let in_range = range.contains(e.day());
+        match &e {
+            Event::Incident(x) if in_range && under(x.point) => q.incidents[x.kind as usize] += 1,
+            Event::Inspection(x) if in_range && under(x.unit) => {
+                q.inspections += 1;
+                q.inspection_score_sum += x.score.unwrap_or(0.0) as f64;
+                for c in &x.containers {
+                    let f = &mut q.facts[c.category.index()];
+                    f.containers += 1;
+                    f.containers_pass += (c.purity > 0.85) as u64;
+                }
+            }
+            Event::Pickup(x) => {
+                let mixed = model.vehicles[x.vehicle.0 as usize].category != x.category;
+                if in_range && under(x.point) {
+                    let f = &mut q.facts[x.category.index()];
+                    f.collected_grams += x.grams as u64;
+                    f.pickups += 1;
+                    f.poor_pickups += (x.grade == Some(fenlei_domain::Grade::Poor)) as u64;
+                    if mixed {
+                        f.mixed_grams += x.grams as u64;
+                    }
+                }
+                if x.time.day().month_start() == month {
+                    let s = estate_month
+                        .entry(reg.estate_of_point(x.point))
+                        .or_default();
+                    match x.category {
+                        Category::Kitchen => s.0 += x.grams as u64,
+                        Category::Other => s.1 += x.grams as u64,
+                        _ => {}
+                    }
+                    if mixed {
+                        s.2 += x.grams as u64;
+                    }
+                }
+            }
+            Event::WeighTicket(x) if in_range => {
+                if let Some(o) = x.origin
+                    && under(o)
+                {
+                    q.facts[x.category.index()].weighed_grams += x.net_grams;
+                }
+            }
+            Event::Treatment(t) if t.to >= range.from && t.from <= range.to => {
+                let overlap = (t.to.0.min(range.to.0) - t.from.0.max(range.from.0) + 1) as f64;
+                let share = overlap / (t.to.0 - t.from.0 + 1) as f64;
+                for f in &t.output {
+                    if f.category.index() < 4 {
+                        q.treated[f.category.index()][f.route as usize] +=
+                            (f.grams as f64 * share).round() as u64;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if u.level != Level::Point {
+        q.estates_covered = estate_month
+            .iter()
+            .filter(|(e, s)| under(**e) && s.0 > 0 && s.1 > 0 && s.2 == 0)
+            .count() as u64;
+    }
+    Ok(q)
+}
+
+/// The period keys a day contributes to, for tests of the rollup fan-out.
+pub fn periods_of(unit: UnitId, day: Day) -> Vec<PeriodKey> {
+    GRAINS
+        .iter()
+        .map(|&g| (unit, g, period_start(g, day)))
+        .collect()
+}
+
+/// Whether an event key is stored (low-volume events only).
+pub fn has_event(store: &EmbeddedStore, key: EventKey) -> Result<bool, StoreError> {
+    Ok(store
+        .conn
+        .query_row(
+            "SELECT 1 FROM events WHERE key = ?1",
+            [key.0 as i64],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}

@@ -1,0 +1,234 @@
+//! One block of the put-in log: the put-ins of one append for one day, stored column by column.
+//!
+//! Records are sorted by household (unidentified first) and time, then each column is encoded
+//! on its own: the 64-bit event keys raw, households as delta varints, and second-of-day,
+//! point, grams and flags bit-packed against the block's minimum (frame of reference). That is
+//! about 15 bytes per put-in, against 28 for a plain record.
+//!
+//! Layout: `magic u32 | count u32 | payload_len u32 | crc32(payload) u32 | payload`, all
+//! little-endian. A block whose checksum fails is a torn write: it and everything after it in
+//! the file are ignored (and truncated on recovery).
+
+use super::bits::{get_varint, pack, packed_len, put_varint, unpack, width};
+use fenlei_domain::{
+    Category, Day, EventKey, HouseholdId, PutIn, Source, Timestamp, UnitId, Verdict,
+};
+
+/// Marks the start of a block.
+pub const BLOCK_MAGIC: u32 = u32::from_le_bytes(*b"PBK1");
+/// Bytes before the payload.
+pub const BLOCK_HEADER: usize = 16;
+
+/// Why a block could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BlockError {
+    /// The bytes end inside the block.
+    #[error("block truncated")]
+    Truncated,
+    /// Not a block header.
+    #[error("bad block magic")]
+    BadMagic,
+    /// The checksum does not match.
+    #[error("block checksum mismatch")]
+    Checksum,
+    /// The payload does not decode.
+    #[error("corrupt block payload: {0}")]
+    Corrupt(&'static str),
+}
+
+fn flags(e: &PutIn) -> u64 {
+    e.category as u64 | (e.verdict as u64) << 3 | (e.source as u64) << 5
+}
+
+fn household_code(e: &PutIn) -> u64 {
+    e.household.map_or(0, |h| h.0 as u64 + 1)
+}
+
+/// Encodes `records` (all on one day) as a block, appending to `out`. Sorts `records`.
+pub fn encode(records: &mut [PutIn], out: &mut Vec<u8>) {
+    records.sort_unstable_by_key(|e| (household_code(e), e.time, e.key));
+    let n = records.len();
+    let mut payload = Vec::with_capacity(n * 16 + 64);
+    for e in records.iter() {
+        payload.extend_from_slice(&e.key.0.to_le_bytes());
+    }
+    let mut prev = 0;
+    for e in records.iter() {
+        let h = household_code(e);
+        put_varint(&mut payload, h - prev);
+        prev = h;
+    }
+    let columns: [fn(&PutIn) -> u64; 4] = [
+        |e| e.time.second_of_day() as u64,
+        |e| e.point.0 as u64,
+        |e| e.grams as u64,
+        flags,
+    ];
+    for column in columns {
+        let base = records.iter().map(column).min().unwrap_or(0);
+        let max = records.iter().map(column).max().unwrap_or(0);
+        let w = width(max - base);
+        payload.extend_from_slice(&base.to_le_bytes());
+        payload.push(w);
+        pack(&mut payload, records.iter().map(column), base, w);
+    }
+    out.extend_from_slice(&BLOCK_MAGIC.to_le_bytes());
+    out.extend_from_slice(&(n as u32).to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+}
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// A checked block: its record count, payload and total length in bytes.
+pub struct RawBlock<'a> {
+    /// Records in the block.
+    pub count: usize,
+    /// The payload, checksum verified.
+    pub payload: &'a [u8],
+    /// Header plus payload, in bytes.
+    pub len: usize,
+}
+
+/// Reads the block at the start of `data`, verifying its checksum.
+pub fn read_raw(data: &[u8]) -> Result<RawBlock<'_>, BlockError> {
+    let magic = u32_at(data, 0).ok_or(BlockError::Truncated)?;
+    if magic != BLOCK_MAGIC {
+        return Err(BlockError::BadMagic);
+    }
+    let count = u32_at(data, 4).ok_or(BlockError::Truncated)? as usize;
+    let len = u32_at(data, 8).ok_or(BlockError::Truncated)? as usize;
+    let crc = u32_at(data, 12).ok_or(BlockError::Truncated)?;
+    let payload = data
+        .get(BLOCK_HEADER..BLOCK_HEADER + len)
+        .ok_or(BlockError::Truncated)?;
+    if crc32fast::hash(payload) != crc {
+        return Err(BlockError::Checksum);
+    }
+    Ok(RawBlock {
+        count,
+        payload,
+        len: BLOCK_HEADER + len,
+    })
+}
+
+/// The event keys of a checked block (the dedup index needs nothing else).
+pub fn keys(block: &RawBlock<'_>, out: &mut Vec<EventKey>) -> Result<(), BlockError> {
+    let bytes = block
+        .payload
+        .get(..block.count * 8)
+        .ok_or(BlockError::Corrupt("keys"))?;
+    out.extend(
+        bytes
+            .chunks_exact(8)
+            .map(|c| EventKey(u64::from_le_bytes(c.try_into().expect("8 bytes")))),
+    );
+    Ok(())
+}
+
+/// Decodes every record of a checked block of `day`, appending to `out`.
+pub fn decode(day: Day, block: &RawBlock<'_>, out: &mut Vec<PutIn>) -> Result<(), BlockError> {
+    let n = block.count;
+    let p = block.payload;
+    let mut keys_out = Vec::with_capacity(n);
+    keys(block, &mut keys_out)?;
+    let mut at = n * 8;
+    let mut households = Vec::with_capacity(n);
+    let mut prev = 0u64;
+    for _ in 0..n {
+        prev += get_varint(p, &mut at).ok_or(BlockError::Corrupt("households"))?;
+        households.push(prev);
+    }
+    let mut columns: [Vec<u64>; 4] = Default::default();
+    for column in &mut columns {
+        let base = u64::from_le_bytes(
+            p.get(at..at + 8)
+                .ok_or(BlockError::Corrupt("column base"))?
+                .try_into()
+                .expect("8 bytes"),
+        );
+        let w = *p.get(at + 8).ok_or(BlockError::Corrupt("column width"))?;
+        if w > 64 {
+            return Err(BlockError::Corrupt("column width"));
+        }
+        at += 9;
+        let len = packed_len(n, w);
+        let data = p
+            .get(at..at + len)
+            .ok_or(BlockError::Corrupt("column data"))?;
+        unpack(data, n, base, w, column);
+        at += len;
+    }
+    let [seconds, points, grams, flags] = columns;
+    for i in 0..n {
+        let f = flags[i];
+        out.push(PutIn {
+            key: keys_out[i],
+            time: Timestamp::at(day, seconds[i] as u32),
+            point: UnitId(points[i] as u32),
+            household: households[i].checked_sub(1).map(|h| HouseholdId(h as u32)),
+            category: Category::from_index((f & 7) as u8).ok_or(BlockError::Corrupt("category"))?,
+            grams: grams[i] as u32,
+            verdict: Verdict::from_index((f >> 3 & 3) as u8)
+                .ok_or(BlockError::Corrupt("verdict"))?,
+            source: Source::from_index((f >> 5 & 3) as u8).ok_or(BlockError::Corrupt("source"))?,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(n: u32) -> Vec<PutIn> {
+        let day = Day::from_ymd(2026, 3, 1).expect("date");
+        (0..n)
+            .map(|i| PutIn {
+                key: EventKey::of(&format!("e{i}")),
+                time: Timestamp::at(day, 6 * 3600 + i * 7 % 50_000),
+                point: UnitId(100 + i % 13),
+                household: (i % 5 != 0).then_some(HouseholdId(i * 3 % 1000)),
+                category: Category::BINS[(i % 4) as usize],
+                grams: 100 + i * 37 % 3000,
+                verdict: Verdict::ALL[(i % 3) as usize],
+                source: Source::ALL[(i % 4) as usize],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn blocks_round_trip() {
+        let day = Day::from_ymd(2026, 3, 1).expect("date");
+        let mut records = sample(1000);
+        let mut buf = Vec::new();
+        encode(&mut records, &mut buf);
+        let raw = read_raw(&buf).expect("valid block");
+        assert_eq!(raw.len, buf.len());
+        let mut back = Vec::new();
+        decode(day, &raw, &mut back).expect("decodes");
+        assert_eq!(back, records);
+        assert!(
+            buf.len() < 1000 * 16,
+            "{} bytes for 1000 records",
+            buf.len()
+        );
+    }
+
+    #[test]
+    fn a_torn_block_is_detected() {
+        let mut records = sample(50);
+        let mut buf = Vec::new();
+        encode(&mut records, &mut buf);
+        assert_eq!(
+            read_raw(&buf[..buf.len() - 1]).err(),
+            Some(BlockError::Truncated)
+        );
+        let last = buf.len() - 1;
+        buf[last] ^= 0xff;
+        assert_eq!(read_raw(&buf).err(), Some(BlockError::Checksum));
+    }
+}

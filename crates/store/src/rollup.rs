@@ -1,0 +1,228 @@
+//! In-memory aggregation of events between two flushes, and its expansion to every level of the
+//! tree and every grain.
+//!
+//! Ingest touches one hash entry per put-in (the point-day it falls on); the fan-out to
+//! estate, community, street, district and city, and to day, month and year, happens once per
+//! point-day at flush time. That is what keeps ingest near memory speed.
+
+use crate::schema::{GRAINS, Grain};
+use fenlei_domain::{
+    Category, CityModel, Day, Event, Facts, Grade, PutIn, Registry, Treatment, UnitId, Verdict,
+};
+use roaring::RoaringBitmap;
+use std::collections::{HashMap, HashSet};
+
+type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
+/// A rollup row key: unit, grain, period start.
+pub type PeriodKey = (UnitId, Grain, Day);
+
+/// The first day of the period of `grain` containing `day`.
+pub fn period_start(grain: Grain, day: Day) -> Day {
+    match grain {
+        Grain::Day => day,
+        Grain::Month => day.month_start(),
+        Grain::Year => day.year_start(),
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct PointDay {
+    facts: [Facts; 4],
+    households: RoaringBitmap,
+}
+
+/// Aggregated changes not yet written to the rollup tables.
+#[derive(Default)]
+pub struct Delta {
+    point_days: Map<(UnitId, Day), PointDay>,
+    /// Facts of low-volume events at their base unit (point, estate or origin).
+    facts: Map<(UnitId, Day, u8), Facts>,
+    counters: Map<(UnitId, Day, String), f64>,
+    pub(crate) treatments: Vec<Treatment>,
+    /// Estates (and months) whose pickups changed: their coverage must be re-evaluated.
+    pub(crate) coverage_touched: HashSet<(UnitId, Day)>,
+    /// Events aggregated since the last flush.
+    pub events: u64,
+}
+
+impl Delta {
+    /// Whether nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.events == 0
+    }
+
+    /// Adds put-ins (the hot path: one hash lookup per put-in, none for consecutive put-ins at
+    /// the same point and day).
+    pub fn add_put_ins(&mut self, batch: &[PutIn]) {
+        let mut key_cache: Option<(UnitId, Day)> = None;
+        let mut entry: Option<&mut PointDay> = None;
+        for e in batch {
+            let key = (e.point, e.time.day());
+            if key_cache != Some(key) {
+                entry = Some(self.point_days.entry(key).or_default());
+                key_cache = Some(key);
+            }
+            let pd = entry.as_deref_mut().expect("set above");
+            let f = &mut pd.facts[e.category.index()];
+            f.putin_grams += e.grams as u64;
+            f.putins += 1;
+            if e.verdict != Verdict::Unchecked {
+                f.judged += 1;
+                f.correct += (e.verdict == Verdict::Correct) as u64;
+            }
+            if let Some(h) = e.household
+                && e.verdict != Verdict::Incorrect
+            {
+                pd.households.insert(h.0);
+            }
+        }
+        self.events += batch.len() as u64;
+    }
+
+    fn counter(&mut self, unit: UnitId, day: Day, name: &str, v: f64) {
+        *self
+            .counters
+            .entry((unit, day, name.to_owned()))
+            .or_default() += v;
+    }
+
+    /// Adds one low-volume event.
+    pub fn add_event(&mut self, event: &Event, registry: &Registry) {
+        self.events += 1;
+        match event {
+            Event::PutIn(e) => {
+                self.events -= 1;
+                self.add_put_ins(std::slice::from_ref(e));
+            }
+            Event::Incident(e) => {
+                self.counter(e.point, e.time.day(), &format!("incident.{}", e.kind), 1.0);
+            }
+            Event::Inspection(e) => {
+                let day = e.time.day();
+                self.counter(e.unit, day, "inspections", 1.0);
+                if let Some(s) = e.score {
+                    self.counter(e.unit, day, "inspection_score", s as f64);
+                }
+                for c in &e.containers {
+                    let f = self
+                        .facts
+                        .entry((e.unit, day, c.category as u8))
+                        .or_default();
+                    f.containers += 1;
+                    f.containers_pass += (c.purity > 0.85) as u64;
+                }
+            }
+            Event::Pickup(e) => {
+                let day = e.time.day();
+                let truck = &registry.model().vehicles[e.vehicle.0 as usize];
+                let f = self
+                    .facts
+                    .entry((e.point, day, e.category as u8))
+                    .or_default();
+                f.collected_grams += e.grams as u64;
+                f.pickups += 1;
+                f.poor_pickups += (e.grade == Some(Grade::Poor)) as u64;
+                if truck.category != e.category {
+                    f.mixed_grams += e.grams as u64;
+                }
+                let estate = registry.estate_of_point(e.point);
+                self.coverage_touched.insert((estate, day.month_start()));
+            }
+            Event::WeighTicket(e) => {
+                if let Some(origin) = e.origin {
+                    let f = self
+                        .facts
+                        .entry((origin, e.time.day(), e.category as u8))
+                        .or_default();
+                    f.weighed_grams += e.net_grams;
+                }
+            }
+            Event::Treatment(t) => self.treatments.push(t.clone()),
+        }
+    }
+
+    /// Expands everything to the rows of every level and grain. `ancestors[u]` lists `u` and
+    /// the units above it.
+    pub(crate) fn expand(
+        &mut self,
+        model: &CityModel,
+        registry: &Registry,
+    ) -> (
+        Map<(PeriodKey, u8), Facts>,
+        Map<PeriodKey, RoaringBitmap>,
+        Map<(PeriodKey, String), f64>,
+    ) {
+        let mut facts: Map<(PeriodKey, u8), Facts> = Map::default();
+        let mut bitmaps: Map<PeriodKey, RoaringBitmap> = Map::default();
+        let mut counters: Map<(PeriodKey, String), f64> = Map::default();
+        let mut estate_days: Map<(UnitId, Day), RoaringBitmap> = Map::default();
+        for ((point, day), pd) in self.point_days.drain() {
+            for unit in model.ancestors(point) {
+                for grain in GRAINS {
+                    let key = (unit, grain, period_start(grain, day));
+                    for c in Category::BINS {
+                        let f = &pd.facts[c.index()];
+                        if f.putins > 0 {
+                            facts.entry((key, c as u8)).or_default().add(f);
+                        }
+                    }
+                }
+            }
+            if pd.households.is_empty() {
+                continue;
+            }
+            // Participation counts at the point where households put in, and above the point
+            // level at each household's home estate.
+            let estate = registry.estate_of_point(point);
+            let mut home = pd.households.clone();
+            let mut away: Vec<u32> = Vec::new();
+            for h in pd.households.iter() {
+                if registry.household_estate(fenlei_domain::HouseholdId(h)) != estate {
+                    away.push(h);
+                }
+            }
+            for &h in &away {
+                home.remove(h);
+                let e = registry.household_estate(fenlei_domain::HouseholdId(h));
+                estate_days.entry((e, day)).or_default().insert(h);
+            }
+            *estate_days.entry((estate, day)).or_default() |= home;
+            for grain in GRAINS {
+                *bitmaps
+                    .entry((point, grain, period_start(grain, day)))
+                    .or_default() |= &pd.households;
+            }
+        }
+        for ((estate, day), set) in estate_days {
+            for unit in model.ancestors(estate) {
+                for grain in GRAINS {
+                    *bitmaps
+                        .entry((unit, grain, period_start(grain, day)))
+                        .or_default() |= &set;
+                }
+            }
+        }
+        for ((base, day, c), f) in self.facts.drain() {
+            for unit in model.ancestors(base) {
+                for grain in GRAINS {
+                    facts
+                        .entry(((unit, grain, period_start(grain, day)), c))
+                        .or_default()
+                        .add(&f);
+                }
+            }
+        }
+        for ((base, day, name), v) in self.counters.drain() {
+            for unit in model.ancestors(base) {
+                for grain in GRAINS {
+                    *counters
+                        .entry(((unit, grain, period_start(grain, day)), name.clone()))
+                        .or_default() += v;
+                }
+            }
+        }
+        self.events = 0;
+        (facts, bitmaps, counters)
+    }
+}

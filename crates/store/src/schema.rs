@@ -1,0 +1,85 @@
+//! The SQLite schema of the embedded store and its format version.
+//!
+//! Rollup tables are keyed `(unit, grain, start, …)` where `grain` is 0 = day, 1 = month,
+//! 2 = year and `start` is the period's first day (days since 1970-01-01, local time). Every
+//! unit level holds every grain, so a query for any unit and any period reads a handful of rows.
+
+use rusqlite::Connection;
+
+/// Version of the store's on-disk format (SQLite schema and put-in log together).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Period grain of a rollup row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Grain {
+    /// One day.
+    Day = 0,
+    /// One calendar month.
+    Month = 1,
+    /// One calendar year.
+    Year = 2,
+}
+
+/// Grains, finest first.
+pub const GRAINS: [Grain; 3] = [Grain::Day, Grain::Month, Grain::Year];
+
+pub(crate) const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS units (
+    id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, level INTEGER NOT NULL,
+    parent INTEGER, households INTEGER NOT NULL, residents INTEGER NOT NULL,
+    accepts INTEGER NOT NULL, x_m INTEGER NOT NULL, y_m INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS households (
+    id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, estate INTEGER NOT NULL,
+    home_point INTEGER NOT NULL, persons INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS vehicles (
+    id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, category INTEGER NOT NULL,
+    capacity_kg INTEGER NOT NULL, district INTEGER NOT NULL, depot_x_m INTEGER NOT NULL,
+    depot_y_m INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS facilities (
+    id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, kind TEXT NOT NULL,
+    accepts INTEGER NOT NULL, capacity_t_per_day INTEGER NOT NULL, x_m INTEGER NOT NULL,
+    y_m INTEGER NOT NULL);
+-- Low-volume events, raw, as received (wire JSON). The key makes re-delivery idempotent.
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY, key INTEGER NOT NULL UNIQUE, id TEXT NOT NULL, type TEXT NOT NULL,
+    day INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS facts (
+    unit INTEGER NOT NULL, grain INTEGER NOT NULL, start INTEGER NOT NULL, category INTEGER NOT NULL,
+    putin_grams INTEGER NOT NULL, putins INTEGER NOT NULL, judged INTEGER NOT NULL,
+    correct INTEGER NOT NULL, collected_grams INTEGER NOT NULL, mixed_grams INTEGER NOT NULL,
+    pickups INTEGER NOT NULL, poor_pickups INTEGER NOT NULL, weighed_grams INTEGER NOT NULL,
+    containers INTEGER NOT NULL, containers_pass INTEGER NOT NULL,
+    PRIMARY KEY (unit, grain, start, category)) WITHOUT ROWID;
+-- Distinct participating households as a serialized roaring bitmap.
+CREATE TABLE IF NOT EXISTS participation (
+    unit INTEGER NOT NULL, grain INTEGER NOT NULL, start INTEGER NOT NULL, households BLOB NOT NULL,
+    PRIMARY KEY (unit, grain, start)) WITHOUT ROWID;
+-- Named counters that have no category: incidents per kind, inspections, score sums.
+CREATE TABLE IF NOT EXISTS counters (
+    unit INTEGER NOT NULL, grain INTEGER NOT NULL, start INTEGER NOT NULL, name TEXT NOT NULL,
+    value REAL NOT NULL, PRIMARY KEY (unit, grain, start, name)) WITHOUT ROWID;
+-- Estates covered by sorted collection and transport, per unit and month.
+CREATE TABLE IF NOT EXISTS coverage (
+    unit INTEGER NOT NULL, month INTEGER NOT NULL, covered INTEGER NOT NULL,
+    PRIMARY KEY (unit, month)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS treatment_flows (
+    event_key INTEGER NOT NULL, facility INTEGER NOT NULL, from_day INTEGER NOT NULL,
+    to_day INTEGER NOT NULL, category INTEGER NOT NULL, route INTEGER NOT NULL,
+    grams INTEGER NOT NULL, PRIMARY KEY (event_key, category, route)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS treatment_flows_period ON treatment_flows (to_day, from_day);
+-- How much of the raw data the rollups hold: bytes of each put-in day file, and events.seq.
+CREATE TABLE IF NOT EXISTS checkpoint_log (day INTEGER PRIMARY KEY, applied_bytes INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoint_events (id INTEGER PRIMARY KEY CHECK (id = 1), applied_seq INTEGER NOT NULL);
+"#;
+
+/// Opens a connection with the pragmas the store relies on.
+pub(crate) fn connect(path: &std::path::Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;
+         PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+    )?;
+    Ok(conn)
+}
