@@ -1,1 +1,715 @@
-//! fenlei-guide (placeholder, filled in by the crate's owner).
+//! fenlei-guide: the sorting guide (垃圾分类指南). Which bin does an item go in, under a given
+//! city's rules, answered offline in microseconds from characters, pinyin, initials, typos,
+//! traditional characters, resident phrasings or English, with a marked best guess when the
+//! dictionary has nothing close.
+//!
+//! Not here: HTTP (the server returns [`Answer`] as is), terminal rendering (the CLI), or the
+//! upstream data (the merge lives in [`build_data`]; the binary embeds `data/guide/`).
+//!
+//! ```
+//! let guide = fenlei_guide::Guide::embedded();
+//! let answer = guide.lookup("kuaicanhe", "shanghai");
+//! assert_eq!(answer.city_label, "干垃圾");
+//! ```
+
+pub mod answer;
+pub mod build_data;
+pub mod category;
+pub mod city;
+pub mod csv;
+pub mod data;
+mod distance;
+pub mod eval;
+mod index;
+mod py;
+pub mod text;
+
+use std::sync::OnceLock;
+
+pub use answer::{Answer, Card, ItemRef, ItemView, MatchKind};
+pub use category::Category;
+pub use city::{AppliedException, Cities, CityRules, Tip};
+pub use data::{DataFiles, EMBEDDED, Item};
+pub use index::Index;
+
+use city::Pattern;
+use csv::Table;
+use index::{Hit, HitKind};
+use text::{Normalizer, english_words, strip_fillers};
+
+/// Everything a lookup needs: the index, the city rule sets, tips and guess wording.
+#[derive(Debug)]
+pub struct Guide {
+    index: Index,
+    cities: Cities,
+    item_tips: Vec<(Pattern, String, String)>,
+    head_nouns: Vec<(String, Category, String, String)>,
+    category_names: Vec<(String, Category)>,
+}
+
+/// What the search decided, before the city's words and rules are applied.
+struct Decision {
+    kind: MatchKind,
+    item: Option<(u32, String)>,
+    base: Category,
+    confidence: f32,
+    reason: String,
+    reason_en: String,
+    alternatives: Vec<u32>,
+    /// The compact text the guess was made from (for city exceptions and tips).
+    query_key: String,
+}
+
+impl Decision {
+    fn new(kind: MatchKind, base: Category, confidence: f32, query_key: &str) -> Decision {
+        Decision {
+            kind,
+            item: None,
+            base,
+            confidence,
+            reason: String::new(),
+            reason_en: String::new(),
+            alternatives: Vec::new(),
+            query_key: query_key.to_string(),
+        }
+    }
+}
+
+/// English and other extra names of the categories; the cities' own words come from data.
+const CATEGORY_SYNONYMS: &[(&str, Category)] = &[
+    ("可回收垃圾", Category::Recyclable),
+    ("可回收", Category::Recyclable),
+    ("回收物", Category::Recyclable),
+    ("recyclable", Category::Recyclable),
+    ("recyclables", Category::Recyclable),
+    ("recycling", Category::Recyclable),
+    ("recyclable waste", Category::Recyclable),
+    ("有毒垃圾", Category::Hazardous),
+    ("有害", Category::Hazardous),
+    ("hazardous", Category::Hazardous),
+    ("hazardous waste", Category::Hazardous),
+    ("厨余", Category::Kitchen),
+    ("餐厨垃圾", Category::Kitchen),
+    ("厨房垃圾", Category::Kitchen),
+    ("kitchen waste", Category::Kitchen),
+    ("food waste", Category::Kitchen),
+    ("wet waste", Category::Kitchen),
+    ("organic waste", Category::Kitchen),
+    ("其它垃圾", Category::Other),
+    ("dry waste", Category::Other),
+    ("residual waste", Category::Other),
+    ("other waste", Category::Other),
+    ("general waste", Category::Other),
+    ("建筑垃圾", Category::Renovation),
+    ("renovation waste", Category::Renovation),
+    ("construction waste", Category::Renovation),
+    ("bulky waste", Category::Bulky),
+];
+
+static EMBEDDED_GUIDE: OnceLock<Guide> = OnceLock::new();
+
+impl Guide {
+    /// The guide over the embedded data, built on first use and shared afterwards.
+    pub fn embedded() -> &'static Guide {
+        EMBEDDED_GUIDE.get_or_init(|| Guide::build(&EMBEDDED))
+    }
+
+    /// Builds a guide from data files (the embedded ones, or others in tests).
+    pub fn build(files: &DataFiles) -> Guide {
+        let normalizer = Normalizer::new(files.trad_pairs);
+        let items = data::parse_items(files);
+        let index = Index::build(items, normalizer);
+        let cities = Cities::parse(files);
+        let item_tips = Table::parse(files.item_tips)
+            .rows()
+            .filter_map(|r| {
+                Some((
+                    Pattern::parse(r.get("match"), r.get("pattern"))?,
+                    r.get("tip_zh").to_string(),
+                    r.get("tip_en").to_string(),
+                ))
+            })
+            .collect();
+        let head_nouns = Table::parse(files.head_nouns)
+            .rows()
+            .filter_map(|r| {
+                Some((
+                    r.get("suffix").to_string(),
+                    Category::parse(r.get("category"))?,
+                    r.get("noun_zh").to_string(),
+                    r.get("noun_en").to_string(),
+                ))
+            })
+            .collect();
+        let mut category_names: Vec<(String, Category)> = Vec::new();
+        for city in cities.all() {
+            for c in Category::ALL {
+                let l = index.normalizer.normalize(city.label(c));
+                if !category_names.iter().any(|(n, _)| *n == l) {
+                    category_names.push((l, c));
+                }
+            }
+        }
+        for (n, c) in CATEGORY_SYNONYMS {
+            category_names.push((n.to_string(), *c));
+        }
+        Guide {
+            index,
+            cities,
+            item_tips,
+            head_nouns,
+            category_names,
+        }
+    }
+
+    /// The dictionary.
+    pub fn items(&self) -> &[Item] {
+        &self.index.items
+    }
+
+    /// The city rule sets.
+    pub fn cities(&self) -> &Cities {
+        &self.cities
+    }
+
+    /// The search index (for sizes in benchmarks).
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// The normaliser (for generating evaluation queries).
+    pub fn normalizer(&self) -> &Normalizer {
+        &self.index.normalizer
+    }
+
+    /// Looks up `query` under `city`'s rules. An unknown city falls back to the national rules
+    /// (the answer's `city` says which was used); validate user input with
+    /// [`Cities::get`] first to report it instead.
+    pub fn lookup(&self, query: &str, city: &str) -> Answer {
+        self.lookup_excluding(query, city, None)
+    }
+
+    /// [`Guide::lookup`] as if item `exclude` were not in the dictionary: the evaluation's
+    /// leave-one-out measure of how the guide does on names it has never seen.
+    pub fn lookup_excluding(&self, query: &str, city: &str, exclude: Option<u32>) -> Answer {
+        let rules = self.cities.get(city).unwrap_or_else(|| self.cities.national());
+        let normalized = self.index.normalizer.normalize(query);
+        let d = self.decide(&normalized, exclude);
+        self.answer(query, normalized, rules, d, exclude)
+    }
+
+    /// A category card in a city's words.
+    pub fn card(&self, category: Category, city: &CityRules) -> Card {
+        let (icon, emoji) = category.icon();
+        let (def, def_en) = self.cities.definition(city, category);
+        Card {
+            category,
+            label: city.label(category).to_string(),
+            label_en: category.english().to_string(),
+            colour: category.colour().to_string(),
+            icon: icon.to_string(),
+            emoji: emoji.to_string(),
+            definition: def.clone(),
+            definition_en: def_en.clone(),
+        }
+    }
+
+    /// Up to `n` items like `item`: same category in the city, sharing its ending (the head
+    /// noun) where possible, then its characters. For the dashboard's "similar items".
+    pub fn similar(&self, item: u32, city: &CityRules, n: usize) -> Vec<ItemRef> {
+        let Some(it) = self.index.items.get(item as usize) else {
+            return Vec::new();
+        };
+        let key = self.index.normalizer.key(&it.name);
+        let cat = self.category_in(it, city);
+        self.similar_to_key(&key, cat, city, Some(item), n)
+    }
+
+    fn similar_to_key(
+        &self,
+        key: &str,
+        cat: Category,
+        city: &CityRules,
+        skip: Option<u32>,
+        n: usize,
+    ) -> Vec<ItemRef> {
+        let chars: Vec<char> = key.chars().collect();
+        let mut out: Vec<u32> = Vec::new();
+        for len in [2usize, 1] {
+            if chars.len() < len {
+                continue;
+            }
+            let suf: String = chars[chars.len() - len..].iter().collect();
+            for &i in self.index.items_with_suffix(&suf) {
+                if out.len() >= n {
+                    break;
+                }
+                let it = &self.index.items[i as usize];
+                if Some(i) != skip && !out.contains(&i) && it.name != key && self.category_in(it, city) == cat {
+                    out.push(i);
+                }
+            }
+        }
+        out.into_iter().map(|i| self.item_ref(i, city)).collect()
+    }
+
+    fn category_in(&self, it: &Item, city: &CityRules) -> Category {
+        let key = self.index.normalizer.key(&it.name);
+        self.cities.resolve(city, it.category, &[&key]).0
+    }
+
+    fn item_ref(&self, i: u32, city: &CityRules) -> ItemRef {
+        let it = &self.index.items[i as usize];
+        let c = self.category_in(it, city);
+        ItemRef {
+            id: i,
+            name: it.name.clone(),
+            category: c,
+            city_label: city.label(c).to_string(),
+            english: it.english.first().cloned(),
+        }
+    }
+
+    fn decide(&self, normalized: &str, exclude: Option<u32>) -> Decision {
+        let ix = &self.index;
+        let key: String = normalized.chars().filter(|c| *c != ' ').collect();
+        if key.is_empty() {
+            let mut d = Decision::new(MatchKind::Fallback, Category::Other, 0.0, "");
+            d.reason = "空查询：请输入物品名称".into();
+            d.reason_en = "Empty query: type an item's name".into();
+            return d;
+        }
+        if let Some(c) = self.category_name(normalized, &key) {
+            let mut d = Decision::new(MatchKind::Category, c, 1.0, &key);
+            d.reason = format!("“{key}”是类别名称");
+            d.reason_en = format!("'{normalized}' names a category");
+            return d;
+        }
+        let stripped = strip_fillers(&key);
+        if let Some(h) = ix.exact(&key, exclude) {
+            return self.from_hit(h, &key, &key, exclude);
+        }
+        if stripped != key
+            && let Some(h) = ix.exact(&stripped, exclude)
+        {
+            return self.from_hit(h, &key, &stripped, exclude);
+        }
+        let has_cjk = Index::has_cjk(&key);
+        if !has_cjk {
+            return self.decide_latin(normalized, &key, exclude);
+        }
+        let q: Vec<char> = stripped.chars().collect();
+        let q_py = py::full(&stripped);
+        if key.chars().any(|c| c.is_ascii_alphabetic()) {
+            // Mixed input (kuai餐盒): compare as pinyin.
+            if let Some(&k) = ix.pinyin(&q_py, exclude).first() {
+                return self.from_hit(ix.hit(k, HitKind::Pinyin, 0), &key, &q_py, exclude);
+            }
+            let bound = if q_py.len() >= 8 { 2 } else { 1 };
+            if let Some(h) = ix.fuzzy_pinyin(&q_py, bound, exclude).first() {
+                return self.from_hit(*h, &key, &q_py, exclude);
+            }
+        }
+        if q.len() >= 2
+            && let Some(&k) = ix.pinyin(&q_py, exclude).first()
+        {
+            return self.from_hit(ix.hit(k, HitKind::Pinyin, 0), &key, &stripped, exclude);
+        }
+        if q.len() >= 3 {
+            let bound = if q.len() >= 5 { 2 } else { 1 };
+            let hits = ix.fuzzy_chars(&q, bound, exclude);
+            if let Some(h) = hits.first().filter(|h| self.fuzzy_ok(h, &q)) {
+                return self.from_hit(*h, &key, &stripped, exclude);
+            }
+        }
+        if let Some(d) = self.head_noun(&q, &stripped, exclude) {
+            return d;
+        }
+        if q.len() >= 3
+            && let Some(h) = ix.fuzzy_pinyin(&q_py, 1, exclude).first()
+        {
+            return self.from_hit(*h, &key, &stripped, exclude);
+        }
+        if let Some(d) = self.affix_guess(&q, &stripped, exclude) {
+            return d;
+        }
+        self.fallback(&stripped)
+    }
+
+    /// A fuzzy character match is accepted when the edit keeps the last character (the head
+    /// noun) or the query is long enough that one changed character is a typo, not a new word.
+    fn fuzzy_ok(&self, h: &Hit, q: &[char]) -> bool {
+        let k = &self.index.keys[h.key as usize].chars;
+        let head_same = k.last() == q.last();
+        match h.distance {
+            1 => head_same || q.len() >= 5,
+            2 => head_same && q.len() >= 5,
+            _ => false,
+        }
+    }
+
+    fn decide_latin(&self, normalized: &str, key: &str, exclude: Option<u32>) -> Decision {
+        let ix = &self.index;
+        let words = english_words(normalized);
+        let english = ix.english(&words, exclude);
+        if let Some(e) = english.as_ref().filter(|e| e.full) {
+            let mut d = self.item_decision(MatchKind::English, e.item, &e.phrase, 0.9, key);
+            d.reason = format!("英文名“{}”→“{}”", e.phrase, self.index.items[e.item as usize].name);
+            d.reason_en = format!("English name '{}' → {}", e.phrase, self.index.items[e.item as usize].name);
+            return d;
+        }
+        let letters: String = key.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+        if let Some(&k) = ix.pinyin(&letters, exclude).first() {
+            return self.from_hit(ix.hit(k, HitKind::Pinyin, 0), key, &letters, exclude);
+        }
+        if (2..=8).contains(&letters.len()) {
+            let keys = ix.initials(&letters, exclude);
+            if let Some(&k) = keys.first() {
+                let mut d = self.from_hit(ix.hit(k, HitKind::Initials, 0), key, &letters, exclude);
+                d.alternatives = self.distinct_alternatives(&keys[1..], d.base);
+                if keys.len() > 1 {
+                    d.confidence = 0.5;
+                    d.reason.push_str(&format!("（另有 {} 个同首字母条目）", keys.len() - 1));
+                    d.reason_en.push_str(&format!(" ({} more items share these initials)", keys.len() - 1));
+                }
+                return d;
+            }
+        }
+        let known_word = words.iter().any(|w| ix.is_english_word(w));
+        if !known_word && letters.len() >= 4 {
+            let bound = if letters.len() >= 8 { 2 } else { 1 };
+            if let Some(h) = ix.fuzzy_pinyin(&letters, bound, exclude).first() {
+                return self.from_hit(*h, key, &letters, exclude);
+            }
+        }
+        if let Some(e) = english.as_ref().filter(|e| e.head)
+            && let Some(head) = words.last()
+        {
+            let counts = ix.english_head_counts(head, exclude);
+            if let Some((c, n, total)) = Index::majority(&counts) {
+                let mut d = Decision::new(MatchKind::HeadNoun, c, 0.6 * f32::from(n) / f32::from(total), key);
+                d.item = (self.index.items[e.item as usize].category == c).then(|| (e.item, e.phrase.clone()));
+                d.reason = format!("最佳猜测：按英文中心词“{head}”判断，词典中 {total} 个以“{head}”结尾的英文名里 {n} 个属于此类");
+                d.reason_en = format!("Best guess from the head noun '{head}': {n} of {total} English names ending in '{head}' are in this category");
+                return d;
+            }
+        }
+        if let Some(e) = english {
+            let mut d = self.item_decision(MatchKind::Similar, e.item, &e.phrase, 0.35, key);
+            d.reason = format!("最佳猜测：与英文名“{}”最相近", e.phrase);
+            d.reason_en = format!("Best guess: closest English name is '{}'", e.phrase);
+            return d;
+        }
+        self.fallback(key)
+    }
+
+    /// The query ends with a dictionary name (南孚电池 → 电池): that name is its head noun.
+    fn head_noun(&self, q: &[char], stripped: &str, exclude: Option<u32>) -> Option<Decision> {
+        for start in 1..q.len().saturating_sub(1) {
+            let suffix: String = q[start..].iter().collect();
+            if let Some(h) = self.index.exact(&suffix, exclude) {
+                let name = self.index.items[h.item as usize].name.clone();
+                let mut d = self.item_decision(MatchKind::HeadNoun, h.item, &suffix, 0.7, stripped);
+                d.reason = format!("最佳猜测：词典中没有“{stripped}”，按中心词“{suffix}”（{name}）判断");
+                d.reason_en = format!("Best guess: '{stripped}' is not in the dictionary; judged by its head noun '{suffix}' ({name})");
+                return Some(d);
+            }
+        }
+        None
+    }
+
+    /// Votes of dictionary names sharing the query's ending (weighted by its length) and, more
+    /// weakly, its start.
+    fn affix_guess(&self, q: &[char], stripped: &str, exclude: Option<u32>) -> Option<Decision> {
+        let ix = &self.index;
+        let mut score = [0f32; 7];
+        let mut best_suffix: Option<(String, super_counts::C)> = None;
+        for len in (1..=q.len().min(4)).rev() {
+            let suf: String = q[q.len() - len..].iter().collect();
+            let c = ix.suffix_counts(&suf, exclude);
+            let total: u16 = c.iter().sum();
+            if total == 0 || (len == 1 && total < 2) {
+                continue;
+            }
+            add_votes(&mut score, &c, (len * len) as f32 * 2.0);
+            if best_suffix.is_none() {
+                best_suffix = Some((suf, c));
+            }
+        }
+        let mut best_prefix: Option<(String, super_counts::C)> = None;
+        for len in (1..q.len().min(3)).rev() {
+            let pre: String = q[..len].iter().collect();
+            let c = ix.prefix_counts(&pre, exclude);
+            let total: u16 = c.iter().sum();
+            if total < 2 {
+                continue;
+            }
+            add_votes(&mut score, &c, len as f32);
+            if best_prefix.is_none() {
+                best_prefix = Some((pre, c));
+            }
+        }
+        let (i, s) = score
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))?;
+        if *s <= 0.0 {
+            return None;
+        }
+        let cat = Category::ALL[i];
+        let sum: f32 = score.iter().sum();
+        let mut d = Decision::new(MatchKind::Affix, cat, 0.6 * s / sum, stripped);
+        let describe = |(a, c): &(String, super_counts::C), end: bool| {
+            let total: u16 = c.iter().sum();
+            let n = c[cat.index()];
+            let noun = self
+                .head_nouns
+                .iter()
+                .find(|h| end && a.ends_with(h.0.as_str()))
+                .map(|h| (h.2.clone(), h.3.clone()));
+            let (zh_pos, en_pos) = if end { ("结尾", "ending in") } else { ("开头", "starting with") };
+            let zh = format!(
+                "最佳猜测：词典中以“{a}”{zh_pos}的 {total} 个物品里 {n} 个属于此类{}",
+                noun.as_ref().map(|n| format!("（“{a}”表示{}）", n.0)).unwrap_or_default()
+            );
+            let en = format!(
+                "Best guess: {n} of {total} dictionary items {en_pos} '{a}'{} are in this category",
+                noun.as_ref().map(|n| format!(" ({})", n.1)).unwrap_or_default()
+            );
+            (zh, en, n)
+        };
+        let from_suffix = best_suffix.as_ref().map(|b| describe(b, true));
+        let from_prefix = best_prefix.as_ref().map(|b| describe(b, false));
+        let (zh, en) = match (from_suffix, from_prefix) {
+            (Some(s), _) if s.2 > 0 => (s.0, s.1),
+            (_, Some(p)) if p.2 > 0 => (p.0, p.1),
+            (Some(s), _) => (s.0, s.1),
+            (_, Some(p)) => (p.0, p.1),
+            _ => return None,
+        };
+        d.reason = zh;
+        d.reason_en = en;
+        Some(d)
+    }
+
+    fn fallback(&self, key: &str) -> Decision {
+        let mut d = Decision::new(MatchKind::Fallback, Category::Other, 0.2, key);
+        d.reason = "最佳猜测：词典里没有相近的物品，也无法从字面判断；按规定，难以分辨类别的生活垃圾投入其他垃圾（干垃圾）".into();
+        d.reason_en = "Best guess: nothing close in the dictionary and nothing to go by in the words; waste that is hard to classify goes to other (residual) waste".into();
+        d
+    }
+
+    fn item_decision(&self, kind: MatchKind, item: u32, matched: &str, confidence: f32, key: &str) -> Decision {
+        let mut d = Decision::new(kind, self.index.items[item as usize].category, confidence, key);
+        d.item = Some((item, matched.to_string()));
+        d
+    }
+
+    fn from_hit(&self, h: Hit, key: &str, searched: &str, exclude: Option<u32>) -> Decision {
+        let ix = &self.index;
+        let k = &ix.keys[h.key as usize];
+        let name = ix.items[h.item as usize].name.clone();
+        let (kind, conf) = match h.kind {
+            HitKind::Exact => (MatchKind::Exact, 1.0),
+            HitKind::Alias => (MatchKind::Alias, 0.95),
+            HitKind::English => (MatchKind::English, 0.9),
+            HitKind::Pinyin => (MatchKind::Pinyin, if Index::has_cjk(searched) { 0.8 } else { 0.9 }),
+            HitKind::Initials => (MatchKind::Initials, 0.7),
+            HitKind::Fuzzy => (MatchKind::Fuzzy, if h.distance <= 1 { 0.75 } else { 0.6 }),
+        };
+        let mut d = self.item_decision(kind, h.item, &k.text, conf, searched);
+        let stripped_note = (searched != key && Index::has_cjk(searched) && kind <= MatchKind::Alias)
+            .then(|| (format!("（忽略修饰词，按“{searched}”查）"), format!(" (extra words dropped: searched '{searched}')")));
+        let (zh, en) = match kind {
+            MatchKind::Exact => (format!("词典条目“{name}”"), format!("Dictionary entry {name}")),
+            MatchKind::Alias => (
+                format!("“{}”是“{name}”的别名", k.text),
+                format!("'{}' is another name for {name}", k.text),
+            ),
+            MatchKind::Pinyin if Index::has_cjk(searched) && !searched.is_ascii() && searched.chars().all(text::is_cjk) => (
+                format!("同音：“{searched}”读作 {}，按“{name}”处理", k.py),
+                format!("Homophone: '{searched}' reads {}, treated as {name}", k.py),
+            ),
+            MatchKind::Pinyin => (
+                format!("拼音 {searched} →“{name}”"),
+                format!("Pinyin '{searched}' → {name}"),
+            ),
+            MatchKind::Initials => (
+                format!("拼音首字母 {searched} →“{name}”"),
+                format!("Pinyin initials '{searched}' → {name}"),
+            ),
+            _ => (
+                format!("近似匹配：按“{name}”处理（{} 处差异）", h.distance),
+                format!("Close match: treated as {name} ({} edit{})", h.distance, if h.distance == 1 { "" } else { "s" }),
+            ),
+        };
+        d.reason = zh;
+        d.reason_en = en;
+        if let Some((zh, en)) = stripped_note {
+            d.reason.push_str(&zh);
+            d.reason_en.push_str(&en);
+        }
+        // A one-character generic name (纸, 碗, 床): say so and show the other readings.
+        if kind == MatchKind::Exact && k.chars.len() == 1 {
+            let alts = self.generic_alternatives(&k.text, d.base, exclude);
+            if !alts.is_empty() {
+                d.reason.push_str(&format!("；“{}”比较笼统，具体物品去向可能不同，见其他可能", k.text));
+                d.reason_en.push_str(&format!("; '{}' is generic, specific items may differ (see alternatives)", k.text));
+                d.confidence = 0.6;
+                d.alternatives = alts;
+            }
+        }
+        d
+    }
+
+    fn generic_alternatives(&self, suffix: &str, cat: Category, exclude: Option<u32>) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        let mut cats = vec![cat];
+        for &i in self.index.items_with_suffix(suffix) {
+            let it = &self.index.items[i as usize];
+            if Some(i) != exclude && !cats.contains(&it.category) && it.name != suffix {
+                cats.push(it.category);
+                out.push(i);
+            }
+        }
+        out
+    }
+
+    fn distinct_alternatives(&self, keys: &[u32], cat: Category) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        for &k in keys {
+            let i = self.index.keys[k as usize].item;
+            if !out.contains(&i) && (self.index.items[i as usize].category != cat || out.len() < 2) {
+                out.push(i);
+            }
+            if out.len() >= 4 {
+                break;
+            }
+        }
+        out
+    }
+
+    fn category_name(&self, normalized: &str, key: &str) -> Option<Category> {
+        self.category_names
+            .iter()
+            .find(|(n, _)| n == normalized || n == key)
+            .map(|(_, c)| *c)
+    }
+
+    fn answer(&self, query: &str, normalized: String, city: &CityRules, d: Decision, exclude: Option<u32>) -> Answer {
+        let ix = &self.index;
+        let item_key = d.item.as_ref().map(|(i, _)| ix.normalizer.key(&ix.items[*i as usize].name));
+        let guess = d.kind.is_guess();
+        // Exceptions: a match is judged by the item's name; a guess by the query first.
+        let mut keys: Vec<&str> = Vec::new();
+        if guess || d.kind == MatchKind::Category {
+            keys.push(&d.query_key);
+        }
+        if let Some(k) = &item_key {
+            keys.push(k);
+        }
+        let (category, exception) = if d.kind == MatchKind::Category {
+            (d.base, None)
+        } else {
+            self.cities.resolve(city, d.base, &keys)
+        };
+        let mut reason = d.reason;
+        let mut reason_en = d.reason_en;
+        if d.kind == MatchKind::Category {
+            let label = city.label(category);
+            if label != d.query_key {
+                let users: Vec<&str> = self
+                    .cities
+                    .all()
+                    .iter()
+                    .filter(|c| ix.normalizer.normalize(c.label(category)) == d.query_key)
+                    .map(|c| c.name.as_str())
+                    .collect();
+                if !users.is_empty() {
+                    reason.push_str(&format!("：{}的叫法", users.join("、")));
+                }
+                reason.push_str(&format!("，{}叫“{label}”", city.name));
+            } else {
+                reason.push_str(&format!("，即{}的“{label}”", city.name));
+            }
+            reason_en.push_str(&format!(": {} in {}", category.english(), city.key));
+        }
+        if let Some(e) = &exception {
+            reason.push_str(&format!("；{}", e.reason));
+            reason_en.push_str(&format!("; {}", e.reason_en));
+        }
+        let mut tips = Vec::new();
+        let mut tips_en = Vec::new();
+        let tip_keys: Vec<&str> = item_key.iter().map(String::as_str).chain([d.query_key.as_str()]).collect();
+        if d.kind != MatchKind::Category
+            && let Some((_, zh, en)) = self.item_tips.iter().find(|(p, _, _)| tip_keys.iter().any(|k| p.matches(k)))
+        {
+            tips.push(zh.clone());
+            tips_en.push(en.clone());
+        }
+        for t in self.cities.tips(city, category) {
+            tips.push(t.zh.clone());
+            tips_en.push(t.en.clone());
+        }
+        let item = d.item.as_ref().map(|(i, matched)| {
+            let it = &ix.items[*i as usize];
+            ItemView {
+                id: it.id,
+                name: it.name.clone(),
+                matched: matched.clone(),
+                category,
+                dictionary_category: it.category,
+                aliases: it.aliases.clone(),
+                english: it.english.clone(),
+                sources: it.sources.clone(),
+            }
+        });
+        let similar_key = item_key.clone().unwrap_or_else(|| d.query_key.clone());
+        let skip = d.item.as_ref().map(|(i, _)| *i).or(exclude);
+        let similar = if d.kind == MatchKind::Category {
+            Vec::new()
+        } else {
+            let mut s = self.similar_to_key(&similar_key, category, city, skip, 5);
+            s.retain(|r| Some(r.id) != exclude);
+            s
+        };
+        Answer {
+            query: query.to_string(),
+            normalized,
+            city: city.key.clone(),
+            city_name: city.name.clone(),
+            category,
+            city_label: city.label(category).to_string(),
+            item,
+            guess,
+            match_kind: d.kind,
+            confidence: d.confidence,
+            reason,
+            reason_en,
+            tips,
+            tips_en,
+            card: self.card(category, city),
+            exception,
+            alternatives: d
+                .alternatives
+                .iter()
+                .filter(|&&i| Some(i) != exclude)
+                .map(|&i| self.item_ref(i, city))
+                .collect(),
+            similar,
+        }
+    }
+}
+
+mod super_counts {
+    pub type C = crate::index::Counts;
+}
+
+fn add_votes(score: &mut [f32; 7], c: &index::Counts, weight: f32) {
+    let total: f32 = c.iter().map(|&n| f32::from(n)).sum();
+    // Few examples say less than many: scale by how much evidence there is.
+    let strength = (total / 3.0).min(1.0);
+    for (s, &n) in score.iter_mut().zip(c.iter()) {
+        *s += weight * strength * f32::from(n) / total;
+    }
+}

@@ -1,13 +1,269 @@
-//! `fenlei guide QUERY`: placeholder until the guide crate lands.
+//! `fenlei guide`: look items up in the sorting guide, one query from the arguments or many from
+//! standard input, as a coloured card or JSON; plus `eval`, `bench` and `build-data` for the
+//! guide's own maintenance. The search itself lives in the `fenlei-guide` crate.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use fenlei_guide::{Answer, Category, Guide, build_data, eval};
 
 /// Arguments of `fenlei guide`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct GuideArgs {
-    /// The item to look up.
+    #[command(subcommand)]
+    command: Option<GuideCommand>,
+    /// The item to look up (several words are joined with spaces). Without it, one query per
+    /// line is read from standard input.
     pub query: Vec<String>,
+    /// The city whose rules and words to use: national, shanghai, beijing, shenzhen,
+    /// hangzhou, chongqing, guangzhou, dalian (or 上海, sh, ...).
+    #[arg(long, short, default_value = "national")]
+    pub city: String,
+    /// Print the answer as JSON (one line per query).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum GuideCommand {
+    /// Top-1 category accuracy per query kind on the generated evaluation set.
+    Eval {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Print every miss (query, expected, got) to standard error.
+        #[arg(long)]
+        misses: bool,
+    },
+    /// Latency per query (p50, p99), index build time and approximate index memory.
+    Bench {
+        /// How many times the evaluation queries are run.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
+    /// Regenerate data/guide/items.csv and conflicts.csv from the upstream source files.
+    BuildData {
+        /// Folder with the upstream files (shanghai_alexayan.csv, ...).
+        #[arg(long)]
+        shared: PathBuf,
+        /// The repository's data/guide folder (reads overrides.csv, writes the outputs).
+        #[arg(long, default_value = "data/guide")]
+        out: PathBuf,
+    },
+    /// List the cities and their words for the categories.
+    Cities,
 }
 
 /// Runs `fenlei guide`.
-pub fn run(_args: GuideArgs) -> anyhow::Result<()> {
-    anyhow::bail!("the sorting guide is not built yet")
+pub fn run(args: GuideArgs) -> anyhow::Result<()> {
+    match args.command {
+        Some(GuideCommand::Eval { json, misses }) => return run_eval(json, misses),
+        Some(GuideCommand::Bench { rounds }) => return run_bench(rounds),
+        Some(GuideCommand::BuildData { shared, out }) => return run_build_data(&shared, &out),
+        Some(GuideCommand::Cities) => return run_cities(),
+        None => {}
+    }
+    let guide = Guide::embedded();
+    let Some(city) = guide.cities().get(&args.city) else {
+        let known: Vec<&str> = guide.cities().all().iter().map(|c| c.key.as_str()).collect();
+        bail!("unknown city {:?}; known: {}", args.city, known.join(", "));
+    };
+    let city = city.key.clone();
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut out = std::io::stdout().lock();
+    let mut emit = |answer: &Answer, out: &mut dyn Write| -> anyhow::Result<()> {
+        if args.json {
+            serde_json::to_writer(&mut *out, answer)?;
+            writeln!(out)?;
+        } else {
+            write!(out, "{}", render_card(answer, colour))?;
+        }
+        Ok(())
+    };
+    if !args.query.is_empty() {
+        let answer = guide.lookup(&args.query.join(" "), &city);
+        return emit(&answer, &mut out);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        bail!("give a QUERY, or pipe one query per line on standard input");
+    }
+    for line in stdin.lock().lines() {
+        let line = line.context("reading standard input")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let answer = guide.lookup(&line, &city);
+        emit(&answer, &mut out)?;
+    }
+    Ok(())
+}
+
+/// ANSI background colour of a category's bin.
+fn ansi_bg(c: Category) -> &'static str {
+    match c {
+        Category::Recyclable => "\x1b[1;97;44m",
+        Category::Hazardous => "\x1b[1;97;41m",
+        Category::Kitchen => "\x1b[1;97;42m",
+        Category::Other => "\x1b[1;97;100m",
+        Category::Bulky => "\x1b[1;97;43m",
+        Category::Renovation => "\x1b[1;30;43m",
+        Category::NotHousehold => "\x1b[1;97;45m",
+    }
+}
+
+/// The category card for the terminal: Chinese first, English second.
+fn render_card(a: &Answer, colour: bool) -> String {
+    let (on, off, dim) = if colour { (ansi_bg(a.category), "\x1b[0m", "\x1b[2m") } else { ("", "", "") };
+    let mut s = String::new();
+    s.push_str(&format!(
+        "{on} {} {}  {} {off}  {}（{}）\n",
+        a.card.emoji, a.city_label, a.card.label_en, a.city_name, a.city
+    ));
+    let found = match &a.item {
+        Some(it) => format!("{} → {}", a.query, it.name),
+        None => a.query.clone(),
+    };
+    let guess = if a.guess { "  ⚠ 最佳猜测 best guess" } else { "" };
+    s.push_str(&format!(" {found}{guess}\n"));
+    s.push_str(&format!(" 理由：{}\n", a.reason));
+    s.push_str(&format!(" {dim}Why: {}{off}\n", a.reason_en));
+    if let Some(e) = &a.exception {
+        s.push_str(&format!(
+            " 城市规则：词典为{}，{}按本地规定\n",
+            e.dictionary_category.key(),
+            a.city_name
+        ));
+    }
+    for (zh, en) in a.tips.iter().zip(&a.tips_en).take(2) {
+        s.push_str(&format!(" 提示：{zh}\n"));
+        s.push_str(&format!(" {dim}Tip: {en}{off}\n"));
+    }
+    s.push_str(&format!(" 定义：{}\n", a.card.definition));
+    if !a.alternatives.is_empty() {
+        let alts: Vec<String> = a.alternatives.iter().map(|r| format!("{}（{}）", r.name, r.city_label)).collect();
+        s.push_str(&format!(" 其他可能 alternatives：{}\n", alts.join("，")));
+    }
+    if !a.similar.is_empty() {
+        let sim: Vec<&str> = a.similar.iter().map(|r| r.name.as_str()).collect();
+        s.push_str(&format!(" {dim}相似 similar：{}{off}\n", sim.join("，")));
+    }
+    s
+}
+
+fn run_eval(json: bool, misses: bool) -> anyhow::Result<()> {
+    let guide = Guide::embedded();
+    let set = eval::generate(guide);
+    let report = eval::run(guide, &set);
+    if misses {
+        for m in &report.misses {
+            eprintln!("{}\t{}\texpected {}\tgot {}\t{}", m.kind, m.query, m.expected, m.got, m.reason);
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report.summary())?);
+    } else {
+        print!("{}", report.table());
+    }
+    Ok(())
+}
+
+fn run_bench(rounds: usize) -> anyhow::Result<()> {
+    let rounds = rounds.max(1);
+    let mut build_times = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let g = Guide::build(&fenlei_guide::EMBEDDED);
+        build_times.push(t.elapsed());
+        std::hint::black_box(&g);
+    }
+    build_times.sort();
+    let guide = Guide::embedded();
+    let set = eval::generate(guide);
+    let queries: Vec<(&str, &str)> = set.cases.iter().map(|c| (c.query.as_str(), c.city.as_str())).collect();
+    // Warm up caches and the lazily built guide.
+    for (q, c) in queries.iter().take(2000) {
+        std::hint::black_box(guide.lookup(q, c));
+    }
+    let mut lat: Vec<u64> = Vec::with_capacity(queries.len() * rounds);
+    let start = Instant::now();
+    for _ in 0..rounds {
+        for (q, c) in &queries {
+            let t = Instant::now();
+            let a = guide.lookup(q, c);
+            lat.push(t.elapsed().as_nanos() as u64);
+            std::hint::black_box(a);
+        }
+    }
+    let wall = start.elapsed();
+    lat.sort_unstable();
+    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize] as f64 / 1000.0;
+    let mean = lat.iter().sum::<u64>() as f64 / lat.len() as f64 / 1000.0;
+    println!("sorting guide benchmark (release build recommended)");
+    println!("  items {}, searchable keys {}", guide.items().len(), guide.index().key_count());
+    println!(
+        "  index build: median {:.1} ms (min {:.1} ms) over 5 builds",
+        build_times[2].as_secs_f64() * 1e3,
+        build_times[0].as_secs_f64() * 1e3
+    );
+    println!("  index memory (approx. heap bytes): {:.2} MiB", guide.index().approx_bytes() as f64 / (1024.0 * 1024.0));
+    println!(
+        "  lookups: {} ({} eval queries x {rounds} rounds), {:.0} lookups/s on one thread",
+        lat.len(),
+        queries.len(),
+        lat.len() as f64 / wall.as_secs_f64()
+    );
+    println!(
+        "  latency per lookup (full answer): mean {mean:.1} us, p50 {:.1} us, p90 {:.1} us, p99 {:.1} us, p99.9 {:.1} us, max {:.1} us",
+        pct(0.5),
+        pct(0.9),
+        pct(0.99),
+        pct(0.999),
+        pct(1.0)
+    );
+    Ok(())
+}
+
+fn run_build_data(shared: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
+    let read = |dir: &std::path::Path, f: &str| {
+        std::fs::read_to_string(dir.join(f)).with_context(|| format!("reading {}", dir.join(f).display()))
+    };
+    let alexayan = read(shared, "shanghai_alexayan.csv")?;
+    let weapp = read(shared, "shanghai_weapp_aliases.csv")?;
+    let huawei = read(shared, "shenzhen_huawei40.csv")?;
+    let overrides = read(out, "overrides.csv")?;
+    let built = build_data::build(build_data::Sources {
+        alexayan: &alexayan,
+        weapp: &weapp,
+        huawei: &huawei,
+        overrides: &overrides,
+    });
+    std::fs::write(out.join("items.csv"), &built.items_csv)?;
+    std::fs::write(out.join("conflicts.csv"), &built.conflicts_csv)?;
+    println!(
+        "wrote {} items and {} conflicts to {}",
+        built.items,
+        built.conflicts,
+        out.display()
+    );
+    Ok(())
+}
+
+fn run_cities() -> anyhow::Result<()> {
+    let guide = Guide::embedded();
+    for c in guide.cities().all() {
+        let labels: Vec<&str> = Category::ALL[..4].iter().map(|k| c.label(*k)).collect();
+        println!(
+            "{:<10} {:<4} {}  ({} exceptions, confidence {})",
+            c.key,
+            c.name,
+            labels.join(" / "),
+            c.exceptions().len(),
+            c.confidence
+        );
+    }
+    Ok(())
 }

@@ -1,0 +1,70 @@
+//! Bounded Damerau–Levenshtein distance (optimal string alignment: insertions, deletions,
+//! substitutions and adjacent transpositions), over characters or pinyin bytes.
+//!
+//! Short strings only (item names and their pinyin); longer inputs report "too far" rather than
+//! allocate. Not a general edit-distance library.
+
+/// Longest input handled; item names and their pinyin are far shorter.
+const MAX_LEN: usize = 40;
+
+/// The distance between `a` and `b`, or `None` when it exceeds `bound`.
+pub fn bounded<T: PartialEq>(a: &[T], b: &[T], bound: usize) -> Option<usize> {
+    let (n, m) = (a.len(), b.len());
+    if n.abs_diff(m) > bound {
+        return None;
+    }
+    if n > MAX_LEN || m > MAX_LEN {
+        return None;
+    }
+    if n == 0 || m == 0 {
+        return Some(n.max(m)).filter(|d| *d <= bound);
+    }
+    // Three rolling rows: two back for transpositions.
+    let mut prev2 = [0usize; MAX_LEN + 1];
+    let mut prev = [0usize; MAX_LEN + 1];
+    let mut cur = [0usize; MAX_LEN + 1];
+    for (j, p) in prev.iter_mut().enumerate().take(m + 1) {
+        *p = j;
+    }
+    for i in 1..=n {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > bound {
+            return None;
+        }
+        prev2 = prev;
+        prev = cur;
+    }
+    Some(prev[m]).filter(|d| *d <= bound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bounded;
+
+    fn d(a: &str, b: &str, k: usize) -> Option<usize> {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        bounded(&a, &b, k)
+    }
+
+    #[test]
+    fn edits_and_bounds() {
+        assert_eq!(d("快餐盒", "快餐盒", 2), Some(0));
+        assert_eq!(d("快参盒", "快餐盒", 2), Some(1));
+        assert_eq!(d("餐快盒", "快餐盒", 2), Some(1));
+        assert_eq!(d("快盒", "快餐盒", 2), Some(1));
+        assert_eq!(d("kuaicnahe", "kuaicanhe", 1), Some(1));
+        assert_eq!(d("abcdef", "uvwxyz", 2), None);
+        assert_eq!(d("", "ab", 2), Some(2));
+    }
+}

@@ -1,0 +1,1 @@
+//! Integration tests of the sorting guide (placeholder while the crate is being built).
