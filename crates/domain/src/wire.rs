@@ -11,6 +11,7 @@
 
 use crate::event::*;
 use crate::registry::Registry;
+use crate::units::{CityModel, FacilityId, HouseholdId, UnitId, VehicleId};
 use std::borrow::Cow;
 use std::io::Write as _;
 
@@ -121,6 +122,37 @@ impl<'a> WireRecord<'a> {
     /// Parses one JSON line.
     pub fn from_json(line: &'a str) -> Result<WireRecord<'a>, serde_json::Error> {
         serde_json::from_str(line)
+    }
+}
+
+/// Codes to write events with: the reverse of the [`Registry`] lookups. The simulator implements
+/// it without a household table (its household codes are computed), which is what lets a
+/// 10-million-household city stream to a file.
+pub trait Codes {
+    /// The city model (units, trucks, facilities).
+    fn model(&self) -> &CityModel;
+    /// A household's code.
+    fn household(&self, id: HouseholdId) -> Cow<'_, str>;
+    /// A unit's code.
+    fn unit(&self, id: UnitId) -> &str {
+        &self.model().unit(id).code
+    }
+    /// A truck's code.
+    fn vehicle(&self, id: VehicleId) -> &str {
+        &self.model().vehicles[id.0 as usize].code
+    }
+    /// A facility's code.
+    fn facility(&self, id: FacilityId) -> &str {
+        &self.model().facilities[id.0 as usize].code
+    }
+}
+
+impl Codes for Registry {
+    fn model(&self) -> &CityModel {
+        Registry::model(self)
+    }
+    fn household(&self, id: HouseholdId) -> Cow<'_, str> {
+        Cow::Borrowed(self.household_code(id))
     }
 }
 
@@ -320,13 +352,12 @@ fn kg(grams: u64) -> String {
 ///
 /// Put-ins carry only their [`EventKey`] in memory, so the id string is always passed in; the
 /// writer of an event must use the id whose key the event holds (`EventKey::of(id) == key`).
-pub fn write_json(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
+pub fn write_json(event: &Event, id: &str, reg: &dyn Codes, out: &mut Vec<u8>) {
     debug_assert_eq!(
         EventKey::of(id),
         event.key(),
         "id does not match the event's key"
     );
-    let m = reg.model();
     out.extend_from_slice(b"{\"type\":\"");
     out.extend_from_slice(event.kind().as_bytes());
     out.extend_from_slice(b"\",\"id\":");
@@ -334,7 +365,7 @@ pub fn write_json(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
     match event {
         Event::PutIn(e) => {
             let _ = write!(out, ",\"time\":\"{}\",\"point\":", e.time);
-            push_json_str(out, reg.unit_code(e.point));
+            push_json_str(out, reg.unit(e.point));
             let _ = write!(
                 out,
                 ",\"category\":\"{}\",\"grams\":{}",
@@ -342,7 +373,7 @@ pub fn write_json(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
             );
             if let Some(h) = e.household {
                 out.extend_from_slice(b",\"household\":");
-                push_json_str(out, reg.household_code(h));
+                push_json_str(out, &reg.household(h));
             }
             let _ = write!(
                 out,
@@ -352,7 +383,7 @@ pub fn write_json(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
         }
         Event::Incident(e) => {
             let _ = write!(out, ",\"time\":\"{}\",\"point\":", e.time);
-            push_json_str(out, reg.unit_code(e.point));
+            push_json_str(out, reg.unit(e.point));
             let _ = write!(out, ",\"kind\":\"{}\"", e.kind);
             if let Some(c) = e.category {
                 let _ = write!(out, ",\"category\":\"{c}\"");
@@ -363,7 +394,7 @@ pub fn write_json(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
         }
         Event::Inspection(e) => {
             let _ = write!(out, ",\"time\":\"{}\",\"unit\":", e.time);
-            push_json_str(out, reg.unit_code(e.unit));
+            push_json_str(out, reg.unit(e.unit));
             out.extend_from_slice(b",\"inspector\":");
             push_json_str(out, &e.inspector);
             out.extend_from_slice(b",\"containers\":[");
@@ -391,9 +422,9 @@ pub fn write_json(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
         }
         Event::Pickup(e) => {
             let _ = write!(out, ",\"time\":\"{}\",\"vehicle\":", e.time);
-            push_json_str(out, &m.vehicles[e.vehicle.0 as usize].code);
+            push_json_str(out, reg.vehicle(e.vehicle));
             out.extend_from_slice(b",\"point\":");
-            push_json_str(out, reg.unit_code(e.point));
+            push_json_str(out, reg.unit(e.point));
             let _ = write!(
                 out,
                 ",\"category\":\"{}\",\"grams\":{}",
@@ -405,10 +436,10 @@ pub fn write_json(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
         }
         Event::WeighTicket(e) => {
             let _ = write!(out, ",\"time\":\"{}\",\"facility\":", e.time);
-            push_json_str(out, &m.facilities[e.facility.0 as usize].code);
+            push_json_str(out, reg.facility(e.facility));
             if let Some(v) = e.vehicle {
                 out.extend_from_slice(b",\"vehicle\":");
-                push_json_str(out, &m.vehicles[v.0 as usize].code);
+                push_json_str(out, reg.vehicle(v));
             }
             let _ = write!(
                 out,
@@ -418,12 +449,12 @@ pub fn write_json(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
             );
             if let Some(o) = e.origin {
                 out.extend_from_slice(b",\"origin\":");
-                push_json_str(out, reg.unit_code(o));
+                push_json_str(out, reg.unit(o));
             }
         }
         Event::Treatment(e) => {
             out.extend_from_slice(b",\"facility\":");
-            push_json_str(out, &m.facilities[e.facility.0 as usize].code);
+            push_json_str(out, reg.facility(e.facility));
             let _ = write!(
                 out,
                 ",\"from\":\"{}\",\"to\":\"{}\",\"input\":[",
@@ -457,22 +488,21 @@ pub fn write_json(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
 /// Appends `event` as one CSV row (with the trailing newline) in the column order of
 /// [`csv_header`] for its type, under the feed id `id` (see [`write_json`]). Codes never hold
 /// commas or quotes, so only free text is quoted.
-pub fn write_csv(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
+pub fn write_csv(event: &Event, id: &str, reg: &dyn Codes, out: &mut Vec<u8>) {
     debug_assert_eq!(
         EventKey::of(id),
         event.key(),
         "id does not match the event's key"
     );
-    let m = reg.model();
     let quoted = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     match event {
         Event::PutIn(e) => {
-            let household = e.household.map(|h| reg.household_code(h)).unwrap_or("");
+            let household = e.household.map(|h| reg.household(h)).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "{id},{},{},{},{},{},{},{}",
                 e.time,
-                reg.unit_code(e.point),
+                reg.unit(e.point),
                 e.category,
                 e.grams,
                 household,
@@ -485,7 +515,7 @@ pub fn write_csv(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
                 out,
                 "{id},{},{},{},{},{}",
                 e.time,
-                reg.unit_code(e.point),
+                reg.unit(e.point),
                 e.kind,
                 e.category.map(|c| c.key()).unwrap_or(""),
                 e.fill_pct.map(|f| f.to_string()).unwrap_or_default()
@@ -501,7 +531,7 @@ pub fn write_csv(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
                 out,
                 "{id},{},{},{},{},{},{}",
                 e.time,
-                reg.unit_code(e.unit),
+                reg.unit(e.unit),
                 quoted(&e.inspector),
                 containers.join("|"),
                 quoted(&e.findings.join("|")),
@@ -513,8 +543,8 @@ pub fn write_csv(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
                 out,
                 "{id},{},{},{},{},{},{}",
                 e.time,
-                m.vehicles[e.vehicle.0 as usize].code,
-                reg.unit_code(e.point),
+                reg.vehicle(e.vehicle),
+                reg.unit(e.point),
                 e.category,
                 e.grams,
                 e.grade.map(|g| g.key()).unwrap_or("")
@@ -525,13 +555,11 @@ pub fn write_csv(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
                 out,
                 "{id},{},{},{},{},{},,,{}",
                 e.time,
-                m.facilities[e.facility.0 as usize].code,
-                e.vehicle
-                    .map(|v| m.vehicles[v.0 as usize].code.as_str())
-                    .unwrap_or(""),
+                reg.facility(e.facility),
+                e.vehicle.map(|v| reg.vehicle(v)).unwrap_or(""),
                 e.category,
                 kg(e.net_grams),
-                e.origin.map(|o| reg.unit_code(o)).unwrap_or("")
+                e.origin.map(|o| reg.unit(o)).unwrap_or("")
             );
         }
         Event::Treatment(e) => {
@@ -548,7 +576,7 @@ pub fn write_csv(event: &Event, id: &str, reg: &Registry, out: &mut Vec<u8>) {
             let _ = writeln!(
                 out,
                 "{id},{},{},{},{},{}",
-                m.facilities[e.facility.0 as usize].code,
+                reg.facility(e.facility),
                 e.from,
                 e.to,
                 input.join("|"),

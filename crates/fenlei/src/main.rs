@@ -1,6 +1,7 @@
 //! `fenlei`: the one binary. Parses flags, hands each subcommand to its module under `cmd/`,
 //! and maps errors to exit codes. No domain logic lives here.
 
+mod bar;
 mod cmd;
 
 use clap::{Parser, Subcommand};
@@ -15,6 +16,19 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Simulate a district, store 30 days, print its metrics (start here).
+    Demo(cmd::demo::DemoArgs),
+    /// Create a store holding a simulated city's units, households, trucks and facilities.
+    Init(cmd::init::InitArgs),
+    /// Simulate days of a city into feed files or into a store.
+    Sim(cmd::sim::SimArgs),
+    /// Store feed files (JSON lines or CSV): deduplicated, validated, rejects reported.
+    Ingest(cmd::ingest::IngestArgs),
+    /// Print every metric for every unit of a level over a period.
+    Report(cmd::report::ReportArgs),
+    /// Benchmarks: ingest throughput, query latency.
+    #[command(subcommand)]
+    Bench(cmd::bench::BenchCommand),
     /// Look up an item's category in the sorting guide (垃圾分类指南).
     Guide(cmd::guide::GuideArgs),
     /// Vehicle routing: solve an instance file or benchmark the solver.
@@ -25,6 +39,12 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => cmd::demo::run(args),
+        Command::Init(args) => cmd::init::run(args),
+        Command::Sim(args) => cmd::sim::run(args),
+        Command::Ingest(args) => cmd::ingest::run(args),
+        Command::Report(args) => cmd::report::run(args),
+        Command::Bench(command) => cmd::bench::run(command),
         Command::Guide(args) => cmd::guide::run(args),
         Command::Route(command) => cmd::route::run(command),
     };

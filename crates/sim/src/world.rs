@@ -543,3 +543,13 @@ fn build_fleets(
     }
     (fleets, incinerator_of_district)
 }
+
+impl fenlei_domain::wire::Codes for World {
+    fn model(&self) -> &CityModel {
+        &self.model
+    }
+
+    fn household(&self, id: HouseholdId) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(household_code(id))
+    }
+}

@@ -68,7 +68,12 @@ pub fn run(args: GuideArgs) -> anyhow::Result<()> {
     }
     let guide = Guide::embedded();
     let Some(city) = guide.cities().get(&args.city) else {
-        let known: Vec<&str> = guide.cities().all().iter().map(|c| c.key.as_str()).collect();
+        let known: Vec<&str> = guide
+            .cities()
+            .all()
+            .iter()
+            .map(|c| c.key.as_str())
+            .collect();
         bail!("unknown city {:?}; known: {}", args.city, known.join(", "));
     };
     let city = city.key.clone();
@@ -117,7 +122,11 @@ fn ansi_bg(c: Category) -> &'static str {
 
 /// The category card for the terminal: Chinese first, English second.
 fn render_card(a: &Answer, colour: bool) -> String {
-    let (on, off, dim) = if colour { (ansi_bg(a.category), "\x1b[0m", "\x1b[2m") } else { ("", "", "") };
+    let (on, off, dim) = if colour {
+        (ansi_bg(a.category), "\x1b[0m", "\x1b[2m")
+    } else {
+        ("", "", "")
+    };
     let mut s = String::new();
     s.push_str(&format!(
         "{on} {} {}  {} {off}  {}（{}）\n",
@@ -127,7 +136,11 @@ fn render_card(a: &Answer, colour: bool) -> String {
         Some(it) => format!("{} → {}", a.query, it.name),
         None => a.query.clone(),
     };
-    let guess = if a.guess { "  ⚠ 最佳猜测 best guess" } else { "" };
+    let guess = if a.guess {
+        "  ⚠ 最佳猜测 best guess"
+    } else {
+        ""
+    };
     s.push_str(&format!(" {found}{guess}\n"));
     s.push_str(&format!(" 理由：{}\n", a.reason));
     s.push_str(&format!(" {dim}Why: {}{off}\n", a.reason_en));
@@ -144,7 +157,11 @@ fn render_card(a: &Answer, colour: bool) -> String {
     }
     s.push_str(&format!(" 定义：{}\n", a.card.definition));
     if !a.alternatives.is_empty() {
-        let alts: Vec<String> = a.alternatives.iter().map(|r| format!("{}（{}）", r.name, r.city_label)).collect();
+        let alts: Vec<String> = a
+            .alternatives
+            .iter()
+            .map(|r| format!("{}（{}）", r.name, r.city_label))
+            .collect();
         s.push_str(&format!(" 其他可能 alternatives：{}\n", alts.join("，")));
     }
     if !a.similar.is_empty() {
@@ -160,7 +177,10 @@ fn run_eval(json: bool, misses: bool) -> anyhow::Result<()> {
     let report = eval::run(guide, &set);
     if misses {
         for m in &report.misses {
-            eprintln!("{}\t{}\texpected {}\tgot {}\t{}", m.kind, m.query, m.expected, m.got, m.reason);
+            eprintln!(
+                "{}\t{}\texpected {}\tgot {}\t{}",
+                m.kind, m.query, m.expected, m.got, m.reason
+            );
         }
     }
     if json {
@@ -183,7 +203,11 @@ fn run_bench(rounds: usize) -> anyhow::Result<()> {
     build_times.sort();
     let guide = Guide::embedded();
     let set = eval::generate(guide);
-    let queries: Vec<(&str, &str)> = set.cases.iter().map(|c| (c.query.as_str(), c.city.as_str())).collect();
+    let queries: Vec<(&str, &str)> = set
+        .cases
+        .iter()
+        .map(|c| (c.query.as_str(), c.city.as_str()))
+        .collect();
     // Warm up caches and the lazily built guide.
     for (q, c) in queries.iter().take(2000) {
         std::hint::black_box(guide.lookup(q, c));
@@ -203,13 +227,20 @@ fn run_bench(rounds: usize) -> anyhow::Result<()> {
     let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize] as f64 / 1000.0;
     let mean = lat.iter().sum::<u64>() as f64 / lat.len() as f64 / 1000.0;
     println!("sorting guide benchmark (release build recommended)");
-    println!("  items {}, searchable keys {}", guide.items().len(), guide.index().key_count());
+    println!(
+        "  items {}, searchable keys {}",
+        guide.items().len(),
+        guide.index().key_count()
+    );
     println!(
         "  index build: median {:.1} ms (min {:.1} ms) over 5 builds",
         build_times[2].as_secs_f64() * 1e3,
         build_times[0].as_secs_f64() * 1e3
     );
-    println!("  index memory (approx. heap bytes): {:.2} MiB", guide.index().approx_bytes() as f64 / (1024.0 * 1024.0));
+    println!(
+        "  index memory (approx. heap bytes): {:.2} MiB",
+        guide.index().approx_bytes() as f64 / (1024.0 * 1024.0)
+    );
     println!(
         "  lookups: {} ({} eval queries x {rounds} rounds), {:.0} lookups/s on one thread",
         lat.len(),
@@ -229,7 +260,8 @@ fn run_bench(rounds: usize) -> anyhow::Result<()> {
 
 fn run_build_data(shared: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
     let read = |dir: &std::path::Path, f: &str| {
-        std::fs::read_to_string(dir.join(f)).with_context(|| format!("reading {}", dir.join(f).display()))
+        std::fs::read_to_string(dir.join(f))
+            .with_context(|| format!("reading {}", dir.join(f).display()))
     };
     let alexayan = read(shared, "shanghai_alexayan.csv")?;
     let weapp = read(shared, "shanghai_weapp_aliases.csv")?;

@@ -1,4 +1,11 @@
 //! One module per subcommand: each defines its clap arguments and a `run` function.
 
+pub mod bench;
+pub mod demo;
 pub mod guide;
+pub mod ingest;
+pub mod init;
+pub mod report;
 pub mod route;
+pub mod sim;
+pub mod store_args;

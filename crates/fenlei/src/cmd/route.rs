@@ -1,16 +1,556 @@
-//! `fenlei route ...`: placeholder until the routing crate lands.
+//! `fenlei route ...`: solve one instance file, or benchmark the solver on the shipped
+//! instances (`data/vrp`) against `bks.csv`, every result judged by the independent checker.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use fenlei_routing::io::{
+    BksRow, Convention, Format, Instance, read_bks, read_instance, write_sol,
+};
+use fenlei_routing::{Objective, Progress, ProgressInfo, SolveParams, Visit, check, solve};
+
+/// Objective flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ObjectiveArg {
+    /// Distance (DIMACS convention for Solomon).
+    Distance,
+    /// Fewest vehicles, then distance (exact Euclidean for Solomon).
+    Hierarchical,
+}
+
+impl From<ObjectiveArg> for Objective {
+    fn from(o: ObjectiveArg) -> Self {
+        match o {
+            ObjectiveArg::Distance => Objective::Distance,
+            ObjectiveArg::Hierarchical => Objective::Hierarchical,
+        }
+    }
+}
+
+/// Benchmark sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SetArg {
+    /// Solomon 100-customer VRPTW (56).
+    Solomon,
+    /// Gehring–Homberger 200-customer VRPTW.
+    Gh,
+    /// CVRPLIB X (CVRP).
+    X,
+    /// Multi-trip VRPTW with release times.
+    Mtvrptwr,
+    /// Kim et al. waste collection.
+    Kim,
+    /// All of the above.
+    All,
+}
 
 /// Subcommands of `fenlei route`.
 #[derive(Debug, clap::Subcommand)]
 pub enum RouteCommand {
-    /// Solve one instance file.
+    /// Solve one instance file (Solomon, VRPLIB/MTVRPTWR or Kim `*_stop.txt`).
     Solve {
         /// Instance file.
-        file: std::path::PathBuf,
+        file: PathBuf,
+        /// Time limit in seconds.
+        #[arg(long, default_value_t = 10.0)]
+        time: f64,
+        /// Iteration limit (with no --time given, the only limit).
+        #[arg(long)]
+        iterations: Option<u64>,
+        /// Random seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Objective (default: hierarchical for Kim instances, distance otherwise).
+        #[arg(long, value_enum)]
+        objective: Option<ObjectiveArg>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Write the solution in CVRPLIB `.sol` format to this file.
+        #[arg(long)]
+        sol: Option<PathBuf>,
+    },
+    /// Benchmark on the shipped instances against bks.csv.
+    Bench {
+        /// Which set.
+        #[arg(long, value_enum, default_value_t = SetArg::Solomon)]
+        set: SetArg,
+        /// Seconds per instance and seed.
+        #[arg(long, default_value_t = 10.0)]
+        time: f64,
+        /// Iterations per instance and seed (replaces the time limit).
+        #[arg(long)]
+        iterations: Option<u64>,
+        /// Seeds per instance (the median result is reported).
+        #[arg(long, default_value_t = 1)]
+        seeds: u64,
+        /// Objective (default as for `solve`).
+        #[arg(long, value_enum)]
+        objective: Option<ObjectiveArg>,
+        /// Data folder.
+        #[arg(long, default_value = "data/vrp")]
+        dir: PathBuf,
+        /// Only instances whose name contains one of these (comma-separated).
+        #[arg(long)]
+        only: Option<String>,
     },
 }
 
 /// Runs `fenlei route ...`.
-pub fn run(_command: RouteCommand) -> anyhow::Result<()> {
-    anyhow::bail!("the routing solver is not built yet")
+pub fn run(command: RouteCommand) -> Result<()> {
+    match command {
+        RouteCommand::Solve {
+            file,
+            time,
+            iterations,
+            seed,
+            objective,
+            json,
+            sol,
+        } => solve_cmd(
+            &file,
+            time,
+            iterations,
+            seed,
+            objective,
+            json,
+            sol.as_deref(),
+        ),
+        RouteCommand::Bench {
+            set,
+            time,
+            iterations,
+            seeds,
+            objective,
+            dir,
+            only,
+        } => bench_cmd(
+            set,
+            time,
+            iterations,
+            seeds,
+            objective,
+            &dir,
+            only.as_deref(),
+        ),
+    }
+}
+
+/// Progress line on stderr, only when stderr is a terminal.
+struct Line {
+    label: String,
+    show: bool,
+}
+
+impl Progress for Line {
+    fn report(&mut self, info: &ProgressInfo) {
+        if self.show {
+            eprint!(
+                "\r{}: {:>8} it  {:>6.1} s  best {} ({} veh)   ",
+                self.label,
+                info.iteration,
+                info.elapsed.as_secs_f64(),
+                info.best_cost.map_or("-".to_string(), |c| c.to_string()),
+                info.best_vehicles
+            );
+        }
+    }
+}
+
+fn default_objective(format: Format) -> Objective {
+    match format {
+        Format::Kim => Objective::Hierarchical,
+        _ => Objective::Distance,
+    }
+}
+
+/// Reads an instance with the objective chosen for it.
+fn load(path: &Path, objective: Option<ObjectiveArg>) -> Result<(Instance, Objective)> {
+    let probe = read_instance(path, Objective::Distance)?;
+    let objective = objective.map_or(default_objective(probe.format), Objective::from);
+    let instance = if objective == Objective::Distance {
+        probe
+    } else {
+        read_instance(path, objective)?
+    };
+    Ok((instance, objective))
+}
+
+/// Measured outcome of one run, in the instance's reported units.
+struct Outcome {
+    feasible: bool,
+    vehicles: usize,
+    distance: f64,
+    duration: f64,
+    travel_time: f64,
+    iterations: u64,
+    seconds: f64,
+    solution: fenlei_routing::Solution,
+}
+
+fn run_one(instance: &Instance, objective: Objective, params: SolveParams, label: &str) -> Outcome {
+    let mut line = Line {
+        label: label.to_string(),
+        show: std::io::stderr().is_terminal(),
+    };
+    let result = solve(
+        &instance.problem,
+        &SolveParams {
+            objective,
+            ..params
+        },
+        &mut line,
+    );
+    if line.show {
+        eprint!("\r{:80}\r", "");
+    }
+    let report = check(&instance.problem, &result.solution);
+    let ts = instance.convention.time_scale();
+    Outcome {
+        feasible: report.is_feasible(),
+        vehicles: report.vehicles,
+        distance: instance.reported_distance(&result.solution),
+        duration: report.duration as f64 / ts,
+        travel_time: report.travel_time as f64 / ts,
+        iterations: result.iterations,
+        seconds: result.elapsed.as_secs_f64(),
+        solution: result.solution,
+    }
+}
+
+/// Cost in the instance's convention, as text.
+fn cost_text(instance: &Instance, distance: f64) -> String {
+    match instance.convention {
+        Convention::Dimacs if instance.format == Format::Mtvrptwr => {
+            format!("{:.0}", distance * 10.0)
+        }
+        Convention::Dimacs => format!("{distance:.1}"),
+        Convention::Exact => format!("{distance:.2}"),
+        Convention::Rounded => format!("{distance:.0}"),
+        Convention::Kim => format!("{:.0}", distance),
+    }
+}
+
+fn params(time: f64, iterations: Option<u64>, seed: u64) -> SolveParams {
+    SolveParams {
+        seed,
+        max_iterations: iterations,
+        time_limit: if iterations.is_some() && time == 10.0 {
+            None
+        } else {
+            Some(Duration::from_secs_f64(time))
+        },
+        objective: Objective::Distance,
+    }
+}
+
+fn solve_cmd(
+    file: &Path,
+    time: f64,
+    iterations: Option<u64>,
+    seed: u64,
+    objective: Option<ObjectiveArg>,
+    json: bool,
+    sol: Option<&Path>,
+) -> Result<()> {
+    let (instance, objective) = load(file, objective)?;
+    let out = run_one(
+        &instance,
+        objective,
+        params(time, iterations, seed),
+        &instance.name,
+    );
+    let report = check(&instance.problem, &out.solution);
+    let cost = cost_text(&instance, out.distance);
+    if let Some(path) = sol {
+        std::fs::write(path, write_sol(&instance, &out.solution, &cost))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let kim = instance.format == Format::Kim;
+    let distance_unit = if kim { "ft" } else { "" };
+    let routes_ids: Vec<Vec<String>> = out
+        .solution
+        .routes
+        .iter()
+        .map(|r| {
+            r.visits
+                .iter()
+                .map(|v| visit_label(&instance, *v))
+                .collect()
+        })
+        .collect();
+    if json {
+        let routes: Vec<String> = routes_ids
+            .iter()
+            .zip(&report.routes)
+            .map(|(ids, rr)| {
+                let ids: Vec<String> = ids.iter().map(|s| format!("\"{s}\"")).collect();
+                format!(
+                    "{{\"visits\":[{}],\"distance\":{:.4},\"duration\":{:.1},\"trips\":{}}}",
+                    ids.join(","),
+                    rr.distance as f64 / instance.convention.distance_scale(),
+                    rr.duration as f64 / instance.convention.time_scale(),
+                    rr.trips
+                )
+            })
+            .collect();
+        println!(
+            "{{\"instance\":\"{}\",\"objective\":\"{}\",\"feasible\":{},\"vehicles\":{},\"cost\":\"{}\",\"distance\":{:.4},\"duration\":{:.1},\"travel_time\":{:.1},\"iterations\":{},\"seconds\":{:.2},\"iterations_per_second\":{:.0},\"violations\":[{}],\"routes\":[{}]}}",
+            instance.name,
+            if objective == Objective::Distance {
+                "distance"
+            } else {
+                "hierarchical"
+            },
+            out.feasible,
+            out.vehicles,
+            cost,
+            out.distance,
+            out.duration,
+            out.travel_time,
+            out.iterations,
+            out.seconds,
+            out.iterations as f64 / out.seconds.max(1e-9),
+            report
+                .violations()
+                .iter()
+                .map(|v| format!("\"{}\"", v.replace('"', "'")))
+                .collect::<Vec<_>>()
+                .join(","),
+            routes.join(",")
+        );
+        return Ok(());
+    }
+    for (k, (ids, rr)) in routes_ids.iter().zip(&report.routes).enumerate() {
+        println!(
+            "Route #{}: {}   [distance {:.1}{distance_unit}, duration {:.0}, trips {}]",
+            k + 1,
+            ids.join(" "),
+            rr.distance as f64 / instance.convention.distance_scale(),
+            rr.duration as f64 / instance.convention.time_scale(),
+            rr.trips
+        );
+    }
+    println!("Cost {cost}");
+    println!(
+        "{}: {} vehicles, distance {:.2}{distance_unit}{}, duration {:.0}, travel time {:.0}{}, feasible {}, {} iterations in {:.1} s ({:.0} it/s)",
+        instance.name,
+        out.vehicles,
+        out.distance,
+        if kim {
+            format!(" ({:.1} mi)", out.distance / 5280.0)
+        } else {
+            String::new()
+        },
+        out.duration,
+        out.travel_time,
+        if kim { " s" } else { "" },
+        out.feasible,
+        out.iterations,
+        out.seconds,
+        out.iterations as f64 / out.seconds.max(1e-9),
+    );
+    for v in report.violations() {
+        println!("violation: {v}");
+    }
+    Ok(())
+}
+
+/// A visit as the file's id (a break shows as `L`).
+fn visit_label(instance: &Instance, visit: Visit) -> String {
+    match visit {
+        Visit::Client(c) => instance.sol_ids[instance.problem.clients()[c].location].to_string(),
+        Visit::Facility(f) => format!("[{}]", instance.facility_ids[f]),
+        Visit::Break => "L".to_string(),
+    }
+}
+
+fn set_dirs(set: SetArg) -> Vec<&'static str> {
+    match set {
+        SetArg::Solomon => vec!["solomon"],
+        SetArg::Gh => vec!["gehring_homberger"],
+        SetArg::X => vec!["cvrplib_x"],
+        SetArg::Mtvrptwr => vec!["mtvrptwr"],
+        SetArg::Kim => vec!["wcvrptw_kim2006"],
+        SetArg::All => vec![
+            "solomon",
+            "gehring_homberger",
+            "cvrplib_x",
+            "mtvrptwr",
+            "wcvrptw_kim2006",
+        ],
+    }
+}
+
+/// The BKS row for an instance under the convention actually used.
+fn bks_row<'a>(
+    rows: &'a [BksRow],
+    instance: &Instance,
+    objective: Objective,
+) -> Option<&'a BksRow> {
+    let key = match (instance.format, objective) {
+        (Format::Solomon, Objective::Distance) => "distance_dimacs",
+        (Format::Solomon, Objective::Hierarchical) => "hier_vehicles_then_distance",
+        (Format::Cvrp, _) => "distance_rounded_int",
+        (Format::Mtvrptwr, _) => "distance_dimacs_x10",
+        (Format::Kim, _) => return None,
+    };
+    rows.iter()
+        .find(|r| r.objective == key && r.instance.eq_ignore_ascii_case(&instance.name))
+}
+
+fn bench_cmd(
+    set: SetArg,
+    time: f64,
+    iterations: Option<u64>,
+    seeds: u64,
+    objective: Option<ObjectiveArg>,
+    dir: &Path,
+    only: Option<&str>,
+) -> Result<()> {
+    let bks_path = dir.join("bks.csv");
+    let bks_text = std::fs::read_to_string(&bks_path)
+        .with_context(|| format!("reading {}", bks_path.display()))?;
+    let bks = read_bks(&bks_path.display().to_string(), &bks_text)?;
+    let filters: Vec<&str> = only.map_or(Vec::new(), |s| s.split(',').collect());
+    let mut files = Vec::new();
+    for sub in set_dirs(set) {
+        let folder = dir.join(sub);
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .with_context(|| format!("reading {}", folder.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                (name.ends_with(".txt") || name.ends_with(".vrp")) && !name.ends_with(".sol")
+            })
+            .filter(|p| {
+                let stem = p
+                    .file_stem()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                filters.is_empty()
+                    || filters
+                        .iter()
+                        .any(|f| stem.to_lowercase().contains(&f.to_lowercase()))
+            })
+            .collect();
+        entries.sort();
+        files.extend(entries);
+    }
+    if files.is_empty() {
+        bail!("no instances found under {}", dir.display());
+    }
+    println!(
+        "{:<14} {:>4} {:>12} {:>12} {:>8} {:>5} {:>7} {:>9} {:>4}",
+        "instance", "veh", "cost", "bks", "gap%", "bksV", "time", "it/s", "ok"
+    );
+    let mut gaps = Vec::new();
+    let mut zero = 0;
+    let mut vehicle_matches = 0;
+    let mut with_vehicle_bks = 0;
+    let mut infeasible = 0;
+    let mut total_its = 0.0;
+    let mut total_secs = 0.0;
+    for path in &files {
+        let (instance, objective) = load(path, objective)?;
+        let mut runs = Vec::new();
+        for seed in 0..seeds {
+            let label = format!("{} seed {seed}", instance.name);
+            runs.push(run_one(
+                &instance,
+                objective,
+                params(time, iterations, seed),
+                &label,
+            ));
+        }
+        // Median by (feasible first, vehicles, distance).
+        runs.sort_by(|a, b| {
+            (!a.feasible, a.vehicles)
+                .cmp(&(!b.feasible, b.vehicles))
+                .then(a.distance.total_cmp(&b.distance))
+        });
+        let mid = &runs[runs.len() / 2];
+        total_its += runs.iter().map(|r| r.iterations as f64).sum::<f64>();
+        total_secs += runs.iter().map(|r| r.seconds).sum::<f64>();
+        if !mid.feasible {
+            infeasible += 1;
+        }
+        let row = bks_row(&bks, &instance, objective);
+        let ours = if instance.format == Format::Mtvrptwr {
+            (mid.distance * 10.0).round()
+        } else if instance.convention == Convention::Dimacs {
+            (mid.distance * 10.0).round() / 10.0
+        } else {
+            mid.distance
+        };
+        let (bks_text, gap_text, bks_veh) = match row.and_then(|r| r.value.map(|v| (r, v))) {
+            Some((r, value)) => {
+                let gap = 100.0 * (ours - value) / value;
+                gaps.push(gap);
+                if gap < 0.005 {
+                    zero += 1;
+                }
+                if let Some(v) = r.vehicles {
+                    with_vehicle_bks += 1;
+                    if v == mid.vehicles {
+                        vehicle_matches += 1;
+                    }
+                }
+                (
+                    format!("{value}"),
+                    format!("{gap:.2}"),
+                    r.vehicles.map_or("-".into(), |v| v.to_string()),
+                )
+            }
+            None => ("-".into(), "-".into(), "-".into()),
+        };
+        let cost = if instance.format == Format::Kim {
+            format!("{:.1}mi", mid.distance / 5280.0)
+        } else {
+            cost_text(&instance, mid.distance)
+        };
+        println!(
+            "{:<14} {:>4} {:>12} {:>12} {:>8} {:>5} {:>7.1} {:>9.0} {:>4}",
+            instance.name,
+            mid.vehicles,
+            cost,
+            bks_text,
+            gap_text,
+            bks_veh,
+            mid.seconds,
+            mid.iterations as f64 / mid.seconds.max(1e-9),
+            if mid.feasible { "yes" } else { "NO" }
+        );
+        if instance.format == Format::Kim {
+            println!(
+                "{:<14} travel time {:.2} h, route time {:.2} h (incl. service, disposal, lunch)",
+                "",
+                mid.travel_time / 3600.0,
+                mid.duration / 3600.0
+            );
+        }
+    }
+    let mean = if gaps.is_empty() {
+        0.0
+    } else {
+        gaps.iter().sum::<f64>() / gaps.len() as f64
+    };
+    let worst = gaps.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    println!(
+        "summary: {} instances, mean gap {:.3} %, {} at 0.00 %, worst {:.2} %, vehicle counts matching BKS {}/{}, infeasible {}, {:.0} it/s overall",
+        files.len(),
+        mean,
+        zero,
+        if gaps.is_empty() { 0.0 } else { worst },
+        vehicle_matches,
+        with_vehicle_bks,
+        infeasible,
+        total_its / total_secs.max(1e-9)
+    );
+    Ok(())
 }

@@ -1,0 +1,452 @@
+//! Ingesting feed files: JSON lines or CSV, any event type, at least once, in any order.
+//!
+//! Every line is parsed, validated and stored; a line that fails is reported with its file and
+//! line number, written to the reject file with the reason and the original text, and the lines
+//! around it are kept. Re-running the same file stores nothing new (event ids are idempotency
+//! keys). Batches are durable when appended, so a crash loses nothing acknowledged.
+
+use crate::AppError;
+use crate::progress::Progress;
+use fenlei_domain::wire::{self, WireRecord};
+use fenlei_domain::{Event, Limits, PutIn, RejectReason, Rejection, Timestamp, Validator};
+use fenlei_store::{AppendOutcome, EmbeddedStore};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// What happened to one input file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FileReport {
+    /// The file.
+    pub path: PathBuf,
+    /// Non-empty lines (records) read.
+    pub records: u64,
+    /// Records stored for the first time.
+    pub accepted: u64,
+    /// Records already stored (same id).
+    pub duplicates: u64,
+    /// Records rejected.
+    pub rejected: u64,
+    /// Rejections by reason code.
+    pub by_reason: BTreeMap<&'static str, u64>,
+}
+
+/// One rejected record, for display.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RejectSample {
+    /// File.
+    pub path: PathBuf,
+    /// 1-based line number.
+    pub line: u64,
+    /// Reason code.
+    pub reason: &'static str,
+    /// Details.
+    pub detail: String,
+}
+
+/// What an ingest run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct IngestReport {
+    /// Per input file.
+    pub files: Vec<FileReport>,
+    /// The first rejections, for display.
+    pub samples: Vec<RejectSample>,
+    /// Where rejected records were written, if any were.
+    pub rejects_path: Option<PathBuf>,
+}
+
+impl IngestReport {
+    /// Totals over all files.
+    pub fn total(&self) -> FileReport {
+        let mut t = FileReport::default();
+        for f in &self.files {
+            t.records += f.records;
+            t.accepted += f.accepted;
+            t.duplicates += f.duplicates;
+            t.rejected += f.rejected;
+            for (k, v) in &f.by_reason {
+                *t.by_reason.entry(k).or_default() += v;
+            }
+        }
+        t
+    }
+}
+
+/// Input format of a feed file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// JSON lines.
+    JsonLines,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// The format of a file: by extension, else by its first non-blank byte.
+pub fn detect_format(path: &Path) -> Result<Format, AppError> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("csv") => return Ok(Format::Csv),
+        Some("jsonl" | "ndjson" | "json") => return Ok(Format::JsonLines),
+        _ => {}
+    }
+    let mut head = [0u8; 256];
+    let n = File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| AppError::io(path, e))?;
+    Ok(match head[..n].iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') | None => Format::JsonLines,
+        _ => Format::Csv,
+    })
+}
+
+/// Expands directories into the feed files they hold (`*.jsonl`, `*.ndjson`, `*.json`,
+/// `*.csv`), sorted by name.
+pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(input)
+                .map_err(|e| AppError::io(input, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    matches!(
+                        p.extension().and_then(|e| e.to_str()),
+                        Some("jsonl" | "ndjson" | "json" | "csv")
+                    )
+                })
+                .collect();
+            inside.sort();
+            files.extend(inside);
+        } else if input.exists() {
+            files.push(input.clone());
+        } else {
+            return Err(AppError::Usage(format!(
+                "{}: no such file",
+                input.display()
+            )));
+        }
+    }
+    Ok(files)
+}
+
+struct Rejects {
+    path: PathBuf,
+    out: Option<BufWriter<File>>,
+}
+
+impl Rejects {
+    fn write(
+        &mut self,
+        file: &Path,
+        line: u64,
+        rejection: &Rejection,
+        record: &str,
+    ) -> Result<(), AppError> {
+        if self.out.is_none() {
+            let f = File::create(&self.path).map_err(|e| AppError::io(&self.path, e))?;
+            self.out = Some(BufWriter::new(f));
+        }
+        let row = serde_json::json!({
+            "file": file.display().to_string(),
+            "line": line,
+            "reason": rejection.reason.code(),
+            "detail": rejection.detail,
+            "record": record,
+        });
+        let out = self.out.as_mut().expect("opened above");
+        writeln!(out, "{row}").map_err(|e| AppError::io(&self.path, e))
+    }
+}
+
+/// Batches and counters shared by the two readers.
+struct Run<'a> {
+    store: &'a mut EmbeddedStore,
+    rejects: Rejects,
+    put_ins: Vec<PutIn>,
+    others: Vec<Event>,
+    samples: Vec<RejectSample>,
+    file: FileReport,
+}
+
+const PUT_IN_BATCH: usize = 1 << 20;
+const OTHER_BATCH: usize = 20_000;
+const SAMPLES: usize = 20;
+
+impl Run<'_> {
+    fn reject(&mut self, line: u64, rejection: Rejection, record: &str) -> Result<(), AppError> {
+        self.file.rejected += 1;
+        *self
+            .file
+            .by_reason
+            .entry(rejection.reason.code())
+            .or_default() += 1;
+        if self.samples.len() < SAMPLES {
+            self.samples.push(RejectSample {
+                path: self.file.path.clone(),
+                line,
+                reason: rejection.reason.code(),
+                detail: rejection.detail.clone(),
+            });
+        }
+        let path = self.file.path.clone();
+        self.rejects.write(&path, line, &rejection, record)
+    }
+
+    /// Validates and buffers one record; hands back the rejection, if any, for the caller to
+    /// report with the record's original text (built only then).
+    fn accept(
+        &mut self,
+        validator: &Validator<'_>,
+        record: &WireRecord<'_>,
+    ) -> Result<Option<Rejection>, AppError> {
+        let result = if record.r#type.as_deref() == Some("put_in") {
+            validator.put_in(record).map(Event::PutIn)
+        } else {
+            validator.validate(record)
+        };
+        match result {
+            Ok(Event::PutIn(p)) => {
+                self.put_ins.push(p);
+                if self.put_ins.len() >= PUT_IN_BATCH {
+                    self.drain()?;
+                }
+            }
+            Ok(e) => {
+                self.others.push(e);
+                if self.others.len() >= OTHER_BATCH {
+                    self.drain()?;
+                }
+            }
+            Err(rejection) => return Ok(Some(rejection)),
+        }
+        Ok(None)
+    }
+
+    fn drain(&mut self) -> Result<(), AppError> {
+        let mut outcome = AppendOutcome::default();
+        if !self.put_ins.is_empty() {
+            outcome.add(self.store.append_put_ins(&self.put_ins)?);
+            self.put_ins.clear();
+        }
+        if !self.others.is_empty() {
+            outcome.add(self.store.append(&self.others)?);
+            self.others.clear();
+        }
+        self.file.accepted += outcome.accepted;
+        self.file.duplicates += outcome.duplicates;
+        Ok(())
+    }
+}
+
+/// Ingests `inputs` (files or directories) into `store`, judging times against `now`.
+/// Rejected records go to `rejects` (created only if something is rejected).
+pub fn ingest(
+    store: &mut EmbeddedStore,
+    inputs: &[PathBuf],
+    rejects: &Path,
+    now: Timestamp,
+    progress: &mut dyn Progress,
+) -> Result<IngestReport, AppError> {
+    let files = expand_inputs(inputs)?;
+    let total_bytes: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    progress.start("ingesting", total_bytes, "bytes");
+    let mut report = IngestReport::default();
+    let mut run = Run {
+        store,
+        rejects: Rejects {
+            path: rejects.to_owned(),
+            out: None,
+        },
+        put_ins: Vec::with_capacity(PUT_IN_BATCH),
+        others: Vec::new(),
+        samples: Vec::new(),
+        file: FileReport::default(),
+    };
+    let mut done_bytes = 0;
+    for path in &files {
+        run.file = FileReport {
+            path: path.clone(),
+            ..FileReport::default()
+        };
+        let registry = run.store.registry().clone();
+        let validator = Validator::new(&registry, now, Limits::default());
+        let bytes = match detect_format(path)? {
+            Format::JsonLines => ingest_jsonl(&mut run, &validator, path, &mut |p| {
+                progress.set(done_bytes + p)
+            })?,
+            Format::Csv => ingest_csv(&mut run, &validator, path, &mut |p| {
+                progress.set(done_bytes + p)
+            })?,
+        };
+        run.drain()?;
+        done_bytes += bytes;
+        report.files.push(std::mem::take(&mut run.file));
+    }
+    run.store.flush()?;
+    if let Some(out) = run.rejects.out.as_mut() {
+        out.flush().map_err(|e| AppError::io(rejects, e))?;
+        report.rejects_path = Some(rejects.to_owned());
+    }
+    report.samples = run.samples;
+    let t = report.total();
+    progress.finish(&format!(
+        "{} records: {} stored, {} duplicates, {} rejected",
+        t.records, t.accepted, t.duplicates, t.rejected
+    ));
+    Ok(report)
+}
+
+fn ingest_jsonl(
+    run: &mut Run<'_>,
+    validator: &Validator<'_>,
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, AppError> {
+    let mut file = File::open(path).map_err(|e| AppError::io(path, e))?;
+    let mut buf: Vec<u8> = Vec::with_capacity(8 << 20);
+    let mut chunk = vec![0u8; 8 << 20];
+    let (mut line_no, mut consumed) = (0u64, 0u64);
+    loop {
+        let n = file.read(&mut chunk).map_err(|e| AppError::io(path, e))?;
+        let eof = n == 0;
+        buf.extend_from_slice(&chunk[..n]);
+        let mut start = 0;
+        while let Some(end) = memchr::memchr(b'\n', &buf[start..])
+            .map(|i| start + i)
+            .or_else(|| (eof && start < buf.len()).then_some(buf.len()))
+        {
+            line_no += 1;
+            let line = &buf[start..end];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            start = end + 1;
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            run.file.records += 1;
+            match serde_json::from_slice::<WireRecord<'_>>(line) {
+                Ok(record) => {
+                    if let Some(rejection) = run.accept(validator, &record)? {
+                        run.reject(line_no, rejection, &String::from_utf8_lossy(line))?;
+                    }
+                }
+                Err(e) => {
+                    let raw = String::from_utf8_lossy(line);
+                    run.reject(
+                        line_no,
+                        Rejection::new(RejectReason::Malformed, format!("invalid JSON: {e}")),
+                        &raw,
+                    )?;
+                }
+            }
+        }
+        consumed += start.min(buf.len()) as u64;
+        buf.drain(..start.min(buf.len()));
+        progress(consumed);
+        if eof {
+            return Ok(consumed);
+        }
+    }
+}
+
+fn ingest_csv(
+    run: &mut Run<'_>,
+    validator: &Validator<'_>,
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, AppError> {
+    let file = File::open(path).map_err(|e| AppError::io(path, e))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| AppError::Usage(format!("{}:1: unreadable CSV header: {e}", path.display())))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let names: Vec<&str> = header.iter().map(String::as_str).collect();
+    let Some(kind) = wire::csv_type_of_header(&names) else {
+        return Err(AppError::Usage(format!(
+            "{}:1: CSV header {:?} matches no event type; expected the columns of one of: {}",
+            path.display(),
+            names.join(","),
+            wire::EVENT_TYPES
+                .map(|t| format!(
+                    "{t} ({})",
+                    wire::csv_header(t).unwrap_or_default().join(",")
+                ))
+                .join("; ")
+        )));
+    };
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0u64;
+    loop {
+        let line = reader.position().line() + 1;
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                run.file.records += 1;
+                run.reject(
+                    line,
+                    Rejection::new(RejectReason::Malformed, format!("invalid CSV: {e}")),
+                    "",
+                )?;
+                continue;
+            }
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        run.file.records += 1;
+        let fields: Result<Vec<&str>, _> = record.iter().map(std::str::from_utf8).collect();
+        let raw_row = || {
+            record
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let fields = match fields {
+            Ok(f) => f,
+            Err(_) => {
+                run.reject(
+                    line,
+                    Rejection::new(RejectReason::Malformed, "not UTF-8"),
+                    &raw_row(),
+                )?;
+                continue;
+            }
+        };
+        if fields.len() != names.len() {
+            let detail = format!("expected {} fields, found {}", names.len(), fields.len());
+            run.reject(
+                line,
+                Rejection::new(RejectReason::Malformed, detail),
+                &raw_row(),
+            )?;
+            continue;
+        }
+        match wire::record_from_csv(kind, &names, fields.iter().copied()) {
+            Ok(r) => {
+                if let Some(rejection) = run.accept(validator, &r)? {
+                    run.reject(line, rejection, &raw_row())?;
+                }
+            }
+            Err(e) => run.reject(
+                line,
+                Rejection::new(RejectReason::Malformed, e.to_string()),
+                &raw_row(),
+            )?,
+        }
+        rows += 1;
+        if rows % 65_536 == 0 {
+            progress(reader.position().byte());
+        }
+    }
+    let bytes = reader.position().byte();
+    progress(bytes);
+    Ok(bytes)
+}

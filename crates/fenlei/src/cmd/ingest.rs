@@ -1,0 +1,83 @@
+//! `fenlei ingest FILE...`: store feed files (JSON lines or CSV; directories are expanded).
+
+use super::store_args::StoreArgs;
+use crate::bar::Bars;
+use fenlei_domain::Timestamp;
+use fenlei_store::EmbeddedStore;
+use std::path::PathBuf;
+
+/// Arguments of `fenlei ingest`.
+#[derive(Debug, clap::Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Feed files or directories of them (*.jsonl, *.csv).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Where to write rejected records (JSON lines with file, line, reason and the record).
+    #[arg(long, default_value = "fenlei-rejects.jsonl")]
+    rejects: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `fenlei ingest`.
+pub fn run(args: IngestArgs) -> anyhow::Result<()> {
+    let mut store = EmbeddedStore::open(&args.store.db)?;
+    if store.recovered > 0 {
+        eprintln!(
+            "recovered {} events written before an interrupted run",
+            store.recovered
+        );
+    }
+    let report = fenlei_app::ingest::ingest(
+        &mut store,
+        &args.files,
+        &args.rejects,
+        Timestamp::now(),
+        &mut Bars::new(),
+    )?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    for s in &report.samples {
+        eprintln!(
+            "{}:{}: {}: {}",
+            s.path.display(),
+            s.line,
+            s.reason,
+            s.detail
+        );
+    }
+    for f in &report.files {
+        println!(
+            "{}: {} records, {} stored, {} duplicates, {} rejected",
+            f.path.display(),
+            f.records,
+            f.accepted,
+            f.duplicates,
+            f.rejected
+        );
+    }
+    let t = report.total();
+    if t.rejected > 0 {
+        let reasons: Vec<String> = t
+            .by_reason
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!(
+            "rejected {} ({}); see {}",
+            t.rejected,
+            reasons.join(", "),
+            report
+                .rejects_path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! Flags shared by the subcommands that work on a store.
+
+use std::path::PathBuf;
+
+/// Where the store lives.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreArgs {
+    /// Store directory (created by `fenlei init`, `fenlei sim --into` or `fenlei demo`).
+    #[arg(long, default_value = "fenlei-data", env = "FENLEI_DB")]
+    pub db: PathBuf,
+}
+
+/// The simulated city to build.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CityArgs {
+    /// City size: tiny (one street), district (~300,000 households) or city (~10 million).
+    #[arg(long, default_value = "district", value_parser = ["tiny", "district", "city"])]
+    pub preset: String,
+    /// Seed: the same seed gives the same city and the same events.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+impl CityArgs {
+    /// The preset.
+    pub fn preset(&self) -> fenlei_sim::Preset {
+        fenlei_sim::Preset::parse(&self.preset).expect("clap checked the value")
+    }
+}
