@@ -1,0 +1,247 @@
+//! Iterated local search (in the style of PyVRP 0.14): perturb a few clients of the current
+//! solution, re-optimise around them, and accept by late-acceptance hill climbing; only
+//! feasible candidates become current once a feasible solution exists. Infeasible local
+//! optima get a second search with boosted penalties. In hierarchical mode the search also
+//! runs fleet-reduction phases: it removes a route, forbids new vehicles, and searches under
+//! rising penalties until the smaller fleet is feasible or the phase's budget is spent.
+
+use std::time::Instant;
+
+use super::cost::{CostEvaluator, Violations};
+use super::data::SearchData;
+use super::local_search::LocalSearch;
+use super::ops::route_removal::RouteRemoval;
+use super::penalty::PenaltyManager;
+use super::perturb::{construct, perturb};
+use super::route::State;
+use super::{Objective, Progress, ProgressInfo, SolveParams};
+use crate::model::MAX_DIMS;
+use crate::rng::Rng;
+
+/// Outcome of a run.
+pub(crate) struct RunResult {
+    pub best: Option<State>,
+    pub fallback: State,
+    pub iterations: u64,
+    pub moves: u64,
+}
+
+/// Plain cost and summed violations of a state.
+fn measure(sd: &SearchData, st: &State) -> (i64, Violations) {
+    let mut cost = 0;
+    let mut viol = Violations::default();
+    for r in &st.routes {
+        if r.clients == 0 {
+            continue;
+        }
+        let (c, v) = CostEvaluator::measure(sd, r.vt, r.whole());
+        cost += c;
+        viol.time_warp += v.time_warp;
+        viol.stops += v.stops;
+        viol.distance += v.distance;
+        for d in 0..MAX_DIMS {
+            viol.load[d] += v.load[d];
+        }
+    }
+    (cost, viol)
+}
+
+/// LAHC history length.
+const HISTORY: usize = 100;
+/// Largest perturbation.
+const MAX_PERTURB: usize = 25;
+
+pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Progress) -> RunResult {
+    let start = Instant::now();
+    let mut rng = Rng::new(params.seed);
+    let mut pm = PenaltyManager::new(sd);
+    let mut st = construct(sd, &pm.ce, &mut rng);
+    let mut ls = LocalSearch::new(sd, st.routes.len());
+    ls.search(sd, &mut st, &pm.ce, &mut rng);
+    if !st.is_feasible(sd) {
+        let boosted = pm.ce.boosted(10.0);
+        st.reprice(sd, &boosted);
+        ls.reset_tested();
+        ls.search(sd, &mut st, &boosted, &mut rng);
+        st.reprice(sd, &pm.ce);
+    }
+    ls.take_dirty();
+
+    let n = sd.n_clients.max(1);
+    let hierarchical = params.objective == Objective::Hierarchical;
+    let mut best: Option<(i64, State)> = None;
+    let (mut cur_cost, mut cur_viol) = measure(sd, &st);
+    let mut cur_feasible = st.is_feasible(sd);
+    if cur_feasible {
+        best = Some((cur_cost, st.clone()));
+    }
+    let mut snapshot: Vec<Vec<u32>> = st.routes.iter().map(|r| r.nodes.clone()).collect();
+    let mut history = vec![if cur_feasible { cur_cost } else { i64::MAX }; HISTORY];
+    let mut iteration: u64 = 0;
+    let mut last_best_iter: u64 = 0;
+    let mut last_report = Instant::now();
+    let restart_after = (20 * n as u64).max(2_000);
+
+    // Fleet reduction state (hierarchical only).
+    let mut reducing = false;
+    let mut reduce_start: u64 = 0;
+    let reduce_budget = (10 * n as u64).max(1_500);
+    let mut normal_since: u64 = 0;
+    let normal_budget = (5 * n as u64).max(500);
+    let mut removal = RouteRemoval::default();
+
+    loop {
+        if params.max_iterations.is_some_and(|m| iteration >= m)
+            || params.time_limit.is_some_and(|t| start.elapsed() >= t)
+        {
+            break;
+        }
+        iteration += 1;
+
+        // Hierarchical: start a reduction phase from the best solution.
+        if hierarchical
+            && !reducing
+            && let Some((_, b)) = &best
+            && iteration - normal_since >= normal_budget
+            && b.vehicles() > 1
+        {
+            st = b.clone();
+            st.reprice(sd, &pm.ce);
+            let mut smallest: Vec<usize> = (0..st.routes.len())
+                .filter(|&r| st.routes[r].clients > 0)
+                .collect();
+            smallest.sort_by_key(|&r| st.routes[r].clients);
+            let pick = smallest[rng.below(smallest.len().min(3))];
+            removal.evaluate(sd, &st, &pm.ce, pick);
+            removal.apply(&mut st);
+            ls = LocalSearch::new(sd, st.routes.len());
+            ls.allow_empty = false;
+            ls.search(sd, &mut st, &pm.ce, &mut rng);
+            ls.take_dirty();
+            snapshot = st.routes.iter().map(|r| r.nodes.clone()).collect();
+            (cur_cost, cur_viol) = measure(sd, &st);
+            cur_feasible = st.is_feasible(sd);
+            history.fill(i64::MAX);
+            reducing = true;
+            reduce_start = iteration;
+        }
+
+        let count = 1 + rng.below(MAX_PERTURB.min(n));
+        let allow_empty = !reducing;
+        perturb(sd, &mut st, &pm.ce, &mut ls, &mut rng, count, allow_empty);
+        ls.search(sd, &mut st, &pm.ce, &mut rng);
+        let mut feasible = st.is_feasible(sd);
+        if !feasible {
+            let (_, v) = measure(sd, &st);
+            if pm.register(v.load_ok(), v.time_warp == 0 && v.distance == 0) {
+                st.reprice(sd, &pm.ce);
+            }
+            let boosted = pm.ce.boosted(10.0);
+            st.reprice(sd, &boosted);
+            ls.search(sd, &mut st, &boosted, &mut rng);
+            st.reprice(sd, &pm.ce);
+            feasible = st.is_feasible(sd);
+        } else if pm.register(true, true) {
+            st.reprice(sd, &pm.ce);
+        }
+        let (cand_cost, cand_viol) = measure(sd, &st);
+
+        if feasible
+            && best.as_ref().is_none_or(|(c, b)| {
+                let (bv, sv) = (b.vehicles(), st.vehicles());
+                if hierarchical {
+                    (sv, cand_cost) < (bv, *c)
+                } else {
+                    cand_cost < *c
+                }
+            })
+        {
+            best = Some((cand_cost, st.clone()));
+            last_best_iter = iteration;
+            if reducing {
+                // Smaller fleet reached: keep reducing from here.
+                reducing = false;
+                normal_since = iteration.saturating_sub(normal_budget);
+                ls.allow_empty = true;
+            }
+        }
+
+        // Acceptance.
+        let accept = if cur_feasible {
+            feasible && {
+                let slot = (iteration as usize) % HISTORY;
+                let ok = cand_cost < history[slot] || cand_cost <= cur_cost;
+                ok
+            }
+        } else {
+            feasible || cand_cost + pm.ce.penalty(&cand_viol) <= cur_cost + pm.ce.penalty(&cur_viol)
+        };
+        let dirty = ls.take_dirty();
+        if accept {
+            if !cur_feasible && feasible {
+                history.fill(cand_cost);
+            }
+            for &r in &dirty {
+                snapshot[r].clone_from(&st.routes[r].nodes);
+            }
+            cur_cost = cand_cost;
+            cur_viol = cand_viol;
+            cur_feasible = feasible;
+        } else {
+            for &r in &dirty {
+                st.routes[r].nodes.clone_from(&snapshot[r]);
+                st.refresh(sd, &pm.ce, r);
+                ls.touch(r);
+            }
+            ls.take_dirty();
+        }
+        if cur_feasible {
+            let slot = (iteration as usize) % HISTORY;
+            history[slot] = cur_cost;
+        }
+
+        if reducing && iteration - reduce_start >= reduce_budget {
+            reducing = false;
+            normal_since = iteration;
+            if let Some((_, b)) = &best {
+                st = b.clone();
+                st.reprice(sd, &pm.ce);
+                ls = LocalSearch::new(sd, st.routes.len());
+                snapshot = st.routes.iter().map(|r| r.nodes.clone()).collect();
+                (cur_cost, cur_viol) = measure(sd, &st);
+                cur_feasible = true;
+                history.fill(cur_cost);
+            }
+        } else if !reducing
+            && iteration - last_best_iter > restart_after
+            && let Some((_, b)) = &best
+        {
+            // Stuck: go back to the best solution.
+            last_best_iter = iteration;
+            st = b.clone();
+            st.reprice(sd, &pm.ce);
+            ls = LocalSearch::new(sd, st.routes.len());
+            snapshot = st.routes.iter().map(|r| r.nodes.clone()).collect();
+            (cur_cost, cur_viol) = measure(sd, &st);
+            cur_feasible = true;
+            history.fill(cur_cost);
+        }
+
+        if last_report.elapsed().as_millis() >= 200 {
+            last_report = Instant::now();
+            progress.report(&ProgressInfo {
+                iteration,
+                elapsed: start.elapsed(),
+                best_cost: best.as_ref().map(|(c, _)| *c),
+                best_vehicles: best.as_ref().map_or(0, |(_, b)| b.vehicles()),
+                current_cost: cur_cost,
+            });
+        }
+    }
+    RunResult {
+        fallback: st,
+        best: best.map(|(_, b)| b),
+        iterations: iteration,
+        moves: ls.moves,
+    }
+}

@@ -1,0 +1,97 @@
+//! Cheapest insertion of one client: the primitive behind construction, perturbation
+//! repair and route removal.
+
+use super::cost::CostEvaluator;
+use super::data::SearchData;
+use super::route::{Pos, State};
+
+/// Cost change of inserting client `node` right after `after`.
+#[inline]
+pub(crate) fn insertion_delta(
+    sd: &SearchData,
+    st: &State,
+    ce: &CostEvaluator,
+    node: u32,
+    after: Pos,
+) -> i64 {
+    let r = &st.routes[after.route];
+    let ctx = sd.ctx(r.vt);
+    let seg = &sd.node_seg[node as usize];
+    let full = r.prefix[after.idx]
+        .then(seg, &ctx)
+        .then(&r.suffix[after.idx + 1], &ctx);
+    ce.route_cost(sd, r.vt, &full) - r.cost
+}
+
+/// Where to look for insertion places.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// After each routed granular neighbour and after the depot of their routes.
+    Neighbours,
+    /// Every position of every used route.
+    Everywhere,
+}
+
+/// Best place to insert `node`: among `scope`, plus the first empty vehicle of each type when
+/// `allow_empty`. Returns `None` only if no place exists at all.
+pub(crate) fn best_insertion(
+    sd: &SearchData,
+    st: &State,
+    ce: &CostEvaluator,
+    node: u32,
+    scope: Scope,
+    allow_empty: bool,
+) -> Option<(i64, Pos)> {
+    let mut best: Option<(i64, Pos)> = None;
+    fn consider(best: &mut Option<(i64, Pos)>, delta: i64, pos: Pos) {
+        if best.is_none_or(|(b, _)| delta < b) {
+            *best = Some((delta, pos));
+        }
+    }
+    match scope {
+        Scope::Neighbours => {
+            for &v in &sd.neighbours[node as usize] {
+                if let Some(p) = st.pos(v) {
+                    consider(&mut best, insertion_delta(sd, st, ce, node, p), p);
+                    let before = Pos {
+                        route: p.route,
+                        idx: p.idx - 1,
+                    };
+                    consider(&mut best, insertion_delta(sd, st, ce, node, before), before);
+                }
+            }
+        }
+        Scope::Everywhere => {
+            for (r, route) in st.routes.iter().enumerate() {
+                if route.clients == 0 {
+                    continue;
+                }
+                for idx in 0..route.len() - 1 {
+                    let p = Pos { route: r, idx };
+                    consider(&mut best, insertion_delta(sd, st, ce, node, p), p);
+                }
+            }
+        }
+    }
+    if allow_empty || best.is_none() {
+        let mut seen_type = vec![false; sd.vts.len()];
+        for (r, route) in st.routes.iter().enumerate() {
+            if route.clients == 0 && !seen_type[route.vt] {
+                seen_type[route.vt] = true;
+                let p = Pos { route: r, idx: 0 };
+                consider(&mut best, insertion_delta(sd, st, ce, node, p), p);
+            }
+        }
+    }
+    if best.is_none() {
+        // Every vehicle is used and no neighbour is routed: fall back to any route.
+        for (r, route) in st.routes.iter().enumerate() {
+            let p = Pos {
+                route: r,
+                idx: route.len() - 2,
+            };
+            consider(&mut best, insertion_delta(sd, st, ce, node, p), p);
+        }
+    }
+    best
+}

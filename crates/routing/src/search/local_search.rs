@@ -1,0 +1,258 @@
+//! Granular local search (first improvement): for every client `u` and each of its granular
+//! neighbours `v`, try the node moves on `(u, v)` and on `(u, stop before v)`, but only when
+//! one of the two routes changed since `u` was last tried, so after a small perturbation only
+//! the neighbourhood of what changed is searched again. Then facility visits and breaks are
+//! tidied per route.
+
+use super::cost::CostEvaluator;
+use super::data::SearchData;
+use super::ops::NodeOp;
+use super::ops::break_move::BreakMove;
+use super::ops::reload_insert::ReloadInsert;
+use super::ops::reload_remove::ReloadRemove;
+use super::ops::relocate::Relocate;
+use super::ops::swap::Swap;
+use super::ops::two_opt::TwoOpt;
+use super::ops::two_opt_star::TwoOptStar;
+use super::route::{Pos, State};
+use crate::rng::Rng;
+
+pub(crate) struct LocalSearch {
+    ops: Vec<Box<dyn NodeOp>>,
+    reload_insert: ReloadInsert,
+    reload_remove: ReloadRemove,
+    break_move: BreakMove,
+    order: Vec<u32>,
+    last_tested: Vec<u64>,
+    last_updated: Vec<u64>,
+    updates: u64,
+    /// Routes changed since the last `take_dirty`.
+    dirty: Vec<bool>,
+    dirty_list: Vec<usize>,
+    /// Whether empty vehicles may be opened by moves.
+    pub allow_empty: bool,
+    /// Applied moves (statistics).
+    pub moves: u64,
+}
+
+impl LocalSearch {
+    pub fn new(sd: &SearchData, routes: usize) -> Self {
+        let ops: Vec<Box<dyn NodeOp>> = vec![
+            Box::new(Relocate {
+                len: 1,
+                reverse: false,
+            }),
+            Box::new(Relocate {
+                len: 2,
+                reverse: false,
+            }),
+            Box::new(Relocate {
+                len: 2,
+                reverse: true,
+            }),
+            Box::new(Relocate {
+                len: 3,
+                reverse: false,
+            }),
+            Box::new(Relocate {
+                len: 3,
+                reverse: true,
+            }),
+            Box::new(Swap { n: 1, m: 1 }),
+            Box::new(Swap { n: 2, m: 1 }),
+            Box::new(Swap { n: 2, m: 2 }),
+            Box::new(Swap { n: 3, m: 1 }),
+            Box::new(Swap { n: 3, m: 2 }),
+            Box::new(Swap { n: 3, m: 3 }),
+            Box::new(TwoOptStar),
+            Box::new(TwoOpt),
+        ];
+        Self {
+            ops,
+            reload_insert: ReloadInsert::default(),
+            reload_remove: ReloadRemove,
+            break_move: BreakMove::default(),
+            order: (0..sd.n_clients as u32).collect(),
+            last_tested: vec![0; sd.n_clients],
+            last_updated: vec![1; routes],
+            updates: 1,
+            dirty: vec![false; routes],
+            dirty_list: Vec::new(),
+            allow_empty: true,
+            moves: 0,
+        }
+    }
+
+    /// Marks route `r` as changed (by the caller, e.g. a perturbation or a restore).
+    pub fn touch(&mut self, r: usize) {
+        self.updates += 1;
+        self.last_updated[r] = self.updates;
+        if !self.dirty[r] {
+            self.dirty[r] = true;
+            self.dirty_list.push(r);
+        }
+    }
+
+    /// Routes changed since the last call.
+    pub fn take_dirty(&mut self) -> Vec<usize> {
+        for &r in &self.dirty_list {
+            self.dirty[r] = false;
+        }
+        std::mem::take(&mut self.dirty_list)
+    }
+
+    /// Forgets what was tested, so the next search looks at everything.
+    pub fn reset_tested(&mut self) {
+        self.updates += 1;
+        for t in &mut self.last_updated {
+            *t = self.updates;
+        }
+    }
+
+    fn apply(
+        &mut self,
+        sd: &SearchData,
+        st: &mut State,
+        ce: &CostEvaluator,
+        op: usize,
+        u: Pos,
+        v: Pos,
+    ) {
+        let touched = self.ops[op].apply(sd, st, u, v);
+        self.refresh(sd, st, ce, touched);
+    }
+
+    fn refresh(
+        &mut self,
+        sd: &SearchData,
+        st: &mut State,
+        ce: &CostEvaluator,
+        touched: [usize; 2],
+    ) {
+        self.moves += 1;
+        st.refresh(sd, ce, touched[0]);
+        self.touch(touched[0]);
+        if touched[1] != touched[0] {
+            st.refresh(sd, ce, touched[1]);
+            self.touch(touched[1]);
+        }
+    }
+
+    /// Tries all node moves on `(u, v)`; true when one was applied.
+    fn try_ops(
+        &mut self,
+        sd: &SearchData,
+        st: &mut State,
+        ce: &CostEvaluator,
+        u: Pos,
+        v: Pos,
+    ) -> bool {
+        for op in 0..self.ops.len() {
+            let delta = self.ops[op].evaluate(sd, st, ce, u, v);
+            if delta < 0 {
+                self.apply(sd, st, ce, op, u, v);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Runs until no move improves.
+    pub fn search(&mut self, sd: &SearchData, st: &mut State, ce: &CostEvaluator, rng: &mut Rng) {
+        rng.shuffle(&mut self.order);
+        rng.shuffle(&mut self.ops);
+        let has_facilities = sd.vts.iter().any(|v| !v.facilities.is_empty());
+        let has_breaks = sd.vts.iter().any(|v| v.lunch.is_some());
+        let mut step = 0;
+        loop {
+            let start_updates = self.updates;
+            for k in 0..self.order.len() {
+                let u = self.order[k];
+                let Some(pu) = st.pos(u) else {
+                    continue;
+                };
+                let last = self.last_tested[u as usize];
+                self.last_tested[u as usize] = self.updates;
+
+                if has_facilities {
+                    for side in [pu.idx - 1, pu.idx + 1] {
+                        let at = Pos {
+                            route: pu.route,
+                            idx: side,
+                        };
+                        if self.reload_remove.evaluate(sd, st, ce, pu, at) <= 0 {
+                            let touched = self.reload_remove.apply(sd, st, pu, at);
+                            self.refresh(sd, st, ce, touched);
+                            break;
+                        }
+                    }
+                }
+
+                for n in 0..sd.neighbours[u as usize].len() {
+                    let v = sd.neighbours[u as usize][n];
+                    let Some(pv) = st.pos(v) else {
+                        continue;
+                    };
+                    let pu = st.pos(u).expect("routed");
+                    if self.last_updated[pu.route] <= last && self.last_updated[pv.route] <= last {
+                        continue;
+                    }
+                    if self.try_ops(sd, st, ce, pu, pv) {
+                        continue;
+                    }
+                    let before = st.routes[pv.route].nodes[pv.idx - 1];
+                    if !sd.is_client(before) {
+                        let pb = Pos {
+                            route: pv.route,
+                            idx: pv.idx - 1,
+                        };
+                        let pu = st.pos(u).expect("routed");
+                        self.try_ops(sd, st, ce, pu, pb);
+                    }
+                }
+
+                let pu = st.pos(u).expect("routed");
+                if has_facilities && self.last_updated[pu.route] > last {
+                    if self.reload_insert.evaluate(sd, st, ce, pu, pu) < 0 {
+                        let touched = self.reload_insert.apply(sd, st, pu, pu);
+                        self.refresh(sd, st, ce, touched);
+                    }
+                }
+
+                if step > 0 && self.allow_empty {
+                    self.empty_route_moves(sd, st, ce, u);
+                }
+            }
+            if has_breaks {
+                for r in 0..st.routes.len() {
+                    if st.routes[r].clients > 0 && self.dirty[r] {
+                        let p = Pos { route: r, idx: 0 };
+                        if self.break_move.evaluate(sd, st, ce, p, p) < 0 {
+                            let touched = self.break_move.apply(sd, st, p, p);
+                            self.refresh(sd, st, ce, touched);
+                        }
+                    }
+                }
+            }
+            if self.updates == start_updates {
+                break;
+            }
+            step += 1;
+        }
+    }
+
+    fn empty_route_moves(&mut self, sd: &SearchData, st: &mut State, ce: &CostEvaluator, u: u32) {
+        let mut seen = vec![false; sd.vts.len()];
+        for r in 0..st.routes.len() {
+            let vt = st.routes[r].vt;
+            if st.routes[r].clients > 0 || seen[vt] {
+                continue;
+            }
+            seen[vt] = true;
+            let pu = st.pos(u).expect("routed");
+            if self.try_ops(sd, st, ce, pu, Pos { route: r, idx: 0 }) {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Local-search moves, one per file. Every move first *evaluates* its cost change from
+//! cached segments (O(1) for inter-route moves, O(distance) inside one route) and is only
+//! *applied* when that change is negative. Evaluation must be exact: after `apply`, the
+//! solution's penalised cost changes by exactly the evaluated delta (tests check this
+//! against the independent checker).
+
+pub(crate) mod break_move;
+pub(crate) mod reload_insert;
+pub(crate) mod reload_remove;
+pub(crate) mod relocate;
+pub(crate) mod route_removal;
+pub(crate) mod swap;
+pub(crate) mod two_opt;
+pub(crate) mod two_opt_star;
+
+use super::cost::CostEvaluator;
+use super::data::SearchData;
+use super::route::{Pos, Route, State};
+use super::segment::{Ctx, Seg};
+
+/// A move on a pair of positions: `u` holds a client, `v` any stop but an end depot.
+pub(crate) trait NodeOp {
+    /// Short name for statistics.
+    fn name(&self) -> &'static str;
+    /// Cost change of the move (a non-negative value means "not improving or not valid").
+    fn evaluate(&mut self, sd: &SearchData, st: &State, ce: &CostEvaluator, u: Pos, v: Pos) -> i64;
+    /// Applies the move last evaluated for the same `u` and `v`; returns the routes whose
+    /// node lists changed (the caller refreshes them).
+    fn apply(&mut self, sd: &SearchData, st: &mut State, u: Pos, v: Pos) -> [usize; 2];
+}
+
+/// The segment of `n` consecutive clients starting at `route.nodes[i]` (reversed if asked),
+/// or `None` when they are not all clients.
+#[inline(always)]
+pub(crate) fn client_chain(
+    sd: &SearchData,
+    ctx: &Ctx,
+    route: &Route,
+    i: usize,
+    n: usize,
+    reverse: bool,
+) -> Option<Seg> {
+    if i == 0 || i + n > route.len() - 1 {
+        return None;
+    }
+    if !route.nodes[i..i + n].iter().all(|&x| sd.is_client(x)) {
+        return None;
+    }
+    Some(if reverse {
+        route.reversed(sd, ctx, i, i + n - 1)
+    } else {
+        route.between(sd, ctx, i, i + n - 1)
+    })
+}
+
+/// Distance of `a` then `b`.
+#[inline(always)]
+pub(crate) fn glued_distance(ctx: &Ctx, a: &Seg, b: &Seg) -> i64 {
+    a.distance + b.distance + ctx.distance(a.last, b.first)
+}

@@ -1,0 +1,41 @@
+//! Reload removal: drop the facility visit at position `v` of its route, merging the two
+//! trips around it.
+
+use super::NodeOp;
+use crate::search::cost::CostEvaluator;
+use crate::search::data::{Kind, SearchData};
+use crate::search::route::{Pos, State};
+
+/// Remove the facility visit at `v` (`u` is ignored).
+pub(crate) struct ReloadRemove;
+
+impl NodeOp for ReloadRemove {
+    fn name(&self) -> &'static str {
+        "reload-"
+    }
+
+    fn evaluate(
+        &mut self,
+        sd: &SearchData,
+        st: &State,
+        ce: &CostEvaluator,
+        _u: Pos,
+        v: Pos,
+    ) -> i64 {
+        let r = &st.routes[v.route];
+        if v.idx == 0 || v.idx + 1 >= r.len() {
+            return i64::MAX;
+        }
+        if !matches!(sd.node_kind[r.nodes[v.idx] as usize], Kind::Facility(_)) {
+            return i64::MAX;
+        }
+        let ctx = sd.ctx(r.vt);
+        let seg = r.prefix[v.idx - 1].then(&r.suffix[v.idx + 1], &ctx);
+        ce.route_cost(sd, r.vt, &seg) - r.cost
+    }
+
+    fn apply(&mut self, _sd: &SearchData, st: &mut State, _u: Pos, v: Pos) -> [usize; 2] {
+        st.routes[v.route].nodes.remove(v.idx);
+        [v.route, v.route]
+    }
+}

@@ -1,0 +1,94 @@
+//! 2-opt*: exchange the tails of two routes after `u` and after `v`, so `u`'s route
+//! continues with `v`'s old tail and vice versa. Tails may carry facility visits and the
+//! break along, as long as every used route still ends up with exactly one break.
+
+use super::NodeOp;
+use crate::search::cost::CostEvaluator;
+use crate::search::data::{Kind, SearchData};
+use crate::search::route::{Pos, Route, State};
+use crate::search::segment::{Ctx, Seg};
+
+/// Tail exchange between two routes.
+pub(crate) struct TwoOptStar;
+
+/// The tail of `from` after `idx`, ending at the end depot of `onto`'s vehicle type.
+fn tail_for(sd: &SearchData, ctx: &Ctx, from: &Route, idx: usize, onto: &Route) -> Seg {
+    if from.vt == onto.vt {
+        from.suffix[idx + 1]
+    } else {
+        let end = sd.node_seg[sd.vts[onto.vt].end as usize];
+        if idx + 1 <= from.len() - 2 {
+            from.between(sd, ctx, idx + 1, from.len() - 2)
+                .then(&end, ctx)
+        } else {
+            end
+        }
+    }
+}
+
+/// True when nodes after `idx` (before the end depot) hold no break or facility.
+fn plain_tail(sd: &SearchData, route: &Route, idx: usize) -> bool {
+    route.nodes[idx + 1..route.len() - 1]
+        .iter()
+        .all(|&n| matches!(sd.node_kind[n as usize], Kind::Client))
+}
+
+impl NodeOp for TwoOptStar {
+    fn name(&self) -> &'static str {
+        "2opt*"
+    }
+
+    fn evaluate(&mut self, sd: &SearchData, st: &State, ce: &CostEvaluator, u: Pos, v: Pos) -> i64 {
+        if u.route == v.route {
+            return 0;
+        }
+        let ru = &st.routes[u.route];
+        let rv = &st.routes[v.route];
+        if v.idx + 1 >= rv.len() || u.idx + 1 >= ru.len() {
+            return 0;
+        }
+        if ru.vt == rv.vt {
+            let tail_break_u = ru.lunch.is_some_and(|b| b > u.idx);
+            let tail_break_v = rv.lunch.is_some_and(|b| b > v.idx);
+            if tail_break_u != tail_break_v {
+                return 0;
+            }
+        } else if !plain_tail(sd, ru, u.idx) || !plain_tail(sd, rv, v.idx) {
+            return 0;
+        }
+        let ctx_u = sd.ctx(ru.vt);
+        let ctx_v = sd.ctx(rv.vt);
+        let (pu, pv) = (&ru.prefix[u.idx], &rv.prefix[v.idx]);
+        let (su, sv) = (&ru.suffix[u.idx + 1], &rv.suffix[v.idx + 1]);
+        if ru.vt == rv.vt {
+            let du = pu.distance + sv.distance + ctx_u.distance(pu.last, sv.first);
+            let dv = pv.distance + su.distance + ctx_v.distance(pv.last, su.first);
+            let cu = pu.clients + sv.clients;
+            let cv = pv.clients + su.clients;
+            let bound = CostEvaluator::lower_bound(sd, ru.vt, du, cu as usize)
+                + CostEvaluator::lower_bound(sd, rv.vt, dv, cv as usize)
+                - ru.cost
+                - rv.cost;
+            if bound >= 0 {
+                return bound;
+            }
+        }
+        let seg_u = pu.then(&tail_for(sd, &ctx_u, rv, v.idx, ru), &ctx_u);
+        let seg_v = pv.then(&tail_for(sd, &ctx_v, ru, u.idx, rv), &ctx_v);
+        ce.route_cost(sd, ru.vt, &seg_u) + ce.route_cost(sd, rv.vt, &seg_v) - ru.cost - rv.cost
+    }
+
+    fn apply(&mut self, _sd: &SearchData, st: &mut State, u: Pos, v: Pos) -> [usize; 2] {
+        let ru_len = st.routes[u.route].len();
+        let rv_len = st.routes[v.route].len();
+        let tail_u: Vec<u32> = st.routes[u.route].nodes[u.idx + 1..ru_len - 1].to_vec();
+        let tail_v: Vec<u32> = st.routes[v.route].nodes[v.idx + 1..rv_len - 1].to_vec();
+        st.routes[u.route]
+            .nodes
+            .splice(u.idx + 1..ru_len - 1, tail_v);
+        st.routes[v.route]
+            .nodes
+            .splice(v.idx + 1..rv_len - 1, tail_u);
+        [u.route, v.route]
+    }
+}

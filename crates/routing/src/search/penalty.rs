@@ -1,0 +1,97 @@
+//! Adaptive penalties: after each local search the manager records whether the result met
+//! the load and the time constraints, and every so often scales each weight up when too few
+//! results were feasible and down when nearly all were (Vidal et al. 2012, as in PyVRP).
+
+use super::cost::CostEvaluator;
+use super::data::SearchData;
+use crate::model::MAX_DIMS;
+
+/// Registrations between two weight updates.
+const UPDATE_EVERY: usize = 50;
+/// Wanted share of feasible local-search results.
+const TARGET: f64 = 0.5;
+
+pub(crate) struct PenaltyManager {
+    pub ce: CostEvaluator,
+    load_feasible: usize,
+    time_feasible: usize,
+    count: usize,
+    min_weight: f64,
+}
+
+impl PenaltyManager {
+    pub fn new(sd: &SearchData) -> Self {
+        // Start the weights at "one unit of violation costs about one average arc".
+        let p = sd.problem;
+        let n = p.clients().len().max(1);
+        let dist = p.distance();
+        let dur = p.duration();
+        let step = (n / 50).max(1);
+        let (mut d_sum, mut t_sum, mut cnt) = (0f64, 0f64, 0f64);
+        for i in (0..n).step_by(step) {
+            for j in (0..n).step_by(step) {
+                let (a, b) = (p.clients()[i].location, p.clients()[j].location);
+                d_sum += dist.get(a, b) as f64;
+                t_sum += dur.get(a, b) as f64;
+                cnt += 1.0;
+            }
+        }
+        let avg_dist = (d_sum / cnt.max(1.0)).max(1.0);
+        let avg_dur = (t_sum / cnt.max(1.0)).max(1.0);
+        let mut load = [1.0; MAX_DIMS];
+        for (d, w) in load.iter_mut().enumerate().take(sd.dims) {
+            let avg_demand = p.clients().iter().map(|c| c.demand[d] as f64).sum::<f64>() / n as f64;
+            *w = (avg_dist / avg_demand.max(1.0)).max(0.1);
+        }
+        let unit = sd
+            .vts
+            .iter()
+            .map(|v| v.unit_distance.max(1))
+            .min()
+            .unwrap_or(1) as f64;
+        Self {
+            ce: CostEvaluator {
+                time_warp: unit * avg_dist / avg_dur,
+                load: load.map(|w| w * unit),
+                stops: unit * avg_dist,
+                distance: unit,
+            },
+            load_feasible: 0,
+            time_feasible: 0,
+            count: 0,
+            min_weight: 0.01,
+        }
+    }
+
+    /// Records one local-search result; returns true when the weights changed.
+    pub fn register(&mut self, load_ok: bool, time_ok: bool) -> bool {
+        self.count += 1;
+        self.load_feasible += usize::from(load_ok);
+        self.time_feasible += usize::from(time_ok);
+        if self.count < UPDATE_EVERY {
+            return false;
+        }
+        let adjust = |w: f64, share: f64, min: f64| {
+            if share < TARGET - 0.05 {
+                (w * 1.3).min(1e9)
+            } else if share > TARGET + 0.05 {
+                (w * 0.85).max(min)
+            } else {
+                w
+            }
+        };
+        let load_share = self.load_feasible as f64 / self.count as f64;
+        let time_share = self.time_feasible as f64 / self.count as f64;
+        let min = self.min_weight;
+        for w in &mut self.ce.load {
+            *w = adjust(*w, load_share, min);
+        }
+        self.ce.stops = adjust(self.ce.stops, load_share, min);
+        self.ce.time_warp = adjust(self.ce.time_warp, time_share, min);
+        self.ce.distance = adjust(self.ce.distance, time_share, min);
+        self.count = 0;
+        self.load_feasible = 0;
+        self.time_feasible = 0;
+        true
+    }
+}
