@@ -47,7 +47,7 @@ pub(crate) struct SearchData<'a> {
 }
 
 /// How many neighbours each client gets in the granular neighbourhood.
-pub(crate) const NUM_NEIGHBOURS: usize = 40;
+pub(crate) const NUM_NEIGHBOURS: usize = 20;
 
 impl<'a> SearchData<'a> {
     /// Prepares `problem`; `extra_fixed_cost` is added to every vehicle (hierarchical mode).

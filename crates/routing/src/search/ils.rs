@@ -138,6 +138,7 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
             }
             let boosted = pm.ce.boosted(10.0);
             st.reprice(sd, &boosted);
+            ls.mark_infeasible(sd, &st);
             ls.search(sd, &mut st, &boosted, &mut rng);
             st.reprice(sd, &pm.ce);
             feasible = st.is_feasible(sd);

@@ -22,8 +22,9 @@ pub(crate) struct LocalSearch {
     reload_insert: ReloadInsert,
     reload_remove: ReloadRemove,
     break_move: BreakMove,
-    order: Vec<u32>,
-    last_tested: Vec<u64>,
+    /// Clients whose surroundings changed and that are worth another look.
+    promising: Vec<bool>,
+    work: Vec<u32>,
     last_updated: Vec<u64>,
     updates: u64,
     /// Routes changed since the last `take_dirty`.
@@ -72,8 +73,8 @@ impl LocalSearch {
             reload_insert: ReloadInsert::default(),
             reload_remove: ReloadRemove,
             break_move: BreakMove::default(),
-            order: (0..sd.n_clients as u32).collect(),
-            last_tested: vec![0; sd.n_clients],
+            promising: vec![true; sd.n_clients],
+            work: Vec::new(),
             last_updated: vec![1; routes],
             updates: 1,
             dirty: vec![false; routes],
@@ -106,6 +107,43 @@ impl LocalSearch {
         self.updates += 1;
         for t in &mut self.last_updated {
             *t = self.updates;
+        }
+        self.promising.fill(true);
+    }
+
+    /// Marks client `c` and the clients next to it as worth another look.
+    pub fn mark_around(&mut self, sd: &SearchData, st: &State, c: u32) {
+        self.promising[c as usize] = true;
+        if let Some(p) = st.pos(c) {
+            let nodes = &st.routes[p.route].nodes;
+            for idx in [p.idx - 1, p.idx + 1] {
+                if sd.is_client(nodes[idx]) {
+                    self.promising[nodes[idx] as usize] = true;
+                }
+            }
+        }
+    }
+
+    /// Marks every client of every route that violates a constraint (before a boosted search).
+    pub fn mark_infeasible(&mut self, sd: &SearchData, st: &State) {
+        for r in &st.routes {
+            if r.clients > 0 && !CostEvaluator::measure(sd, r.vt, r.whole()).1.is_feasible() {
+                for &n in &r.nodes {
+                    if sd.is_client(n) {
+                        self.promising[n as usize] = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Marks the clients at and next to position `idx` of route `r`.
+    pub fn mark_position(&mut self, sd: &SearchData, st: &State, r: usize, idx: usize) {
+        let nodes = &st.routes[r].nodes;
+        for k in idx.saturating_sub(1)..(idx + 2).min(nodes.len()) {
+            if sd.is_client(nodes[k]) {
+                self.promising[nodes[k] as usize] = true;
+            }
         }
     }
 
@@ -157,22 +195,30 @@ impl LocalSearch {
         false
     }
 
-    /// Runs until no move improves.
+    /// Runs until no move improves around the promising clients.
     pub fn search(&mut self, sd: &SearchData, st: &mut State, ce: &CostEvaluator, rng: &mut Rng) {
-        rng.shuffle(&mut self.order);
         rng.shuffle(&mut self.ops);
         let has_facilities = sd.vts.iter().any(|v| !v.facilities.is_empty());
         let has_breaks = sd.vts.iter().any(|v| v.lunch.is_some());
         let mut step = 0;
         loop {
             let start_updates = self.updates;
-            for k in 0..self.order.len() {
-                let u = self.order[k];
+            self.work.clear();
+            self.work
+                .extend((0..sd.n_clients as u32).filter(|&c| self.promising[c as usize]));
+            if self.work.is_empty() && step > 0 {
+                break;
+            }
+            let mut work = std::mem::take(&mut self.work);
+            rng.shuffle(&mut work);
+            for &u in &work {
+                if !self.promising[u as usize] {
+                    continue;
+                }
+                self.promising[u as usize] = false;
                 let Some(pu) = st.pos(u) else {
                     continue;
                 };
-                let last = self.last_tested[u as usize];
-                self.last_tested[u as usize] = self.updates;
 
                 if has_facilities {
                     for side in [pu.idx - 1, pu.idx + 1] {
@@ -183,6 +229,7 @@ impl LocalSearch {
                         if self.reload_remove.evaluate(sd, st, ce, pu, at) <= 0 {
                             let touched = self.reload_remove.apply(sd, st, pu, at);
                             self.refresh(sd, st, ce, touched);
+                            self.mark_around(sd, st, u);
                             break;
                         }
                     }
@@ -194,9 +241,6 @@ impl LocalSearch {
                         continue;
                     };
                     let pu = st.pos(u).expect("routed");
-                    if self.last_updated[pu.route] <= last && self.last_updated[pv.route] <= last {
-                        continue;
-                    }
                     if self.try_ops(sd, st, ce, pu, pv) {
                         continue;
                     }
@@ -212,17 +256,17 @@ impl LocalSearch {
                 }
 
                 let pu = st.pos(u).expect("routed");
-                if has_facilities && self.last_updated[pu.route] > last {
-                    if self.reload_insert.evaluate(sd, st, ce, pu, pu) < 0 {
-                        let touched = self.reload_insert.apply(sd, st, pu, pu);
-                        self.refresh(sd, st, ce, touched);
-                    }
+                if has_facilities && self.reload_insert.evaluate(sd, st, ce, pu, pu) < 0 {
+                    let touched = self.reload_insert.apply(sd, st, pu, pu);
+                    self.refresh(sd, st, ce, touched);
+                    self.mark_around(sd, st, u);
                 }
 
                 if step > 0 && self.allow_empty {
                     self.empty_route_moves(sd, st, ce, u);
                 }
             }
+            self.work = work;
             if has_breaks {
                 for r in 0..st.routes.len() {
                     if st.routes[r].clients > 0 && self.dirty[r] {
@@ -230,11 +274,15 @@ impl LocalSearch {
                         if self.break_move.evaluate(sd, st, ce, p, p) < 0 {
                             let touched = self.break_move.apply(sd, st, p, p);
                             self.refresh(sd, st, ce, touched);
+                            let len = st.routes[r].len();
+                            for idx in 1..len - 1 {
+                                self.mark_position(sd, st, r, idx);
+                            }
                         }
                     }
                 }
             }
-            if self.updates == start_updates {
+            if self.updates == start_updates && !self.promising.iter().any(|&p| p) {
                 break;
             }
             step += 1;

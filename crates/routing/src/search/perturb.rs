@@ -32,6 +32,7 @@ pub(crate) fn perturb(
         if let Some(p) = st.pos(c) {
             st.remove(sd, ce, p);
             ls.touch(p.route);
+            ls.mark_position(sd, st, p.route, p.idx.min(st.routes[p.route].len() - 1));
             removed.push(c);
         }
     }
@@ -40,6 +41,7 @@ pub(crate) fn perturb(
         if let Some((_, pos)) = best_insertion(sd, st, ce, c, Scope::Neighbours, allow_empty) {
             st.insert_after(sd, ce, c, pos);
             ls.touch(pos.route);
+            ls.mark_around(sd, st, c);
         }
     }
 }
