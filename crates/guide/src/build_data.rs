@@ -73,9 +73,15 @@ pub fn build(src: Sources<'_>) -> Built {
             }
         }
     }
+    // The contest labels add names the Shanghai files lack; a label that is already an alias
+    // there (大骨头 → 大块骨头) is the same item and keeps the Shanghai category.
+    let aliases: Vec<String> = entries.values().flat_map(|e| e.aliases.clone()).collect();
     for row in Table::parse(src.huawei).rows() {
-        if let Some(c) = Category::parse(row.get("category")) {
-            entries.entry(clean(row.get("name"))).or_default().huawei = Some(c);
+        let name = clean(row.get("name"));
+        if let Some(c) = Category::parse(row.get("category"))
+            && (entries.contains_key(&name) || !aliases.contains(&name))
+        {
+            entries.entry(name).or_default().huawei = Some(c);
         }
     }
     let overrides: BTreeMap<String, (Category, String)> = Table::parse(src.overrides)
@@ -100,14 +106,23 @@ pub fn build(src: Sources<'_>) -> Built {
         let (category, rule) = if let Some((c, _)) = overrides.get(name) {
             (*c, "hand")
         } else if shanghai_disagree {
-            match e.weapp.iter().find(|c| {
-                matches!(c, Category::Renovation | Category::NotHousehold)
-            }) {
+            match e
+                .weapp
+                .iter()
+                .find(|c| matches!(c, Category::Renovation | Category::NotHousehold))
+            {
                 Some(c) => (*c, "R1"),
                 None => (e.alexayan.unwrap_or(e.weapp[0]), "R2"),
             }
         } else if let Some(a) = e.alexayan {
-            (a, if e.weapp.is_empty() { "alexayan" } else { "agree" })
+            (
+                a,
+                if e.weapp.is_empty() {
+                    "alexayan"
+                } else {
+                    "agree"
+                },
+            )
         } else if let Some(w) = e.weapp.first() {
             (*w, "weapp")
         } else if let Some(h) = e.huawei {
@@ -135,10 +150,17 @@ pub fn build(src: Sources<'_>) -> Built {
         items += 1;
         if shanghai_disagree {
             conflicts += 1;
-            let weapp = e.weapp.iter().map(|c| c.key()).collect::<Vec<_>>().join("|");
+            let weapp = e
+                .weapp
+                .iter()
+                .map(|c| c.key())
+                .collect::<Vec<_>>()
+                .join("|");
             let reason = match (rule, overrides.get(name)) {
                 ("hand", Some((_, reason))) => reason.as_str(),
-                ("R1", _) => "R1: the mini-program file's finer category (no such key in the crawl)",
+                ("R1", _) => {
+                    "R1: the mini-program file's finer category (no such key in the crawl)"
+                }
                 _ => "R2: the crawl of the official query service wins",
             };
             conflicts_csv.push_str(&line(&[

@@ -38,7 +38,9 @@ impl Pattern {
         match kind.trim() {
             "name" => Some(Pattern::Name(p.to_string())),
             "suffix" => Some(Pattern::Suffix(p.to_string())),
-            "contains" => Some(Pattern::Contains(p.split('+').map(str::to_string).collect())),
+            "contains" => Some(Pattern::Contains(
+                p.split('+').map(str::to_string).collect(),
+            )),
             _ => None,
         }
     }
@@ -153,7 +155,11 @@ impl Cities {
                 let labels = Category::ALL.map(|c| {
                     let col = format!("{}_label", c.key());
                     let l = r.get(&col);
-                    if l.is_empty() { default_label(c).to_string() } else { l.to_string() }
+                    if l.is_empty() {
+                        default_label(c).to_string()
+                    } else {
+                        l.to_string()
+                    }
                 });
                 CityRules {
                     key: r.get("city").to_string(),
@@ -168,15 +174,21 @@ impl Cities {
             .collect();
         let find = |list: &mut Vec<CityRules>, key: &str| list.iter().position(|c| c.key == key);
         for r in Table::parse(files.definitions).rows() {
-            if let (Some(i), Some(c)) = (find(&mut list, r.get("city")), Category::parse(r.get("category")))
-            {
-                list[i].definitions[c.index()] =
-                    (r.get("definition_zh").to_string(), r.get("definition_en").to_string());
+            if let (Some(i), Some(c)) = (
+                find(&mut list, r.get("city")),
+                Category::parse(r.get("category")),
+            ) {
+                list[i].definitions[c.index()] = (
+                    r.get("definition_zh").to_string(),
+                    r.get("definition_en").to_string(),
+                );
             }
         }
         for r in Table::parse(files.tips).rows() {
-            if let (Some(i), Some(c)) = (find(&mut list, r.get("city")), Category::parse(r.get("category")))
-            {
+            if let (Some(i), Some(c)) = (
+                find(&mut list, r.get("city")),
+                Category::parse(r.get("category")),
+            ) {
                 list[i].tips[c.index()].push(Tip {
                     zh: r.get("text").to_string(),
                     en: r.get("text_en").to_string(),
@@ -212,7 +224,11 @@ impl Cities {
     pub fn get(&self, name: &str) -> Option<&CityRules> {
         let n = name.trim().to_lowercase();
         let n = n.strip_suffix('市').unwrap_or(&n);
-        let n = CITY_ALIASES.iter().find(|(a, _)| *a == n).map(|(_, k)| *k).unwrap_or(n);
+        let n = CITY_ALIASES
+            .iter()
+            .find(|(a, _)| *a == n)
+            .map(|(_, k)| *k)
+            .unwrap_or(n);
         self.list.iter().find(|c| c.key == n || c.name == n)
     }
 
@@ -255,13 +271,21 @@ impl Cities {
     /// The definition of a category in a city (falling back to the national one).
     pub fn definition<'a>(&'a self, city: &'a CityRules, c: Category) -> &'a (String, String) {
         let d = &city.definitions[c.index()];
-        if d.0.is_empty() { &self.national().definitions[c.index()] } else { d }
+        if d.0.is_empty() {
+            &self.national().definitions[c.index()]
+        } else {
+            d
+        }
     }
 
     /// The tips for a category in a city (falling back to the national ones).
     pub fn tips<'a>(&'a self, city: &'a CityRules, c: Category) -> &'a [Tip] {
         let t = &city.tips[c.index()];
-        if t.is_empty() { &self.national().tips[c.index()] } else { t }
+        if t.is_empty() {
+            &self.national().tips[c.index()]
+        } else {
+            t
+        }
     }
 }
 

@@ -120,7 +120,11 @@ pub fn quote(field: &str) -> String {
 
 /// Writes one record as a CSV line (with the trailing newline).
 pub fn line(fields: &[&str]) -> String {
-    let mut out = fields.iter().map(|f| quote(f)).collect::<Vec<_>>().join(",");
+    let mut out = fields
+        .iter()
+        .map(|f| quote(f))
+        .collect::<Vec<_>>()
+        .join(",");
     out.push('\n');
     out
 }

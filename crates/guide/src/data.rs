@@ -36,7 +36,11 @@ pub struct DataFiles {
 
 macro_rules! data_file {
     ($name:literal) => {
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/guide/", $name))
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/guide/",
+            $name
+        ))
     };
 }
 

@@ -19,18 +19,24 @@ pub fn bounded<T: PartialEq>(a: &[T], b: &[T], bound: usize) -> Option<usize> {
     if n == 0 || m == 0 {
         return Some(n.max(m)).filter(|d| *d <= bound);
     }
-    // Three rolling rows: two back for transpositions.
-    let mut prev2 = [0usize; MAX_LEN + 1];
-    let mut prev = [0usize; MAX_LEN + 1];
-    let mut cur = [0usize; MAX_LEN + 1];
-    for (j, p) in prev.iter_mut().enumerate().take(m + 1) {
-        *p = j;
+    // Three rolling rows (two back for transpositions), rotated by index instead of copied.
+    let mut rows = [[0u8; MAX_LEN + 1]; 3];
+    for (j, p) in rows[1].iter_mut().enumerate().take(m + 1) {
+        *p = j as u8;
     }
+    let bound8 = bound.min(250) as u8;
     for i in 1..=n {
-        cur[0] = i;
+        let (cur_i, prev_i, prev2_i) = (i % 3, (i + 2) % 3, (i + 1) % 3);
+        let [r0, r1, r2] = &mut rows;
+        let (cur, prev, prev2) = match (cur_i, prev_i, prev2_i) {
+            (0, 2, 1) => (r0, &*r2, &*r1),
+            (1, 0, 2) => (r1, &*r0, &*r2),
+            _ => (r2, &*r1, &*r0),
+        };
+        cur[0] = i as u8;
         let mut row_min = cur[0];
         for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let cost = u8::from(a[i - 1] != b[j - 1]);
             let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(prev2[j - 2] + 1);
@@ -38,13 +44,12 @@ pub fn bounded<T: PartialEq>(a: &[T], b: &[T], bound: usize) -> Option<usize> {
             cur[j] = v;
             row_min = row_min.min(v);
         }
-        if row_min > bound {
+        if row_min > bound8 {
             return None;
         }
-        prev2 = prev;
-        prev = cur;
     }
-    Some(prev[m]).filter(|d| *d <= bound)
+    let d = usize::from(rows[n % 3][m]);
+    Some(d).filter(|d| *d <= bound)
 }
 
 #[cfg(test)]

@@ -11,6 +11,9 @@
 //! Not an independent test set: names come from the dictionary, so these figures are an upper
 //! bound for unseen queries except for the leave-one-out kinds.
 
+// The generators walk item ids (the index is what each case records), so index loops read best.
+#![allow(clippy::needless_range_loop)]
+
 use serde::Serialize;
 
 use crate::Guide;
@@ -92,7 +95,10 @@ pub struct Summary {
 impl Report {
     /// Accuracy of one kind (0 when absent).
     pub fn accuracy(&self, kind: &str) -> f64 {
-        self.kinds.iter().find(|k| k.kind == kind).map_or(0.0, |k| k.accuracy)
+        self.kinds
+            .iter()
+            .find(|k| k.kind == kind)
+            .map_or(0.0, |k| k.accuracy)
     }
 
     /// Accuracy over all queries.
@@ -104,7 +110,9 @@ impl Report {
 
     /// A Markdown table.
     pub fn table(&self) -> String {
-        let mut s = String::from("| kind | queries | top-1 category accuracy | answered as guess |\n|---|---:|---:|---:|\n");
+        let mut s = String::from(
+            "| kind | queries | top-1 category accuracy | answered as guess |\n|---|---:|---:|---:|\n",
+        );
         for k in &self.kinds {
             s.push_str(&format!(
                 "| {} | {} | {:.1} % | {:.1} % |\n",
@@ -115,7 +123,10 @@ impl Report {
             ));
         }
         let total: usize = self.kinds.iter().map(|k| k.total).sum();
-        s.push_str(&format!("| all | {total} | {:.1} % | |\n", 100.0 * self.overall()));
+        s.push_str(&format!(
+            "| all | {total} | {:.1} % | |\n",
+            100.0 * self.overall()
+        ));
         s
     }
 
@@ -155,9 +166,17 @@ pub fn generate(guide: &Guide) -> EvalSet {
     let city = DICTIONARY_CITY.to_string();
     let norm = guide.normalizer();
     let items = guide.items();
-    let names: Vec<Vec<char>> = items.iter().map(|it| norm.key(&it.name).chars().collect()).collect();
+    let names: Vec<Vec<char>> = items
+        .iter()
+        .map(|it| norm.key(&it.name).chars().collect())
+        .collect();
     let cjk_names = |i: usize| names[i].iter().all(|c| is_cjk(*c));
-    let mut charset: Vec<char> = names.iter().flatten().copied().filter(|c| is_cjk(*c)).collect();
+    let mut charset: Vec<char> = names
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|c| is_cjk(*c))
+        .collect();
     charset.sort_unstable();
     charset.dedup();
     let mut by_reading: std::collections::BTreeMap<String, Vec<char>> = Default::default();
@@ -173,7 +192,10 @@ pub fn generate(guide: &Guide) -> EvalSet {
     let mut add = |kind: &'static str, query: String, item: usize, exclude: bool| {
         let it = &items[item];
         let key = norm.key(&it.name);
-        let rules = guide.cities().get(&city).unwrap_or_else(|| guide.cities().national());
+        let rules = guide
+            .cities()
+            .get(&city)
+            .unwrap_or_else(|| guide.cities().national());
         let expected = guide.cities().resolve(rules, it.category, &[&key]).0;
         cases.push(Case {
             kind,
@@ -263,19 +285,31 @@ pub fn generate(guide: &Guide) -> EvalSet {
                 b.swap(p, p + 1);
             }
         }
-        add("pinyin_typo", String::from_utf8_lossy(&b).into_owned(), i, false);
+        add(
+            "pinyin_typo",
+            String::from_utf8_lossy(&b).into_owned(),
+            i,
+            false,
+        );
     }
     for i in 0..n {
         let w = &names[i];
         if (2..=6).contains(&w.len()) && cjk_names(i) && rng.chance(35) {
-            let ini: String = w.iter().map(|c| py::first_reading(*c).chars().next().unwrap_or('x')).collect();
+            let ini: String = w
+                .iter()
+                .map(|c| py::first_reading(*c).chars().next().unwrap_or('x'))
+                .collect();
             add("initials", ini, i, false);
         }
     }
     for i in 0..n {
         let w = &names[i];
         if w.len() >= 3 && cjk_names(i) && rng.chance(20) {
-            let q = format!("{}{}", py::first_reading(w[0]), w[1..].iter().collect::<String>());
+            let q = format!(
+                "{}{}",
+                py::first_reading(w[0]),
+                w[1..].iter().collect::<String>()
+            );
             add("mixed_pinyin_chars", q, i, false);
         }
     }
@@ -284,7 +318,10 @@ pub fn generate(guide: &Guide) -> EvalSet {
         if !cjk_names(i) || !w.iter().any(|c| simp_to_trad.contains_key(c)) || !rng.chance(40) {
             continue;
         }
-        let q: String = w.iter().map(|c| *simp_to_trad.get(c).unwrap_or(c)).collect();
+        let q: String = w
+            .iter()
+            .map(|c| *simp_to_trad.get(c).unwrap_or(c))
+            .collect();
         add("traditional", q, i, false);
     }
     for i in 0..n {
@@ -295,7 +332,9 @@ pub fn generate(guide: &Guide) -> EvalSet {
     for i in 0..n {
         for e in &items[i].english {
             let mut b: Vec<u8> = e.clone().into_bytes();
-            let long: Vec<usize> = (0..b.len()).filter(|&p| b[p].is_ascii_lowercase()).collect();
+            let long: Vec<usize> = (0..b.len())
+                .filter(|&p| b[p].is_ascii_lowercase())
+                .collect();
             if b.len() < 6 || long.is_empty() || !rng.chance(50) {
                 continue;
             }
@@ -305,7 +344,12 @@ pub fn generate(guide: &Guide) -> EvalSet {
             } else {
                 b[p] = b'a' + rng.below(26) as u8;
             }
-            add("english_typo", String::from_utf8_lossy(&b).into_owned(), i, false);
+            add(
+                "english_typo",
+                String::from_utf8_lossy(&b).into_owned(),
+                i,
+                false,
+            );
         }
     }
     for i in 0..n {

@@ -6,8 +6,8 @@
 //! `Guide` in the crate root). Every search takes an optional excluded item so that the
 //! evaluation can ask "what if this item were not in the dictionary" without rebuilding.
 
-use std::collections::HashMap;
 use foldhash::fast::FixedState;
+use std::collections::HashMap;
 
 use crate::category::Category;
 use crate::data::Item;
@@ -19,6 +19,9 @@ type Map<K, V> = HashMap<K, V, FixedState>;
 
 /// Per-category item counts.
 pub(crate) type Counts = [u16; 7];
+
+/// Sort key of a candidate key: alias?, no English name?, length, item id.
+type KeyRank = (bool, bool, usize, u32);
 
 /// Longest suffix and prefix (in characters) kept in the statistics.
 const MAX_AFFIX: usize = 4;
@@ -46,7 +49,6 @@ pub(crate) struct Key {
 pub(crate) enum HitKind {
     Exact,
     Alias,
-    English,
     Pinyin,
     Initials,
     Fuzzy,
@@ -86,9 +88,13 @@ pub struct Index {
     suffix: Map<String, Counts>,
     prefix: Map<String, Counts>,
     suffix_items: Map<String, Vec<u32>>,
+    contains: Map<char, Counts>,
+    class_sizes: Counts,
     en_exact: Map<String, Vec<u32>>,
     en_words: Map<String, Vec<u32>>,
     en_phrases: Vec<Vec<(Vec<String>, String)>>,
+    /// English vocabulary by first letter, for typo correction without a full scan.
+    en_vocab: Vec<Vec<String>>,
     item_keys: Vec<Vec<u32>>,
 }
 
@@ -109,8 +115,11 @@ impl Index {
             suffix: Map::default(),
             prefix: Map::default(),
             suffix_items: Map::default(),
+            contains: Map::default(),
+            class_sizes: [0; 7],
             en_exact: Map::default(),
             en_words: Map::default(),
+            en_vocab: vec![Vec::new(); 37],
         };
         for i in 0..ix.items.len() {
             ix.add_item(i);
@@ -123,6 +132,12 @@ impl Index {
                 (it.english.is_empty(), it.name.chars().count(), i)
             });
         }
+        let mut vocab: Vec<String> = ix.en_words.keys().cloned().collect();
+        vocab.sort();
+        for w in vocab {
+            let b = vocab_bucket(&w);
+            ix.en_vocab[b].push(w);
+        }
         ix.shrink();
         ix
     }
@@ -130,7 +145,7 @@ impl Index {
     fn add_item(&mut self, i: usize) {
         let item = &self.items[i];
         let mut texts: Vec<(String, KeyKind)> = Vec::new();
-        let mut push = |t: String, k: KeyKind, texts: &mut Vec<(String, KeyKind)>| {
+        let push = |t: String, k: KeyKind, texts: &mut Vec<(String, KeyKind)>| {
             if !t.is_empty() && !texts.iter().any(|(x, _)| *x == t) {
                 texts.push((t, k));
             }
@@ -140,7 +155,11 @@ impl Index {
         if let Some((base, rest)) = item.name.split_once('（')
             && let Some(qual) = rest.strip_suffix('）')
         {
-            push(self.normalizer.key(&format!("{qual}{base}")), KeyKind::Alias, &mut texts);
+            push(
+                self.normalizer.key(&format!("{qual}{base}")),
+                KeyKind::Alias,
+                &mut texts,
+            );
         }
         for a in &item.aliases {
             push(self.normalizer.key(a), KeyKind::Alias, &mut texts);
@@ -186,8 +205,24 @@ impl Index {
                 py: primary,
             });
         }
+        self.class_sizes[category.index()] += 1;
+        let mut seen_chars: Vec<char> = Vec::new();
+        for k in &self.item_keys[i] {
+            for &c in self.keys[*k as usize].chars.iter() {
+                if !seen_chars.contains(&c) {
+                    seen_chars.push(c);
+                }
+            }
+        }
+        for c in seen_chars {
+            self.contains.entry(c).or_insert([0; 7])[category.index()] += 1;
+        }
         for (is_suffix, a) in affixes {
-            let map = if is_suffix { &mut self.suffix } else { &mut self.prefix };
+            let map = if is_suffix {
+                &mut self.suffix
+            } else {
+                &mut self.prefix
+            };
             map.entry(a.clone()).or_insert([0; 7])[category.index()] += 1;
             if is_suffix && a.chars().count() <= 2 {
                 self.suffix_items.entry(a).or_default().push(i as u32);
@@ -274,6 +309,14 @@ impl Index {
             + self.item_keys.iter().map(vec_u32).sum::<usize>()
     }
 
+    /// The compact key of item `i`'s own name.
+    pub(crate) fn name_key(&self, i: u32) -> &str {
+        self.item_keys[i as usize]
+            .first()
+            .map(|&k| self.keys[k as usize].text.as_str())
+            .unwrap_or("")
+    }
+
     /// Number of searchable keys (names, aliases, derived names).
     pub fn key_count(&self) -> usize {
         self.keys.len()
@@ -285,10 +328,15 @@ impl Index {
 
     /// Orders candidate keys: own names before aliases, common (English-named) items first,
     /// then shorter names, then dictionary order.
-    fn rank_key(&self, key: u32) -> (bool, bool, usize, u32) {
+    fn rank_key(&self, key: u32) -> KeyRank {
         let k = &self.keys[key as usize];
         let it = &self.items[k.item as usize];
-        (k.kind != KeyKind::Name, it.english.is_empty(), k.chars.len(), k.item)
+        (
+            k.kind != KeyKind::Name,
+            it.english.is_empty(),
+            k.chars.len(),
+            k.item,
+        )
     }
 
     fn best_of(&self, ids: &[u32], exclude: Option<u32>) -> Option<u32> {
@@ -300,7 +348,11 @@ impl Index {
 
     /// All allowed keys of a posting list, ranked.
     pub(crate) fn ranked(&self, ids: &[u32], exclude: Option<u32>) -> Vec<u32> {
-        let mut v: Vec<u32> = ids.iter().copied().filter(|&k| self.allowed(k, exclude)).collect();
+        let mut v: Vec<u32> = ids
+            .iter()
+            .copied()
+            .filter(|&k| self.allowed(k, exclude))
+            .collect();
         v.sort_by_key(|&k| self.rank_key(k));
         v
     }
@@ -315,19 +367,20 @@ impl Index {
         Some(self.hit(k, kind, 0))
     }
 
-    /// Keys with exactly this text (for alternatives).
-    pub(crate) fn exact_keys(&self, key: &str) -> &[u32] {
-        self.exact.get(key).map(Vec::as_slice).unwrap_or(&[])
-    }
-
     /// Keys whose toneless pinyin equals `full`.
     pub(crate) fn pinyin(&self, full: &str, exclude: Option<u32>) -> Vec<u32> {
-        self.py_full.get(full).map(|ids| self.ranked(ids, exclude)).unwrap_or_default()
+        self.py_full
+            .get(full)
+            .map(|ids| self.ranked(ids, exclude))
+            .unwrap_or_default()
     }
 
     /// Keys whose initials equal `ini`.
     pub(crate) fn initials(&self, ini: &str, exclude: Option<u32>) -> Vec<u32> {
-        self.py_init.get(ini).map(|ids| self.ranked(ids, exclude)).unwrap_or_default()
+        self.py_init
+            .get(ini)
+            .map(|ids| self.ranked(ids, exclude))
+            .unwrap_or_default()
     }
 
     pub(crate) fn hit(&self, key: u32, kind: HitKind, distance: usize) -> Hit {
@@ -342,8 +395,15 @@ impl Index {
     /// Keys within `bound` character edits of `query`, best first. Candidates come from the
     /// character postings; edits that change the last character (the head noun in Chinese)
     /// rank below edits elsewhere.
-    pub(crate) fn fuzzy_chars(&self, query: &[char], bound: usize, exclude: Option<u32>) -> Vec<Hit> {
-        let mut counts: Map<u32, u8> = Map::default();
+    pub(crate) fn fuzzy_chars(
+        &self,
+        query: &[char],
+        bound: usize,
+        exclude: Option<u32>,
+    ) -> Vec<Hit> {
+        // Dense counters: zeroing a few kilobytes is cheaper than hashing every posting.
+        let mut counts = vec![0u8; self.keys.len()];
+        let mut touched: Vec<u32> = Vec::new();
         let mut seen: Vec<char> = Vec::with_capacity(query.len());
         for &c in query {
             if seen.contains(&c) {
@@ -352,13 +412,18 @@ impl Index {
             seen.push(c);
             if let Some(ids) = self.chars.get(&c) {
                 for &k in ids {
-                    *counts.entry(k).or_insert(0) += 1;
+                    let n = &mut counts[k as usize];
+                    if *n == 0 {
+                        touched.push(k);
+                    }
+                    *n = n.saturating_add(1);
                 }
             }
         }
         let need = seen.len().saturating_sub(bound).max(1) as u8;
-        let mut cands: Vec<(u8, u32)> = counts
+        let mut cands: Vec<(u8, u32)> = touched
             .into_iter()
+            .map(|k| (k, counts[k as usize]))
             .filter(|&(k, n)| {
                 n >= need
                     && self.keys[k as usize].chars.len().abs_diff(query.len()) <= bound
@@ -369,14 +434,24 @@ impl Index {
         cands.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         cands.truncate(MAX_VERIFY);
         let last = query.last();
-        let mut hits: Vec<(usize, (bool, bool, usize, u32), Hit)> = Vec::new();
-        for (_, k) in cands {
+        let mut hits: Vec<(usize, KeyRank, Hit)> = Vec::new();
+        let mut best = bound;
+        for (n, k) in cands {
+            // Each edit loses at most one shared character: stop when none can beat the best.
+            if seen.len().saturating_sub(usize::from(n)) > best {
+                break;
+            }
             let kc = &self.keys[k as usize].chars;
             if let Some(d) = distance::bounded(query, kc, bound)
                 && d > 0
             {
                 let head_changed = kc.last() != last;
-                hits.push((d + usize::from(head_changed), self.rank_key(k), self.hit(k, HitKind::Fuzzy, d)));
+                best = best.min(d);
+                hits.push((
+                    d + usize::from(head_changed),
+                    self.rank_key(k),
+                    self.hit(k, HitKind::Fuzzy, d),
+                ));
             }
         }
         hits.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -389,20 +464,25 @@ impl Index {
         if q.len() < 3 {
             return Vec::new();
         }
-        let mut counts: Map<u32, u8> = Map::default();
+        let mut counts = vec![0u8; self.keys.len()];
+        let mut touched: Vec<u32> = Vec::new();
         let grams: Vec<[u8; 3]> = trigrams(q).collect();
         for g in &grams {
             if let Some(ids) = self.py_tri.get(g) {
                 for &k in ids {
-                    let e = counts.entry(k).or_insert(0);
-                    *e = e.saturating_add(1);
+                    let n = &mut counts[k as usize];
+                    if *n == 0 {
+                        touched.push(k);
+                    }
+                    *n = n.saturating_add(1);
                 }
             }
         }
         // Each edit destroys at most three trigrams.
         let need = grams.len().saturating_sub(3 * bound).max(1) as u8;
-        let mut cands: Vec<(u8, u32)> = counts
+        let mut cands: Vec<(u8, u32)> = touched
             .into_iter()
+            .map(|k| (k, counts[k as usize]))
             .filter(|&(k, n)| {
                 n >= need
                     && self.keys[k as usize].py.len().abs_diff(q.len()) <= bound
@@ -412,9 +492,15 @@ impl Index {
             .collect();
         cands.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         cands.truncate(MAX_VERIFY);
-        let mut hits: Vec<(usize, (bool, bool, usize, u32), Hit)> = Vec::new();
-        for (_, k) in cands {
-            if let Some(d) = distance::bounded(q, self.keys[k as usize].py.as_bytes(), bound) {
+        let mut hits: Vec<(usize, KeyRank, Hit)> = Vec::new();
+        let mut best = bound;
+        for (n, k) in cands {
+            // Each edit loses at most three trigrams: stop when none can beat the best.
+            if grams.len().saturating_sub(usize::from(n)) > 3 * best {
+                break;
+            }
+            if let Some(d) = distance::bounded(q, self.keys[k as usize].py.as_bytes(), best) {
+                best = best.min(d);
                 hits.push((d, self.rank_key(k), self.hit(k, HitKind::Fuzzy, d)));
             }
         }
@@ -433,12 +519,22 @@ impl Index {
         self.affix_counts(&self.prefix, prefix, exclude, false)
     }
 
-    fn affix_counts(&self, map: &Map<String, Counts>, a: &str, exclude: Option<u32>, suffix: bool) -> Counts {
+    fn affix_counts(
+        &self,
+        map: &Map<String, Counts>,
+        a: &str,
+        exclude: Option<u32>,
+        suffix: bool,
+    ) -> Counts {
         let mut c = map.get(a).copied().unwrap_or([0; 7]);
         if let Some(ex) = exclude {
             let hit = self.item_keys[ex as usize].iter().any(|&k| {
                 let t = &self.keys[k as usize].text;
-                if suffix { t.ends_with(a) } else { t.starts_with(a) && t.len() > a.len() }
+                if suffix {
+                    t.ends_with(a)
+                } else {
+                    t.starts_with(a) && t.len() > a.len()
+                }
             });
             if hit {
                 let i = self.items[ex as usize].category.index();
@@ -448,9 +544,36 @@ impl Index {
         c
     }
 
+    /// Per-category counts of items with a name containing `c`, minus the excluded item.
+    pub(crate) fn contains_counts(&self, c: char, exclude: Option<u32>) -> Counts {
+        let mut n = self.contains.get(&c).copied().unwrap_or([0; 7]);
+        if let Some(ex) = exclude
+            && self.item_keys[ex as usize]
+                .iter()
+                .any(|&k| self.keys[k as usize].chars.contains(&c))
+        {
+            let i = self.items[ex as usize].category.index();
+            n[i] = n[i].saturating_sub(1);
+        }
+        n
+    }
+
+    /// Items per category, minus the excluded item.
+    pub(crate) fn class_sizes(&self, exclude: Option<u32>) -> Counts {
+        let mut n = self.class_sizes;
+        if let Some(ex) = exclude {
+            let i = self.items[ex as usize].category.index();
+            n[i] = n[i].saturating_sub(1);
+        }
+        n
+    }
+
     /// Items whose name ends with `suffix` (one or two characters), common first.
     pub(crate) fn items_with_suffix(&self, suffix: &str) -> &[u32] {
-        self.suffix_items.get(suffix).map(Vec::as_slice).unwrap_or(&[])
+        self.suffix_items
+            .get(suffix)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// English: exact phrase first, then the item covering most query words with the same last
@@ -460,17 +583,8 @@ impl Index {
             return None;
         }
         let words: Vec<String> = words.iter().map(|w| self.correct_word(w)).collect();
-        let joined = words.join(" ");
-        if let Some(ids) = self.en_exact.get(&joined) {
-            let best = ids
-                .iter()
-                .copied()
-                .filter(|&i| Some(i) != exclude)
-                .min_by_key(|&i| self.items[i as usize].name.chars().count());
-            if let Some(i) = best {
-                let phrase = self.phrase_of(i, &words);
-                return Some(EnglishHit { item: i, phrase, full: true, head: true });
-            }
+        if let Some(hit) = self.english_exact(&words, exclude) {
+            return Some(hit);
         }
         let head = words.last()?;
         let mut best: Option<(i32, u32, String, bool, bool)> = None;
@@ -496,7 +610,33 @@ impl Index {
                 }
             }
         }
-        best.map(|(_, item, phrase, full, head)| EnglishHit { item, phrase, full, head })
+        best.map(|(_, item, phrase, full, head)| EnglishHit {
+            item,
+            phrase,
+            full,
+            head,
+        })
+    }
+
+    /// An item with exactly this English name (words already folded by `english_words`).
+    pub(crate) fn english_exact(
+        &self,
+        words: &[String],
+        exclude: Option<u32>,
+    ) -> Option<EnglishHit> {
+        let ids = self.en_exact.get(&words.join(" "))?;
+        let i = ids
+            .iter()
+            .copied()
+            .filter(|&i| Some(i) != exclude)
+            .min_by_key(|&i| self.items[i as usize].name.chars().count())?;
+        let phrase = self.phrase_of(i, words);
+        Some(EnglishHit {
+            item: i,
+            phrase,
+            full: true,
+            head: true,
+        })
     }
 
     /// Per-category counts of items with an English name whose last word is `head`.
@@ -507,7 +647,10 @@ impl Index {
                 if Some(i) == exclude {
                     continue;
                 }
-                if self.en_phrases[i as usize].iter().any(|(w, _)| w.last().map(String::as_str) == Some(head)) {
+                if self.en_phrases[i as usize]
+                    .iter()
+                    .any(|(w, _)| w.last().map(String::as_str) == Some(head))
+                {
                     c[self.items[i as usize].category.index()] += 1;
                 }
             }
@@ -527,12 +670,13 @@ impl Index {
         let bound = if w.len() >= 7 { 2 } else { 1 };
         let wb = w.as_bytes();
         let mut best: Option<(usize, &String)> = None;
-        for v in self.en_words.keys() {
-            if v.len().abs_diff(w.len()) > bound || v.as_bytes()[0] != wb[0] {
+        // Typos rarely hit the first letter; looking only there keeps this a few dozen words.
+        for v in &self.en_vocab[vocab_bucket(w)] {
+            if v.len().abs_diff(w.len()) > bound {
                 continue;
             }
             if let Some(d) = distance::bounded(wb, v.as_bytes(), bound)
-                && best.is_none_or(|b| d < b.0 || (d == b.0 && v < b.1))
+                && best.is_none_or(|b| d < b.0)
             {
                 best = Some((d, v));
             }
@@ -559,8 +703,19 @@ impl Index {
         if total == 0 {
             return None;
         }
-        let (i, n) = c.iter().enumerate().max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)))?;
+        let (i, n) = c
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)))?;
         Some((Category::ALL[i], *n, total))
+    }
+}
+
+fn vocab_bucket(w: &str) -> usize {
+    match w.as_bytes().first() {
+        Some(b @ b'a'..=b'z') => usize::from(b - b'a'),
+        Some(b @ b'0'..=b'9') => 26 + usize::from(b - b'0'),
+        _ => 36,
     }
 }
 

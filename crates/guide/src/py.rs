@@ -56,7 +56,13 @@ pub fn variants(text: &str) -> Vec<(String, String)> {
     let per_char: Vec<Vec<String>> = text
         .chars()
         .filter(|c| *c != ' ')
-        .map(|c| if is_cjk(c) { readings(c) } else { vec![c.to_string()] })
+        .map(|c| {
+            if is_cjk(c) {
+                readings(c)
+            } else {
+                vec![c.to_string()]
+            }
+        })
         .collect();
     let mut combos: Vec<(String, String)> = vec![(String::new(), String::new())];
     for rs in &per_char {

@@ -4,7 +4,6 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
-use std::time::Instant;
 
 use anyhow::{Context, bail};
 use fenlei_guide::{Answer, Category, Guide, build_data, eval};
@@ -192,69 +191,8 @@ fn run_eval(json: bool, misses: bool) -> anyhow::Result<()> {
 }
 
 fn run_bench(rounds: usize) -> anyhow::Result<()> {
-    let rounds = rounds.max(1);
-    let mut build_times = Vec::new();
-    for _ in 0..5 {
-        let t = Instant::now();
-        let g = Guide::build(&fenlei_guide::EMBEDDED);
-        build_times.push(t.elapsed());
-        std::hint::black_box(&g);
-    }
-    build_times.sort();
-    let guide = Guide::embedded();
-    let set = eval::generate(guide);
-    let queries: Vec<(&str, &str)> = set
-        .cases
-        .iter()
-        .map(|c| (c.query.as_str(), c.city.as_str()))
-        .collect();
-    // Warm up caches and the lazily built guide.
-    for (q, c) in queries.iter().take(2000) {
-        std::hint::black_box(guide.lookup(q, c));
-    }
-    let mut lat: Vec<u64> = Vec::with_capacity(queries.len() * rounds);
-    let start = Instant::now();
-    for _ in 0..rounds {
-        for (q, c) in &queries {
-            let t = Instant::now();
-            let a = guide.lookup(q, c);
-            lat.push(t.elapsed().as_nanos() as u64);
-            std::hint::black_box(a);
-        }
-    }
-    let wall = start.elapsed();
-    lat.sort_unstable();
-    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize] as f64 / 1000.0;
-    let mean = lat.iter().sum::<u64>() as f64 / lat.len() as f64 / 1000.0;
-    println!("sorting guide benchmark (release build recommended)");
-    println!(
-        "  items {}, searchable keys {}",
-        guide.items().len(),
-        guide.index().key_count()
-    );
-    println!(
-        "  index build: median {:.1} ms (min {:.1} ms) over 5 builds",
-        build_times[2].as_secs_f64() * 1e3,
-        build_times[0].as_secs_f64() * 1e3
-    );
-    println!(
-        "  index memory (approx. heap bytes): {:.2} MiB",
-        guide.index().approx_bytes() as f64 / (1024.0 * 1024.0)
-    );
-    println!(
-        "  lookups: {} ({} eval queries x {rounds} rounds), {:.0} lookups/s on one thread",
-        lat.len(),
-        queries.len(),
-        lat.len() as f64 / wall.as_secs_f64()
-    );
-    println!(
-        "  latency per lookup (full answer): mean {mean:.1} us, p50 {:.1} us, p90 {:.1} us, p99 {:.1} us, p99.9 {:.1} us, max {:.1} us",
-        pct(0.5),
-        pct(0.9),
-        pct(0.99),
-        pct(0.999),
-        pct(1.0)
-    );
+    println!("sorting guide benchmark (use a release build)");
+    print!("{}", fenlei_guide::bench::run(rounds).text());
     Ok(())
 }
 
