@@ -349,7 +349,7 @@ pub(crate) fn check_route(
     let mut starts = Vec::with_capacity(stops.len());
     let mut waits_through = Vec::with_capacity(stops.len());
     let mut waited = 0i64;
-    let mut clock = stops[0].early;
+    let mut clock = stops[0].early.max(release[0]);
     for (i, stop) in stops.iter().enumerate() {
         let arrival = if i == 0 {
             clock

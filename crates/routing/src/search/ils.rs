@@ -74,6 +74,9 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
     let mut cur_feasible = st.is_feasible(sd);
     if cur_feasible {
         best = Some((cur_cost, st.clone()));
+        if hierarchical {
+            ls.allow_empty = false;
+        }
     }
     let mut snapshot: Vec<Vec<u32>> = st.routes.iter().map(|r| r.nodes.clone()).collect();
     let mut history = vec![if cur_feasible { cur_cost } else { i64::MAX }; HISTORY];
@@ -127,7 +130,7 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         }
 
         let count = 1 + rng.below(MAX_PERTURB.min(n));
-        let allow_empty = !reducing;
+        let allow_empty = !reducing && !(hierarchical && best.is_some());
         perturb(sd, &mut st, &pm.ce, &mut ls, &mut rng, count, allow_empty);
         ls.search(sd, &mut st, &pm.ce, &mut rng);
         let mut feasible = st.is_feasible(sd);
@@ -159,11 +162,13 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         {
             best = Some((cand_cost, st.clone()));
             last_best_iter = iteration;
+            if hierarchical {
+                ls.allow_empty = false;
+            }
             if reducing {
                 // Smaller fleet reached: keep reducing from here.
                 reducing = false;
                 normal_since = iteration.saturating_sub(normal_budget);
-                ls.allow_empty = true;
             }
         }
 
@@ -208,6 +213,7 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
                 st = b.clone();
                 st.reprice(sd, &pm.ce);
                 ls = LocalSearch::new(sd, st.routes.len());
+                ls.allow_empty = false;
                 snapshot = st.routes.iter().map(|r| r.nodes.clone()).collect();
                 (cur_cost, cur_viol) = measure(sd, &st);
                 cur_feasible = true;
@@ -222,6 +228,7 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
             st = b.clone();
             st.reprice(sd, &pm.ce);
             ls = LocalSearch::new(sd, st.routes.len());
+            ls.allow_empty = !hierarchical;
             snapshot = st.routes.iter().map(|r| r.nodes.clone()).collect();
             (cur_cost, cur_viol) = measure(sd, &st);
             cur_feasible = true;

@@ -101,10 +101,9 @@ pub fn solve(
     progress: &mut dyn Progress,
 ) -> SolveResult {
     let start = std::time::Instant::now();
-    let extra = match params.objective {
-        Objective::Distance => 0,
-        Objective::Hierarchical => vehicle_weight(problem),
-    };
+    // Hierarchical mode gives vehicles no artificial cost: the search never opens a vehicle
+    // once it has a feasible solution, and fleet-reduction phases remove routes.
+    let extra = 0;
     let sd = data::SearchData::new(problem, extra);
     let result = ils::run(&sd, params, progress);
     let (solution, feasible) = match result.best {
@@ -118,29 +117,6 @@ pub fn solve(
         iterations: result.iterations,
         elapsed: start.elapsed(),
     }
-}
-
-/// A per-vehicle cost larger than any distance and duration saving one vehicle could buy.
-fn vehicle_weight(problem: &ProblemData) -> i64 {
-    let n = problem.distance().size();
-    let mut total: i64 = 0;
-    let max_unit = problem
-        .vehicle_types()
-        .iter()
-        .map(|v| v.unit_distance_cost.max(0) + v.unit_duration_cost.max(0))
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    for i in 0..n {
-        let mut worst = 0;
-        for j in 0..n {
-            worst = worst
-                .max(problem.distance().get(i, j))
-                .max(problem.duration().get(i, j));
-        }
-        total = total.saturating_add(2 * worst);
-    }
-    total.saturating_mul(max_unit).min(1 << 52)
 }
 
 #[cfg(test)]

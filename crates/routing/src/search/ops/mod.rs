@@ -18,6 +18,9 @@ use super::data::SearchData;
 use super::route::{Pos, Route, State};
 use super::segment::{Ctx, Seg};
 
+#[cfg(test)]
+pub(crate) mod testkit;
+
 /// A move on a pair of positions: `u` holds a client, `v` any stop but an end depot.
 pub(crate) trait NodeOp {
     /// Short name for statistics.
@@ -51,10 +54,4 @@ pub(crate) fn client_chain(
     } else {
         route.between(sd, ctx, i, i + n - 1)
     })
-}
-
-/// Distance of `a` then `b`.
-#[inline(always)]
-pub(crate) fn glued_distance(ctx: &Ctx, a: &Seg, b: &Seg) -> i64 {
-    a.distance + b.distance + ctx.distance(a.last, b.first)
 }

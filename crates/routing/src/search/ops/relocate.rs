@@ -124,3 +124,21 @@ impl NodeOp for Relocate {
         [u.route, v.route]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::ops::testkit::verify_node_op;
+
+    /// Every improving delta equals the checker's cost change after the move.
+    #[test]
+    fn evaluate_matches_checker_after_apply() {
+        for (len, reverse) in [(1, false), (2, false), (2, true), (3, false), (3, true)] {
+            let verified = verify_node_op(&mut Relocate { len, reverse });
+            assert!(
+                verified > 20,
+                "only {verified} improving moves verified for {len}/{reverse}"
+            );
+        }
+    }
+}

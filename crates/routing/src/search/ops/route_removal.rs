@@ -53,3 +53,38 @@ impl RouteRemoval {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    use crate::search::ops::testkit::{WEIGHTS, checker_cost, problems, random_solution};
+
+    /// The evaluated delta equals the checker's cost change after the plan is installed.
+    #[test]
+    fn evaluate_matches_checker_after_apply() {
+        let mut verified = 0;
+        for seed in 0..4 {
+            for p in problems(seed) {
+                let sd = SearchData::new(&p, 0);
+                let mut rng = Rng::new(seed);
+                let st = State::load(&sd, &WEIGHTS, &random_solution(&p, &mut rng));
+                let before = checker_cost(&p, &st.export(&sd));
+                for r in 0..st.routes.len() {
+                    let mut op = RouteRemoval::default();
+                    let delta = op.evaluate(&sd, &st, &WEIGHTS, r);
+                    if op.planned.is_none() {
+                        continue;
+                    }
+                    let mut after_state = st.clone();
+                    op.apply(&mut after_state);
+                    assert_eq!(after_state.vehicles() + 1, st.vehicles());
+                    let after = checker_cost(&p, &after_state.export(&sd));
+                    assert_eq!(after - before, delta);
+                    verified += 1;
+                }
+            }
+        }
+        assert!(verified > 5);
+    }
+}

@@ -147,3 +147,21 @@ impl NodeOp for Swap {
         [u.route, v.route]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::ops::testkit::verify_node_op;
+
+    /// Every improving delta equals the checker's cost change after the move.
+    #[test]
+    fn evaluate_matches_checker_after_apply() {
+        for (n, m) in [(1, 1), (2, 1), (2, 2), (3, 1), (3, 2), (3, 3)] {
+            let verified = verify_node_op(&mut Swap { n, m });
+            assert!(
+                verified > 20,
+                "only {verified} improving moves verified for {n}/{m}"
+            );
+        }
+    }
+}

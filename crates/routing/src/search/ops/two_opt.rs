@@ -57,3 +57,16 @@ impl NodeOp for TwoOpt {
         [u.route, u.route]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::ops::testkit::verify_node_op;
+
+    /// Every improving delta equals the checker's cost change after the move.
+    #[test]
+    fn evaluate_matches_checker_after_apply() {
+        let verified = verify_node_op(&mut TwoOpt);
+        assert!(verified > 20, "only {verified} improving moves verified");
+    }
+}
