@@ -243,6 +243,7 @@ fn params(time: f64, iterations: Option<u64>, seed: u64) -> SolveParams {
             Some(Duration::from_secs_f64(time))
         },
         objective: Objective::Distance,
+        initial: None,
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use super::cost::{CostEvaluator, Violations};
 use super::data::SearchData;
+use super::insert::{Scope, best_insertion};
 use super::local_search::LocalSearch;
 use super::ops::route_removal::RouteRemoval;
 use super::penalty::PenaltyManager;
@@ -55,7 +56,22 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
     let start = Instant::now();
     let mut rng = Rng::new(params.seed);
     let mut pm = PenaltyManager::new(sd);
-    let mut st = construct(sd, &pm.ce, &mut rng);
+    let mut st = match &params.initial {
+        Some(initial) => {
+            // Warm start: keep the given routes, insert whatever they leave out.
+            let mut st = State::load(sd, &pm.ce, initial);
+            for c in 0..sd.n_clients as u32 {
+                if st.pos(c).is_none()
+                    && let Some((_, pos)) =
+                        best_insertion(sd, &st, &pm.ce, c, Scope::Everywhere, true)
+                {
+                    st.insert_after(sd, &pm.ce, c, pos);
+                }
+            }
+            st
+        }
+        None => construct(sd, &pm.ce, &mut rng),
+    };
     let mut ls = LocalSearch::new(sd, st.routes.len());
     ls.search(sd, &mut st, &pm.ce, &mut rng);
     if !st.is_feasible(sd) {
@@ -130,7 +146,7 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         }
 
         let count = 1 + rng.below(MAX_PERTURB.min(n));
-        let allow_empty = !reducing && !(hierarchical && best.is_some());
+        let allow_empty = !(reducing || hierarchical && best.is_some());
         perturb(sd, &mut st, &pm.ce, &mut ls, &mut rng, count, allow_empty);
         ls.search(sd, &mut st, &pm.ce, &mut rng);
         let mut feasible = st.is_feasible(sd);
@@ -176,8 +192,7 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         let accept = if cur_feasible {
             feasible && {
                 let slot = (iteration as usize) % HISTORY;
-                let ok = cand_cost < history[slot] || cand_cost <= cur_cost;
-                ok
+                cand_cost < history[slot] || cand_cost <= cur_cost
             }
         } else {
             feasible || cand_cost + pm.ce.penalty(&cand_viol) <= cur_cost + pm.ce.penalty(&cur_viol)

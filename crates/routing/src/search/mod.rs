@@ -42,6 +42,9 @@ pub struct SolveParams {
     pub time_limit: Option<Duration>,
     /// Objective.
     pub objective: Objective,
+    /// Warm start: routes to begin from (for example yesterday's plan); clients they leave
+    /// out are inserted cheaply.
+    pub initial: Option<Solution>,
 }
 
 impl Default for SolveParams {
@@ -51,6 +54,7 @@ impl Default for SolveParams {
             max_iterations: None,
             time_limit: Some(Duration::from_secs(10)),
             objective: Objective::Distance,
+            initial: None,
         }
     }
 }
@@ -139,6 +143,7 @@ mod tests {
                 max_iterations: Some(50),
                 time_limit: None,
                 objective: Objective::Distance,
+                initial: None,
             };
             let res = solve(&inst.problem, &params, &mut ());
             let sd = SearchData::new(&inst.problem, 0);

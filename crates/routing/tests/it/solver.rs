@@ -16,6 +16,7 @@ fn iterations(n: u64, objective: Objective, seed: u64) -> SolveParams {
         max_iterations: Some(n),
         time_limit: None,
         objective,
+        initial: None,
     }
 }
 

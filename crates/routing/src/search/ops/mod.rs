@@ -23,7 +23,8 @@ pub(crate) mod testkit;
 
 /// A move on a pair of positions: `u` holds a client, `v` any stop but an end depot.
 pub(crate) trait NodeOp {
-    /// Short name for statistics.
+    /// Short name for diagnostics (test failure messages).
+    #[allow(dead_code)]
     fn name(&self) -> &'static str;
     /// Cost change of the move (a non-negative value means "not improving or not valid").
     fn evaluate(&mut self, sd: &SearchData, st: &State, ce: &CostEvaluator, u: Pos, v: Pos) -> i64;

@@ -17,7 +17,7 @@ fn tail_for(sd: &SearchData, ctx: &Ctx, from: &Route, idx: usize, onto: &Route) 
         from.suffix[idx + 1]
     } else {
         let end = sd.node_seg[sd.vts[onto.vt].end as usize];
-        if idx + 1 <= from.len() - 2 {
+        if idx < from.len() - 2 {
             from.between(sd, ctx, idx + 1, from.len() - 2)
                 .then(&end, ctx)
         } else {
