@@ -78,30 +78,42 @@ pub fn run(args: GuideArgs) -> anyhow::Result<()> {
     let city = city.key.clone();
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = std::io::stdout().lock();
-    let mut emit = |answer: &Answer, out: &mut dyn Write| -> anyhow::Result<()> {
-        if args.json {
-            serde_json::to_writer(&mut *out, answer)?;
-            writeln!(out)?;
-        } else {
-            write!(out, "{}", render_card(answer, colour))?;
-        }
-        Ok(())
-    };
     if !args.query.is_empty() {
         let answer = guide.lookup(&args.query.join(" "), &city);
-        return emit(&answer, &mut out);
+        return emit(&answer, args.json, colour, &mut out);
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         bail!("give a QUERY, or pipe one query per line on standard input");
     }
-    for line in stdin.lock().lines() {
+    answer_lines(guide, stdin.lock(), &city, args.json, colour, &mut out)
+}
+
+/// Answers one query per non-empty input line: one JSON line each, or one card each.
+fn answer_lines(
+    guide: &Guide,
+    input: impl BufRead,
+    city: &str,
+    json: bool,
+    colour: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    for line in input.lines() {
         let line = line.context("reading standard input")?;
         if line.trim().is_empty() {
             continue;
         }
-        let answer = guide.lookup(&line, &city);
-        emit(&answer, &mut out)?;
+        emit(&guide.lookup(&line, city), json, colour, out)?;
+    }
+    Ok(())
+}
+
+fn emit(answer: &Answer, json: bool, colour: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    if json {
+        serde_json::to_writer(&mut *out, answer)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", render_card(answer, colour))?;
     }
     Ok(())
 }
@@ -236,4 +248,67 @@ fn run_cities() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdin_mode_prints_one_json_line_per_query() {
+        let input = "快餐盒\n\nbattery\nkch\n干垃圾\n";
+        let mut out = Vec::new();
+        answer_lines(
+            Guide::embedded(),
+            input.as_bytes(),
+            "shanghai",
+            true,
+            false,
+            &mut out,
+        )
+        .expect("answers");
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+            .collect();
+        assert_eq!(lines.len(), 4, "blank lines are skipped: {text}");
+        assert_eq!(lines[0]["query"], "快餐盒");
+        assert_eq!(lines[0]["city_label"], "干垃圾");
+        assert_eq!(lines[1]["category"], "hazardous");
+        assert_eq!(lines[2]["match_kind"], "initials");
+        assert_eq!(lines[3]["match_kind"], "category");
+        for l in &lines {
+            for f in [
+                "query",
+                "city",
+                "category",
+                "city_label",
+                "item",
+                "guess",
+                "reason",
+                "tips",
+            ] {
+                assert!(l.get(f).is_some(), "missing {f}");
+            }
+        }
+    }
+
+    #[test]
+    fn card_shows_chinese_then_english_and_marks_guesses() {
+        let a = Guide::embedded().lookup("南孚电池", "shanghai");
+        let card = render_card(&a, false);
+        assert!(
+            card.contains("有害垃圾") && card.contains("Hazardous waste"),
+            "{card}"
+        );
+        assert!(
+            card.contains("最佳猜测") && card.contains("best guess"),
+            "{card}"
+        );
+        let zh = card.find("理由").expect("zh reason");
+        let en = card.find("Why:").expect("en reason");
+        assert!(zh < en, "Chinese first");
+        assert!(!card.contains('\x1b'), "no colour codes when colour is off");
+    }
 }
