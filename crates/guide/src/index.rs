@@ -9,7 +9,6 @@
 use foldhash::fast::FixedState;
 use std::collections::HashMap;
 
-use crate::category::Category;
 use crate::data::Item;
 use crate::distance;
 use crate::py;
@@ -70,8 +69,6 @@ pub(crate) struct EnglishHit {
     pub phrase: String,
     /// All query words present and the last word (the head noun) agrees.
     pub full: bool,
-    /// The last query word agrees with the last word of the phrase.
-    pub head: bool,
 }
 
 /// The index. Immutable after [`Index::build`]; searches take `&self` and are thread-safe.
@@ -587,7 +584,7 @@ impl Index {
             return Some(hit);
         }
         let head = words.last()?;
-        let mut best: Option<(i32, u32, String, bool, bool)> = None;
+        let mut best: Option<(i32, u32, String, bool)> = None;
         let mut cands: Vec<u32> = Vec::new();
         for w in &words {
             if let Some(ids) = self.en_words.get(w) {
@@ -606,16 +603,11 @@ impl Index {
                 let score = matched * 4 + if is_head { 6 } else { 0 } - extra;
                 let full = is_head && matched as usize == words.len();
                 if best.as_ref().is_none_or(|b| score > b.0) {
-                    best = Some((score, i, phrase.clone(), full, is_head));
+                    best = Some((score, i, phrase.clone(), full));
                 }
             }
         }
-        best.map(|(_, item, phrase, full, head)| EnglishHit {
-            item,
-            phrase,
-            full,
-            head,
-        })
+        best.map(|(_, item, phrase, full)| EnglishHit { item, phrase, full })
     }
 
     /// An item with exactly this English name (words already folded by `english_words`).
@@ -635,7 +627,6 @@ impl Index {
             item: i,
             phrase,
             full: true,
-            head: true,
         })
     }
 
@@ -656,6 +647,22 @@ impl Index {
             }
         }
         c
+    }
+
+    /// Per-category counts of items with an English name containing the word `w`.
+    pub(crate) fn english_word_counts(&self, w: &str, exclude: Option<u32>) -> Counts {
+        let mut c = [0u16; 7];
+        for &i in self.en_words.get(w).map(Vec::as_slice).unwrap_or(&[]) {
+            if Some(i) != exclude {
+                c[self.items[i as usize].category.index()] += 1;
+            }
+        }
+        c
+    }
+
+    /// Words corrected to the vocabulary where a close word exists.
+    pub(crate) fn correct_words(&self, words: &[String]) -> Vec<String> {
+        words.iter().map(|w| self.correct_word(w)).collect()
     }
 
     /// True when `w` is an English word of the dictionary.
@@ -695,19 +702,6 @@ impl Index {
     /// True when the text has a CJK character.
     pub(crate) fn has_cjk(s: &str) -> bool {
         s.chars().any(is_cjk)
-    }
-
-    /// The majority category of a count vector, its count and the total.
-    pub(crate) fn majority(c: &Counts) -> Option<(Category, u16, u16)> {
-        let total: u16 = c.iter().sum();
-        if total == 0 {
-            return None;
-        }
-        let (i, n) = c
-            .iter()
-            .enumerate()
-            .max_by_key(|(i, n)| (**n, std::cmp::Reverse(*i)))?;
-        Some((Category::ALL[i], *n, total))
     }
 }
 

@@ -449,27 +449,8 @@ impl Guide {
                 return self.decide_hit(*h, key, &letters, exclude);
             }
         }
-        if let Some(e) = english.as_ref().filter(|e| e.head)
-            && let Some(head) = words.last()
-        {
-            let counts = ix.english_head_counts(head, exclude);
-            if let Some((c, n, total)) = Index::majority(&counts) {
-                let mut d = Decision::new(
-                    MatchKind::HeadNoun,
-                    c,
-                    0.6 * f32::from(n) / f32::from(total),
-                    key,
-                );
-                d.item = (self.index.items[e.item as usize].category == c)
-                    .then(|| (e.item, e.phrase.clone()));
-                d.reason = format!(
-                    "最佳猜测：按英文中心词“{head}”判断，词典中 {total} 个以“{head}”结尾的英文名里 {n} 个属于此类"
-                );
-                d.reason_en = format!(
-                    "Best guess from the head noun '{head}': {n} of {total} English names ending in '{head}' are in this category"
-                );
-                return d;
-            }
+        if let Some(d) = self.english_guess(&words, english.as_ref(), key, exclude) {
+            return d;
         }
         if let Some(e) = english {
             let mut d = self.item_decision(MatchKind::Similar, e.item, &e.phrase, 0.35, key);
@@ -478,6 +459,87 @@ impl Guide {
             return d;
         }
         self.fallback(key)
+    }
+
+    /// Best guess for English words that name no item: every known word's category
+    /// distribution is an expert (the last word, the head noun, weighs double), as for Chinese
+    /// endings in [`Guide::affix_guess`]; `pesticide bottle` is then hazardous although most
+    /// bottles are recyclable.
+    fn english_guess(
+        &self,
+        words: &[String],
+        best: Option<&index::EnglishHit>,
+        key: &str,
+        exclude: Option<u32>,
+    ) -> Option<Decision> {
+        let ix = &self.index;
+        let words = ix.correct_words(words);
+        words.last()?;
+        let sizes = ix.class_sizes(exclude);
+        let n: f32 = sizes.iter().map(|&x| f32::from(x)).sum();
+        let mut score = [0f32; 7];
+        let mut evidence: Vec<(String, bool, index::Counts)> = Vec::new();
+        for (pos, w) in words.iter().enumerate() {
+            let is_head = pos + 1 == words.len();
+            let c = if is_head {
+                ix.english_head_counts(w, exclude)
+            } else {
+                ix.english_word_counts(w, exclude)
+            };
+            let total: u16 = c.iter().sum();
+            if total == 0 {
+                continue;
+            }
+            let weight = if is_head { 2.0 } else { 1.0 };
+            for i in 0..7 {
+                let prior = (f32::from(sizes[i]) + 1.0) / (n + 7.0);
+                score[i] += weight
+                    * ((f32::from(c[i]) + AFFIX_ALPHA * prior) / (f32::from(total) + AFFIX_ALPHA))
+                        .ln();
+            }
+            evidence.push((w.clone(), is_head, c));
+        }
+        if evidence.is_empty() {
+            return None;
+        }
+        let (i, _) = score
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))?;
+        let cat = Category::ALL[i];
+        let head_known = evidence.iter().any(|e| e.1);
+        let kind = if head_known {
+            MatchKind::HeadNoun
+        } else {
+            MatchKind::Affix
+        };
+        let (w, is_head, c) = evidence
+            .iter()
+            .max_by(|a, b| {
+                let share =
+                    |c: &index::Counts| f32::from(c[i]) / f32::from(c.iter().sum::<u16>().max(1));
+                share(&a.2).total_cmp(&share(&b.2)).then(a.1.cmp(&b.1))
+            })?
+            .clone();
+        let total: u16 = c.iter().sum();
+        let k = c[i];
+        let mut d = Decision::new(kind, cat, 0.6 * f32::from(k) / f32::from(total.max(1)), key);
+        d.item = best
+            .filter(|e| self.index.items[e.item as usize].category == cat)
+            .map(|e| (e.item, e.phrase.clone()));
+        if is_head {
+            d.reason = format!(
+                "最佳猜测：按英文中心词“{w}”判断，词典中 {total} 个以“{w}”结尾的英文名里 {k} 个属于此类"
+            );
+            d.reason_en = format!(
+                "Best guess from the head noun '{w}': {k} of {total} English names ending in '{w}' are in this category"
+            );
+        } else {
+            d.reason = format!("最佳猜测：词典中含“{w}”的 {total} 个英文名里 {k} 个属于此类");
+            d.reason_en =
+                format!("Best guess: {k} of {total} English names with '{w}' are in this category");
+        }
+        Some(d)
     }
 
     /// The query ends with a dictionary name (南孚电池 → 电池): that name is its head noun.

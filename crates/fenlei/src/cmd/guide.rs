@@ -80,13 +80,27 @@ pub fn run(args: GuideArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if !args.query.is_empty() {
         let answer = guide.lookup(&args.query.join(" "), &city);
-        return emit(&answer, args.json, colour, &mut out);
+        return quiet_broken_pipe(emit(&answer, args.json, colour, &mut out));
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         bail!("give a QUERY, or pipe one query per line on standard input");
     }
-    answer_lines(guide, stdin.lock(), &city, args.json, colour, &mut out)
+    let result = answer_lines(guide, stdin.lock(), &city, args.json, colour, &mut out);
+    quiet_broken_pipe(result)
+}
+
+/// `fenlei guide ... | head` closes the pipe early; that is not an error worth reporting.
+fn quiet_broken_pipe(result: anyhow::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
 }
 
 /// Answers one query per non-empty input line: one JSON line each, or one card each.
@@ -110,7 +124,7 @@ fn answer_lines(
 
 fn emit(answer: &Answer, json: bool, colour: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     if json {
-        serde_json::to_writer(&mut *out, answer)?;
+        serde_json::to_writer(&mut *out, answer).map_err(std::io::Error::from)?;
         writeln!(out)?;
     } else {
         write!(out, "{}", render_card(answer, colour))?;
