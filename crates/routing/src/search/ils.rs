@@ -9,9 +9,9 @@ use std::time::Instant;
 
 use super::cost::{CostEvaluator, Violations};
 use super::data::SearchData;
+use super::fleet::eliminate_route;
 use super::insert::{Scope, best_insertion};
 use super::local_search::LocalSearch;
-use super::ops::route_removal::RouteRemoval;
 use super::penalty::PenaltyManager;
 use super::perturb::{construct, perturb};
 use super::route::State;
@@ -101,13 +101,9 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
     let mut last_report = Instant::now();
     let restart_after = (20 * n as u64).max(2_000);
 
-    // Fleet reduction state (hierarchical only).
-    let mut reducing = false;
-    let mut reduce_start: u64 = 0;
-    let reduce_budget = (10 * n as u64).max(1_500);
+    // Fleet reduction (hierarchical only): iterations of plain search between attempts.
     let mut normal_since: u64 = 0;
     let normal_budget = (5 * n as u64).max(500);
-    let mut removal = RouteRemoval::default();
 
     loop {
         if params.max_iterations.is_some_and(|m| iteration >= m)
@@ -117,36 +113,43 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         }
         iteration += 1;
 
-        // Hierarchical: start a reduction phase from the best solution.
+        // Hierarchical: try to eliminate a route of the best solution.
         if hierarchical
-            && !reducing
             && let Some((_, b)) = &best
             && iteration - normal_since >= normal_budget
             && b.vehicles() > 1
         {
-            st = b.clone();
-            st.reprice(sd, &pm.ce);
-            let mut smallest: Vec<usize> = (0..st.routes.len())
-                .filter(|&r| st.routes[r].clients > 0)
-                .collect();
-            smallest.sort_by_key(|&r| st.routes[r].clients);
-            let pick = smallest[rng.below(smallest.len().min(3))];
-            removal.evaluate(sd, &st, &pm.ce, pick);
-            removal.apply(&mut st);
+            let deadline = params.time_limit.map(|t| start + t);
+            let mut scratch = LocalSearch::new(sd, b.routes.len());
+            let steps = 4 * n;
+            iteration += (steps / 10) as u64;
+            match eliminate_route(sd, b, &mut scratch, &mut rng, steps, deadline) {
+                Some(smaller) => {
+                    st = smaller;
+                    st.reprice(sd, &pm.ce);
+                    let (c, _) = measure(sd, &st);
+                    best = Some((c, st.clone()));
+                    last_best_iter = iteration;
+                    // Try the next elimination right away.
+                    normal_since = iteration.saturating_sub(normal_budget);
+                }
+                None => {
+                    st = b.clone();
+                    st.reprice(sd, &pm.ce);
+                    normal_since = iteration;
+                }
+            }
             ls = LocalSearch::new(sd, st.routes.len());
             ls.allow_empty = false;
-            ls.search(sd, &mut st, &pm.ce, &mut rng);
-            ls.take_dirty();
             snapshot = st.routes.iter().map(|r| r.nodes.clone()).collect();
             (cur_cost, cur_viol) = measure(sd, &st);
-            cur_feasible = st.is_feasible(sd);
-            history.fill(i64::MAX);
-            reducing = true;
-            reduce_start = iteration;
+            cur_feasible = true;
+            history.fill(cur_cost);
+            continue;
         }
 
         let count = 1 + rng.below(MAX_PERTURB.min(n));
-        let allow_empty = !(reducing || hierarchical && best.is_some());
+        let allow_empty = !(hierarchical && best.is_some());
         perturb(sd, &mut st, &pm.ce, &mut ls, &mut rng, count, allow_empty);
         ls.search(sd, &mut st, &pm.ce, &mut rng);
         let mut feasible = st.is_feasible(sd);
@@ -180,11 +183,6 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
             last_best_iter = iteration;
             if hierarchical {
                 ls.allow_empty = false;
-            }
-            if reducing {
-                // Smaller fleet reached: keep reducing from here.
-                reducing = false;
-                normal_since = iteration.saturating_sub(normal_budget);
             }
         }
 
@@ -221,21 +219,7 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
             history[slot] = cur_cost;
         }
 
-        if reducing && iteration - reduce_start >= reduce_budget {
-            reducing = false;
-            normal_since = iteration;
-            if let Some((_, b)) = &best {
-                st = b.clone();
-                st.reprice(sd, &pm.ce);
-                ls = LocalSearch::new(sd, st.routes.len());
-                ls.allow_empty = false;
-                snapshot = st.routes.iter().map(|r| r.nodes.clone()).collect();
-                (cur_cost, cur_viol) = measure(sd, &st);
-                cur_feasible = true;
-                history.fill(cur_cost);
-            }
-        } else if !reducing
-            && iteration - last_best_iter > restart_after
+        if iteration - last_best_iter > restart_after
             && let Some((_, b)) = &best
         {
             // Stuck: go back to the best solution.

@@ -8,6 +8,7 @@
 
 mod cost;
 mod data;
+mod fleet;
 mod ils;
 mod insert;
 mod local_search;
