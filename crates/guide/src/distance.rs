@@ -21,7 +21,7 @@ pub fn bounded<T: PartialEq>(a: &[T], b: &[T], bound: usize) -> Option<usize> {
     }
     // Three rolling rows (two back for transpositions), rotated by index instead of copied.
     let mut rows = [[0u8; MAX_LEN + 1]; 3];
-    for (j, p) in rows[1].iter_mut().enumerate().take(m + 1) {
+    for (j, p) in rows[0].iter_mut().enumerate().take(m + 1) {
         *p = j as u8;
     }
     let bound8 = bound.min(250) as u8;
@@ -71,5 +71,9 @@ mod tests {
         assert_eq!(d("kuaicnahe", "kuaicanhe", 1), Some(1));
         assert_eq!(d("abcdef", "uvwxyz", 2), None);
         assert_eq!(d("", "ab", 2), Some(2));
+        // Regression: the first row was left at zero, so insertions at the start were free.
+        assert_eq!(d("化妆品", "膨化食品", 2), Some(2));
+        assert_eq!(d("化妆品", "膨化食品", 1), None);
+        assert_eq!(d("ab", "xab", 1), Some(1));
     }
 }
