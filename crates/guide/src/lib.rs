@@ -114,6 +114,7 @@ const CATEGORY_SYNONYMS: &[(&str, Category)] = &[
 /// the smoothing towards the category sizes. Chosen on the leave-one-out evaluation.
 const SUFFIX_WEIGHTS: [f32; 4] = [1.0, 1.5, 2.0, 2.0];
 const PREFIX_WEIGHT: f32 = 0.5;
+const WHOLE_QUERY_WEIGHT: f32 = 2.0;
 const CHAR_WEIGHT: f32 = 0.2;
 const AFFIX_ALPHA: f32 = 0.5;
 
@@ -394,6 +395,21 @@ impl Guide {
         if k.len() < q.len() && q.ends_with(k) {
             return false;
         }
+        // In a short name one different character is a different word (化妆品 vs 化学品) unless it
+        // sounds alike (an input-method slip): keep only near-homophone substitutions.
+        if q.len() <= 3 && k.len() == q.len() {
+            let diff: Vec<(char, char)> = q
+                .iter()
+                .zip(k.iter())
+                .filter(|(a, b)| a != b)
+                .map(|(a, b)| (*a, *b))
+                .collect();
+            if let [(a, b)] = diff.as_slice()
+                && !py::sounds_alike(*a, *b)
+            {
+                return false;
+            }
+        }
         let head_same = k.last() == q.last();
         let unfinished = q.len() >= 3 && k.starts_with(q);
         match h.distance {
@@ -585,12 +601,27 @@ impl Guide {
             true
         };
         let mut best_suffix: Option<(String, index::Counts)> = None;
-        for len in (1..=q.len().min(4)).rev() {
-            let suf: String = q[q.len() - len..].iter().collect();
-            let c = ix.suffix_counts(&suf, exclude);
-            if add(&c, SUFFIX_WEIGHTS[len - 1], &mut score) {
-                evidence += 1;
-                best_suffix.get_or_insert((suf, c));
+        // 子 after a noun (柜子, 瓶子) is a suffix, not the head: look at the noun before it too.
+        let mut words: Vec<&[char]> = vec![q];
+        if let Some(('子', rest)) = q.split_last()
+            && !rest.is_empty()
+        {
+            words.push(rest);
+        }
+        for w in words {
+            for len in (1..=w.len().min(4)).rev() {
+                let suf: String = w[w.len() - len..].iter().collect();
+                let c = ix.suffix_counts(&suf, exclude);
+                // Names that end with the whole query (坏马桶 for 马桶) say the most.
+                let whole = if len == w.len() {
+                    WHOLE_QUERY_WEIGHT
+                } else {
+                    1.0
+                };
+                if add(&c, whole * SUFFIX_WEIGHTS[len - 1], &mut score) {
+                    evidence += 1;
+                    best_suffix.get_or_insert((suf, c));
+                }
             }
         }
         let mut best_prefix: Option<(String, index::Counts)> = None;

@@ -42,6 +42,32 @@ pub fn first_reading(c: char) -> String {
     }
 }
 
+/// True when two characters read alike: same initial or same final in some reading (the
+/// slips a pinyin input method makes: 餐/参, 盒/和, 瓶/平).
+pub fn sounds_alike(a: char, b: char) -> bool {
+    let split = |r: &str| -> (String, String) {
+        let n = if r.starts_with("zh") || r.starts_with("ch") || r.starts_with("sh") {
+            2
+        } else if r.starts_with(['a', 'e', 'o']) {
+            0
+        } else {
+            1
+        };
+        (
+            r[..n.min(r.len())].to_string(),
+            r[n.min(r.len())..].to_string(),
+        )
+    };
+    let (ra, rb) = (readings(a), readings(b));
+    ra.iter().any(|x| {
+        rb.iter().any(|y| {
+            let (ix, fx) = split(x);
+            let (iy, fy) = split(y);
+            ix == iy || fx == fy
+        })
+    })
+}
+
 /// Full toneless pinyin of a text with the first reading of each character (`快餐盒` →
 /// `kuaicanhe`; Latin and digits kept as they are).
 pub fn full(text: &str) -> String {
