@@ -80,6 +80,7 @@ pub struct Index {
     exact: Map<String, Vec<u32>>,
     py_full: Map<String, Vec<u32>>,
     py_init: Map<String, Vec<u32>>,
+    py_init_long: Map<String, Vec<u32>>,
     chars: Map<char, Vec<u32>>,
     py_tri: Map<[u8; 3], Vec<u32>>,
     suffix: Map<String, Counts>,
@@ -107,6 +108,7 @@ impl Index {
             exact: Map::default(),
             py_full: Map::default(),
             py_init: Map::default(),
+            py_init_long: Map::default(),
             chars: Map::default(),
             py_tri: Map::default(),
             suffix: Map::default(),
@@ -118,8 +120,13 @@ impl Index {
             en_words: Map::default(),
             en_vocab: vec![Vec::new(); 37],
         };
+        let names: std::collections::HashSet<String> = ix
+            .items
+            .iter()
+            .map(|it| ix.normalizer.key(&it.name))
+            .collect();
         for i in 0..ix.items.len() {
-            ix.add_item(i);
+            ix.add_item(i, &names);
         }
         // Similar-item lists: common (English-named) and short names first.
         let items = &ix.items;
@@ -139,7 +146,7 @@ impl Index {
         ix
     }
 
-    fn add_item(&mut self, i: usize) {
+    fn add_item(&mut self, i: usize, names: &std::collections::HashSet<String>) {
         let item = &self.items[i];
         let mut texts: Vec<(String, KeyKind)> = Vec::new();
         let push = |t: String, k: KeyKind, texts: &mut Vec<(String, KeyKind)>| {
@@ -157,6 +164,12 @@ impl Index {
                 KeyKind::Alias,
                 &mut texts,
             );
+            // "5号电池（无汞）" is what the dictionary means by "5号电池", unless it has its own
+            // row for the bare name (干电池 vs 干电池（无汞）).
+            let bare = self.normalizer.key(base);
+            if !names.contains(&bare) {
+                push(bare, KeyKind::Alias, &mut texts);
+            }
         }
         for a in &item.aliases {
             push(self.normalizer.key(a), KeyKind::Alias, &mut texts);
@@ -176,6 +189,12 @@ impl Index {
                 if chars.len() >= 2 {
                     push_unique(self.py_init.entry(ini.clone()).or_default(), id);
                 }
+            }
+            // Some residents type zh/ch/sh in full when abbreviating (书桌 → shzh).
+            if chars.len() >= 2
+                && let Some(long) = py::initials_long(&text)
+            {
+                push_unique(self.py_init_long.entry(long).or_default(), id);
             }
             for &c in chars.iter() {
                 push_unique(self.chars.entry(c).or_default(), id);
@@ -287,6 +306,7 @@ impl Index {
             + map_bytes(&self.exact, |k, v| s(k) + vec_u32(v))
             + map_bytes(&self.py_full, |k, v| s(k) + vec_u32(v))
             + map_bytes(&self.py_init, |k, v| s(k) + vec_u32(v))
+            + map_bytes(&self.py_init_long, |k, v| s(k) + vec_u32(v))
             + map_bytes(&self.chars, |_, v| vec_u32(v))
             + map_bytes(&self.py_tri, |_, v| vec_u32(v))
             + map_bytes(&self.suffix, |k, _| s(k))
@@ -372,9 +392,18 @@ impl Index {
             .unwrap_or_default()
     }
 
-    /// Keys whose initials equal `ini`.
+    /// Keys whose initials equal `ini` (one letter per character first; zh/ch/sh spelled in
+    /// full only when nothing matches that way).
     pub(crate) fn initials(&self, ini: &str, exclude: Option<u32>) -> Vec<u32> {
-        self.py_init
+        let short = self
+            .py_init
+            .get(ini)
+            .map(|ids| self.ranked(ids, exclude))
+            .unwrap_or_default();
+        if !short.is_empty() {
+            return short;
+        }
+        self.py_init_long
             .get(ini)
             .map(|ids| self.ranked(ids, exclude))
             .unwrap_or_default()

@@ -77,6 +77,23 @@ pub fn full(text: &str) -> String {
         .collect()
 }
 
+/// Initials spelling zh, ch and sh in full (书桌 → `shzh`), when that differs from the
+/// one-letter initials.
+pub fn initials_long(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut differs = false;
+    for c in text.chars().filter(|c| *c != ' ') {
+        let r = first_reading(c);
+        if is_cjk(c) && (r.starts_with("zh") || r.starts_with("ch") || r.starts_with("sh")) {
+            out.push_str(&r[..2]);
+            differs = true;
+        } else {
+            out.extend(r.chars().next());
+        }
+    }
+    differs.then_some(out)
+}
+
 /// Pairs of (full pinyin, initials) for a name, one per reading combination, most common first.
 pub fn variants(text: &str) -> Vec<(String, String)> {
     let per_char: Vec<Vec<String>> = text
@@ -124,6 +141,8 @@ mod tests {
         let v = variants("快餐盒");
         assert_eq!(v[0], ("kuaicanhe".to_string(), "kch".to_string()));
         assert_eq!(full("a4纸"), "a4zhi");
+        assert_eq!(initials_long("书桌").as_deref(), Some("shzh"));
+        assert_eq!(initials_long("快餐盒"), None);
     }
 
     #[test]
