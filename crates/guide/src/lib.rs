@@ -458,9 +458,15 @@ impl Guide {
         if let Some(e) = english.as_ref().filter(|e| e.full) {
             return english_decision(e);
         }
+        // Pinyin with a typo. English words in the query make that less likely, so then only
+        // one edit is allowed (quai can he → kuaicanhe, not "can").
         let known_word = words.iter().any(|w| ix.is_english_word(w));
-        if !known_word && letters.len() >= 4 {
-            let bound = if letters.len() >= 8 { 2 } else { 1 };
+        if letters.len() >= 4 {
+            let bound = match (known_word, letters.len() >= 8) {
+                (true, _) => 1,
+                (false, true) => 2,
+                (false, false) => 1,
+            };
             if let Some(h) = ix.fuzzy_pinyin(&letters, bound, exclude).first() {
                 return self.decide_hit(*h, key, &letters, exclude);
             }
