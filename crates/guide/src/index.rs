@@ -87,7 +87,6 @@ pub struct Index {
     prefix: Map<String, Counts>,
     suffix_items: Map<String, Vec<u32>>,
     contains: Map<char, Counts>,
-    class_sizes: Counts,
     en_exact: Map<String, Vec<u32>>,
     en_words: Map<String, Vec<u32>>,
     en_phrases: Vec<Vec<(Vec<String>, String)>>,
@@ -115,7 +114,6 @@ impl Index {
             prefix: Map::default(),
             suffix_items: Map::default(),
             contains: Map::default(),
-            class_sizes: [0; 7],
             en_exact: Map::default(),
             en_words: Map::default(),
             en_vocab: vec![Vec::new(); 37],
@@ -221,7 +219,6 @@ impl Index {
                 py: primary,
             });
         }
-        self.class_sizes[category.index()] += 1;
         let mut seen_chars: Vec<char> = Vec::new();
         for k in &self.item_keys[i] {
             for &c in self.keys[*k as usize].chars.iter() {
@@ -578,16 +575,6 @@ impl Index {
                 .iter()
                 .any(|&k| self.keys[k as usize].chars.contains(&c))
         {
-            let i = self.items[ex as usize].category.index();
-            n[i] = n[i].saturating_sub(1);
-        }
-        n
-    }
-
-    /// Items per category, minus the excluded item.
-    pub(crate) fn class_sizes(&self, exclude: Option<u32>) -> Counts {
-        let mut n = self.class_sizes;
-        if let Some(ex) = exclude {
             let i = self.items[ex as usize].category.index();
             n[i] = n[i].saturating_sub(1);
         }

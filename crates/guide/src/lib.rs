@@ -111,7 +111,8 @@ const CATEGORY_SYNONYMS: &[(&str, Category)] = &[
 ];
 
 /// Weights of the guess experts: endings of 1..=4 characters, starts, single characters, and
-/// the smoothing towards the category sizes. Chosen on the leave-one-out evaluation.
+/// the smoothing (spread evenly over the categories, so that features nobody has do not favour
+/// the big categories). Chosen on the leave-one-out evaluation.
 const SUFFIX_WEIGHTS: [f32; 4] = [1.0, 1.5, 2.0, 2.0];
 const PREFIX_WEIGHT: f32 = 0.5;
 const WHOLE_QUERY_WEIGHT: f32 = 2.0;
@@ -497,8 +498,6 @@ impl Guide {
         let ix = &self.index;
         let words = ix.correct_words(words);
         words.last()?;
-        let sizes = ix.class_sizes(exclude);
-        let n: f32 = sizes.iter().map(|&x| f32::from(x)).sum();
         let mut score = [0f32; 7];
         let mut evidence: Vec<(String, bool, index::Counts)> = Vec::new();
         for (pos, w) in words.iter().enumerate() {
@@ -514,9 +513,8 @@ impl Guide {
             }
             let weight = if is_head { 2.0 } else { 1.0 };
             for i in 0..7 {
-                let prior = (f32::from(sizes[i]) + 1.0) / (n + 7.0);
                 score[i] += weight
-                    * ((f32::from(c[i]) + AFFIX_ALPHA * prior) / (f32::from(total) + AFFIX_ALPHA))
+                    * ((f32::from(c[i]) + AFFIX_ALPHA / 7.0) / (f32::from(total) + AFFIX_ALPHA))
                         .ln();
             }
             evidence.push((w.clone(), is_head, c));
@@ -588,9 +586,6 @@ impl Guide {
     /// evaluation set; the reason quotes the strongest evidence in words.
     fn affix_guess(&self, q: &[char], stripped: &str, exclude: Option<u32>) -> Option<Decision> {
         let ix = &self.index;
-        let sizes = ix.class_sizes(exclude);
-        let n: f32 = sizes.iter().map(|&x| f32::from(x)).sum();
-        let prior: [f32; 7] = std::array::from_fn(|i| (f32::from(sizes[i]) + 1.0) / (n + 7.0));
         let mut score = [0f32; 7];
         let mut evidence = 0usize;
         let add = |c: &index::Counts, weight: f32, score: &mut [f32; 7]| {
@@ -600,8 +595,7 @@ impl Guide {
             }
             for i in 0..7 {
                 score[i] += weight
-                    * ((f32::from(c[i]) + AFFIX_ALPHA * prior[i])
-                        / (f32::from(total) + AFFIX_ALPHA))
+                    * ((f32::from(c[i]) + AFFIX_ALPHA / 7.0) / (f32::from(total) + AFFIX_ALPHA))
                         .ln();
             }
             true
