@@ -24,6 +24,12 @@ pub struct IngestFigures {
     pub feed_bytes: u64,
     /// Wall time of the ingest, seconds (includes the final flush).
     pub seconds: f64,
+    /// CPU time of the ingest, seconds (the thread's time on a core; Linux only).
+    pub cpu_seconds: Option<f64>,
+    /// Time the ingest thread waited for a core while runnable (other load on the machine).
+    pub waited_seconds: Option<f64>,
+    /// Put-ins per CPU-second: the throughput of one dedicated core.
+    pub put_ins_per_cpu_second: Option<f64>,
     /// Records per second.
     pub records_per_second: f64,
     /// Put-ins per second (put-ins dominate; other events are a fraction of a percent).
@@ -60,6 +66,7 @@ pub fn ingest(
     let mut store = simulate::create_store(&db, &world)?;
     let rejects = work.join("rejects.jsonl");
     let t = Instant::now();
+    let sched = schedstat();
     let report = crate::ingest::ingest(
         &mut store,
         std::slice::from_ref(&feed),
@@ -68,6 +75,10 @@ pub fn ingest(
         progress,
     )?;
     let seconds = t.elapsed().as_secs_f64();
+    let (cpu_seconds, waited_seconds) = match (sched, schedstat()) {
+        (Some((c0, w0)), Some((c1, w1))) => (Some(c1 - c0), Some(w1 - w0)),
+        _ => (None, None),
+    };
     let total = report.total();
     if total.rejected > 0 || total.accepted != stats.total() {
         return Err(AppError::Usage(format!(
@@ -101,12 +112,23 @@ pub fn ingest(
         put_ins: stats.put_ins,
         feed_bytes,
         seconds,
+        cpu_seconds,
+        waited_seconds,
+        put_ins_per_cpu_second: cpu_seconds.map(|c| stats.put_ins as f64 / c),
         records_per_second: total.records as f64 / seconds,
         put_ins_per_second: stats.put_ins as f64 / seconds,
         log_bytes_per_put_in: usage.log_bytes as f64 / stats.put_ins as f64,
         store_bytes_per_record: (usage.log_bytes + usage.db_bytes) as f64 / total.records as f64,
         reingest_seconds,
     })
+}
+
+/// This thread's time on a core and time spent runnable but waiting, in seconds, from
+/// `/proc/thread-self/schedstat` (nanosecond counters; Linux only).
+pub fn schedstat() -> Option<(f64, f64)> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let mut f = text.split_whitespace().map(|x| x.parse::<f64>().ok());
+    Some((f.next()?? / 1e9, f.next()?? / 1e9))
 }
 
 fn dir_bytes(path: &Path) -> u64 {

@@ -5,6 +5,7 @@
 
 pub mod category;
 pub mod event;
+pub mod fastjson;
 pub mod quantities;
 pub mod registry;
 pub mod time;

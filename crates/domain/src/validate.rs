@@ -7,7 +7,6 @@ use crate::registry::Registry;
 use crate::time::{Day, Timestamp};
 use crate::units::Level;
 use crate::wire::WireRecord;
-use std::borrow::Cow;
 use std::fmt;
 
 /// Why a record was rejected. The `code` is stable and goes into reject files.
@@ -136,6 +135,54 @@ impl fmt::Display for Rejection {
 
 impl std::error::Error for Rejection {}
 
+/// The fields of a put-in, however the record was read: [`WireRecord`] or the fast JSON
+/// reader's [`crate::fastjson::Flat`].
+pub trait PutInFields {
+    /// `id`.
+    fn id(&self) -> Option<&str>;
+    /// `time`.
+    fn time(&self) -> Option<&str>;
+    /// `point`.
+    fn point(&self) -> Option<&str>;
+    /// `category`.
+    fn category(&self) -> Option<&str>;
+    /// `grams`.
+    fn grams(&self) -> Option<f64>;
+    /// `household`.
+    fn household(&self) -> Option<&str>;
+    /// `verdict`.
+    fn verdict(&self) -> Option<&str>;
+    /// `source`.
+    fn source(&self) -> Option<&str>;
+}
+
+impl PutInFields for WireRecord<'_> {
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+    fn time(&self) -> Option<&str> {
+        self.time.as_deref()
+    }
+    fn point(&self) -> Option<&str> {
+        self.point.as_deref()
+    }
+    fn category(&self) -> Option<&str> {
+        self.category.as_deref()
+    }
+    fn grams(&self) -> Option<f64> {
+        self.grams
+    }
+    fn household(&self) -> Option<&str> {
+        self.household.as_deref()
+    }
+    fn verdict(&self) -> Option<&str> {
+        self.verdict.as_deref()
+    }
+    fn source(&self) -> Option<&str> {
+        self.source.as_deref()
+    }
+}
+
 /// Limits that decide what "makes sense". The defaults suit household waste.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Limits {
@@ -173,8 +220,8 @@ pub struct Validator<'r> {
 
 const EARLIEST: Timestamp = Timestamp(946_684_800 - 8 * 3600); // 2000-01-01T00:00:00+08:00
 
-fn need<'a, 'b>(field: &'static str, v: &'b Option<Cow<'a, str>>) -> Result<&'b str, Rejection> {
-    v.as_deref().ok_or_else(|| {
+fn need<'b>(field: &'static str, v: Option<&'b str>) -> Result<&'b str, Rejection> {
+    v.ok_or_else(|| {
         Rejection::new(
             RejectReason::MissingField,
             format!("missing field `{field}`"),
@@ -204,7 +251,7 @@ impl<'r> Validator<'r> {
         self.registry
     }
 
-    fn time(&self, v: &Option<Cow<'_, str>>) -> Result<Timestamp, Rejection> {
+    fn time(&self, v: Option<&str>) -> Result<Timestamp, Rejection> {
         let s = need("time", v)?;
         let t = Timestamp::parse(s)
             .map_err(|e| Rejection::new(RejectReason::BadTime, e.to_string()))?;
@@ -223,7 +270,7 @@ impl<'r> Validator<'r> {
         Ok(t)
     }
 
-    fn category(&self, v: &Option<Cow<'_, str>>) -> Result<Category, Rejection> {
+    fn category(&self, v: Option<&str>) -> Result<Category, Rejection> {
         let s = need("category", v)?;
         Category::parse(s).map_err(|e| Rejection::new(RejectReason::UnknownCategory, e.to_string()))
     }
@@ -257,19 +304,19 @@ impl<'r> Validator<'r> {
         if kind == "put_in" {
             return self.put_in(r).map(Event::PutIn);
         }
-        let id = need("id", &r.id)?;
+        let id = need("id", r.id.as_deref())?;
         let key = EventKey::of(id);
         let reg = self.registry;
         match kind {
             "incident" => {
-                let time = self.time(&r.time)?;
-                let point = self.point(r)?;
-                let k = need("kind", &r.kind)?;
+                let time = self.time(r.time.as_deref())?;
+                let point = self.point(r.point())?;
+                let k = need("kind", r.kind.as_deref())?;
                 let kind = IncidentKind::parse(k).ok_or_else(|| bad_value("kind", k))?;
                 let category = r
                     .category
                     .as_ref()
-                    .map(|_| self.category(&r.category))
+                    .map(|_| self.category(r.category.as_deref()))
                     .transpose()?;
                 let fill_pct = match r.fill_pct {
                     Some(f) if !(0.0..=100.0).contains(&f) => {
@@ -291,8 +338,8 @@ impl<'r> Validator<'r> {
                 }))
             }
             "inspection" => {
-                let time = self.time(&r.time)?;
-                let code = need("unit", &r.unit)?;
+                let time = self.time(r.time.as_deref())?;
+                let code = need("unit", r.unit.as_deref())?;
                 let unit = reg
                     .unit(code)
                     .filter(|&u| matches!(reg.model().unit(u).level, Level::Estate | Level::Point))
@@ -304,7 +351,7 @@ impl<'r> Validator<'r> {
                     })?;
                 let mut containers = Vec::new();
                 for c in r.containers.as_deref().unwrap_or_default() {
-                    let category = self.category(&c.category)?;
+                    let category = self.category(c.category.as_deref())?;
                     let p = c.purity.ok_or_else(|| {
                         Rejection::new(RejectReason::MissingField, "container without `purity`")
                     })?;
@@ -341,13 +388,13 @@ impl<'r> Validator<'r> {
                 }))
             }
             "pickup" => {
-                let time = self.time(&r.time)?;
-                let v = need("vehicle", &r.vehicle)?;
+                let time = self.time(r.time.as_deref())?;
+                let v = need("vehicle", r.vehicle.as_deref())?;
                 let vehicle = reg.vehicle(v).ok_or_else(|| {
                     Rejection::new(RejectReason::UnknownVehicle, format!("no truck {v:?}"))
                 })?;
-                let point = self.point(r)?;
-                let category = self.category(&r.category)?;
+                let point = self.point(r.point())?;
+                let category = self.category(r.category.as_deref())?;
                 if !point.accepts.contains(category) {
                     return Err(Rejection::new(
                         RejectReason::CategoryNotAccepted,
@@ -372,8 +419,8 @@ impl<'r> Validator<'r> {
                 }))
             }
             "weigh_ticket" => {
-                let time = self.time(&r.time)?;
-                let f = need("facility", &r.facility)?;
+                let time = self.time(r.time.as_deref())?;
+                let f = need("facility", r.facility.as_deref())?;
                 let facility = reg.facility(f).ok_or_else(|| {
                     Rejection::new(RejectReason::UnknownFacility, format!("no facility {f:?}"))
                 })?;
@@ -383,7 +430,7 @@ impl<'r> Validator<'r> {
                         Rejection::new(RejectReason::UnknownVehicle, format!("no truck {v:?}"))
                     })?),
                 };
-                let category = self.category(&r.category)?;
+                let category = self.category(r.category.as_deref())?;
                 let net = match (r.net_kg, r.gross_kg, r.tare_kg) {
                     (Some(n), Some(g), Some(t)) => {
                         if (g - t - n).abs() > self.limits.net_tolerance_kg {
@@ -420,17 +467,15 @@ impl<'r> Validator<'r> {
                 }))
             }
             "treatment" => {
-                let f = need("facility", &r.facility)?;
+                let f = need("facility", r.facility.as_deref())?;
                 let facility = reg.facility(f).ok_or_else(|| {
                     Rejection::new(RejectReason::UnknownFacility, format!("no facility {f:?}"))
                 })?;
-                let day = |field: &'static str,
-                           v: &Option<Cow<'_, str>>|
-                 -> Result<Day, Rejection> {
+                let day = |field: &'static str, v: Option<&str>| -> Result<Day, Rejection> {
                     let s = need(field, v)?;
                     Day::parse(s).map_err(|e| Rejection::new(RejectReason::BadTime, e.to_string()))
                 };
-                let (from, to) = (day("from", &r.from)?, day("to", &r.to)?);
+                let (from, to) = (day("from", r.from.as_deref())?, day("to", r.to.as_deref())?);
                 if to < from {
                     return Err(Rejection::new(
                         RejectReason::BadPeriod,
@@ -455,8 +500,8 @@ impl<'r> Validator<'r> {
                 }
                 let mut output = Vec::new();
                 for flow in r.output.iter().flatten() {
-                    let category = self.category(&flow.category)?;
-                    let rt = need("route", &flow.route)?;
+                    let category = self.category(flow.category.as_deref())?;
+                    let rt = need("route", flow.route.as_deref())?;
                     let route = TreatmentRoute::parse(rt).ok_or_else(|| bad_value("route", rt))?;
                     let grams = self.grams("kg", flow.kg.map(|kg| kg * 1000.0), u64::MAX >> 12)?;
                     output.push(TreatmentFlow {
@@ -486,8 +531,8 @@ impl<'r> Validator<'r> {
         }
     }
 
-    fn point(&self, r: &WireRecord<'_>) -> Result<crate::registry::PointInfo, Rejection> {
-        let code = need("point", &r.point)?;
+    fn point(&self, code: Option<&str>) -> Result<crate::registry::PointInfo, Rejection> {
+        let code = need("point", code)?;
         self.registry.point(code).ok_or_else(|| {
             Rejection::new(
                 RejectReason::UnknownPoint,
@@ -497,11 +542,11 @@ impl<'r> Validator<'r> {
     }
 
     /// Validates a put-in (the hot path: no allocation on success).
-    pub fn put_in(&self, r: &WireRecord<'_>) -> Result<PutIn, Rejection> {
-        let id = need("id", &r.id)?;
-        let time = self.time(&r.time)?;
-        let point = self.point(r)?;
-        let category = self.category(&r.category)?;
+    pub fn put_in(&self, r: &impl PutInFields) -> Result<PutIn, Rejection> {
+        let id = need("id", r.id())?;
+        let time = self.time(r.time())?;
+        let point = self.point(r.point())?;
+        let category = self.category(r.category())?;
         if !point.accepts.contains(category) {
             return Err(Rejection::new(
                 RejectReason::CategoryNotAccepted,
@@ -511,8 +556,8 @@ impl<'r> Validator<'r> {
                 ),
             ));
         }
-        let grams = self.grams("grams", r.grams, self.limits.max_put_in_grams as u64)? as u32;
-        let household = match r.household.as_deref() {
+        let grams = self.grams("grams", r.grams(), self.limits.max_put_in_grams as u64)? as u32;
+        let household = match r.household() {
             None | Some("") => None,
             Some(h) => Some(self.registry.household(h).ok_or_else(|| {
                 Rejection::new(
@@ -521,11 +566,11 @@ impl<'r> Validator<'r> {
                 )
             })?),
         };
-        let verdict = match r.verdict.as_deref() {
+        let verdict = match r.verdict() {
             None => Verdict::Unchecked,
             Some(v) => Verdict::parse(v).ok_or_else(|| bad_value("verdict", v))?,
         };
-        let source = match r.source.as_deref() {
+        let source = match r.source() {
             None => Source::Manual,
             Some(s) => Source::parse(s).ok_or_else(|| bad_value("source", s))?,
         };

@@ -121,7 +121,16 @@ pub struct WireRecord<'a> {
 impl<'a> WireRecord<'a> {
     /// Parses one JSON line.
     pub fn from_json(line: &'a str) -> Result<WireRecord<'a>, serde_json::Error> {
-        serde_json::from_str(line)
+        Self::from_json_bytes(line.as_bytes())
+    }
+
+    /// Parses one JSON line given as bytes: flat records through the allocation-free reader,
+    /// anything else through `serde_json` (same result either way).
+    pub fn from_json_bytes(line: &'a [u8]) -> Result<WireRecord<'a>, serde_json::Error> {
+        match crate::fastjson::parse_flat(line) {
+            Some(r) => Ok(r.into_record()),
+            None => serde_json::from_slice(line),
+        }
     }
 }
 
@@ -404,7 +413,7 @@ pub fn write_json(event: &Event, id: &str, reg: &dyn Codes, out: &mut Vec<u8>) {
                 }
                 let _ = write!(
                     out,
-                    "{{\"category\":\"{}\",\"purity\":{:.3}}}",
+                    "{{\"category\":\"{}\",\"purity\":{}}}",
                     c.category, c.purity
                 );
             }
@@ -417,7 +426,7 @@ pub fn write_json(event: &Event, id: &str, reg: &dyn Codes, out: &mut Vec<u8>) {
             }
             out.push(b']');
             if let Some(s) = e.score {
-                let _ = write!(out, ",\"score\":{s:.1}");
+                let _ = write!(out, ",\"score\":{s}");
             }
         }
         Event::Pickup(e) => {
@@ -525,7 +534,7 @@ pub fn write_csv(event: &Event, id: &str, reg: &dyn Codes, out: &mut Vec<u8>) {
             let containers: Vec<String> = e
                 .containers
                 .iter()
-                .map(|c| format!("{}:{:.3}", c.category, c.purity))
+                .map(|c| format!("{}:{}", c.category, c.purity))
                 .collect();
             let _ = writeln!(
                 out,
@@ -535,7 +544,7 @@ pub fn write_csv(event: &Event, id: &str, reg: &dyn Codes, out: &mut Vec<u8>) {
                 quoted(&e.inspector),
                 containers.join("|"),
                 quoted(&e.findings.join("|")),
-                e.score.map(|s| format!("{s:.1}")).unwrap_or_default()
+                e.score.map(|s| s.to_string()).unwrap_or_default()
             );
         }
         Event::Pickup(e) => {

@@ -345,7 +345,9 @@ impl Generator<'_> {
             let mut containers = Vec::new();
             let mut findings = Vec::new();
             for category in Category::BINS {
-                let purity = rng.normal(0.55 + 0.45 * accuracy, 0.05).clamp(0.3, 1.0) as f32;
+                let purity = (rng.normal(0.55 + 0.45 * accuracy, 0.05).clamp(0.3, 1.0) * 1000.0)
+                    .round() as f32
+                    / 1000.0;
                 if purity <= 0.85 {
                     findings.push(format!("{}桶混投", category.key()));
                 }
@@ -353,7 +355,8 @@ impl Generator<'_> {
             }
             let mean = containers.iter().map(|c| c.purity as f64).sum::<f64>() / 4.0;
             let score = (40.0 + 60.0 * mean - 4.0 * findings.len() as f64 + rng.normal(0.0, 2.0))
-                .clamp(0.0, 100.0) as f32;
+                .clamp(0.0, 100.0);
+            let score = ((score * 10.0).round() / 10.0) as f32;
             let code = &world.model.unit(estate.unit).code;
             let id = format!("ins-{code}-{}", ymd(day));
             let time = Timestamp::at(day, rng.between(9 * 3600, 17 * 3600));
@@ -487,20 +490,30 @@ impl Generator<'_> {
                 );
             }
         }
-        // Each transfer station forwards the day's other waste to its incinerator.
+        // Each transfer station forwards the day's other waste to its incinerator in 25 t
+        // container loads (compacted, about 3 % lighter).
         let transfer = fleet.destination[Category::Other.index()] as usize;
-        let forwarded = std::mem::take(&mut self.transfer_today[transfer]);
-        if forwarded > 0 {
-            let incinerator = world.incinerator_of_district[d];
+        let mut remaining =
+            (std::mem::take(&mut self.transfer_today[transfer]) as f64 * 0.97).round() as u64;
+        let incinerator = world.incinerator_of_district[d];
+        let mut load = 0;
+        while remaining > 0 {
+            let net = remaining.min(25_000_000);
+            remaining -= net;
+            load += 1;
             let code = &world.model.facilities[incinerator as usize].code;
-            let id = format!("wt-{code}-{}-{}", ymd(day), world.model.unit(district).code);
-            let net = (forwarded as f64 * 0.97).round() as u64;
+            let id = format!(
+                "wt-{code}-{}-{}-{load}",
+                ymd(day),
+                world.model.unit(district).code
+            );
+            let time = Timestamp::at(day, (22 * 3600 + load * 240).min(86_399));
             out.push(other(
                 id.clone(),
                 Event::WeighTicket(WeighTicket {
                     key: EventKey::of(&id),
                     id,
-                    time: Timestamp::at(day, 23 * 3600 + 3000),
+                    time,
                     facility: fenlei_domain::FacilityId(incinerator),
                     vehicle: None,
                     category: Category::Other,

@@ -7,6 +7,7 @@
 //! they now hold, in one SQLite transaction. After a crash, opening the store replays the raw
 //! data past the checkpoint: an acknowledged event is never lost and never counted twice.
 
+use crate::bitmap;
 use crate::log::{LogError, PutInLog};
 use crate::rollup::{Delta, PeriodKey, period_start};
 use crate::schema::{self, FORMAT_VERSION, GRAINS, Grain};
@@ -15,7 +16,6 @@ use fenlei_domain::{
     Facts, Household, IncidentKind, Level, Limits, PutIn, Quantities, Registry, Timestamp,
     TreatmentRoute, Unit, UnitId, Validator, Vehicle, WireRecord,
 };
-use roaring::RoaringBitmap;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -83,7 +83,7 @@ pub struct EmbeddedStore {
     dir: PathBuf,
     conn: Connection,
     log: PutInLog,
-    registry: Registry,
+    registry: std::sync::Arc<Registry>,
     delta: Delta,
     by_day: Vec<(Day, Vec<PutIn>)>,
     /// Events replayed from raw data when the store was opened (after a crash).
@@ -217,7 +217,7 @@ impl EmbeddedStore {
                 expected: FORMAT_VERSION,
             });
         }
-        let registry = load_registry(&conn)?;
+        let registry = std::sync::Arc::new(load_registry(&conn)?);
         let log = PutInLog::open(&dir.join(LOG_DIR))?;
         let mut store = EmbeddedStore {
             dir: dir.to_owned(),
@@ -291,6 +291,11 @@ impl EmbeddedStore {
         &self.registry
     }
 
+    /// The registry, shared: validators can hold it while the store appends.
+    pub fn registry_shared(&self) -> std::sync::Arc<Registry> {
+        self.registry.clone()
+    }
+
     /// The stored city model.
     pub fn model(&self) -> &CityModel {
         self.registry.model()
@@ -360,7 +365,7 @@ impl EmbeddedStore {
             for e in others {
                 body.clear();
                 let id = event_id(e);
-                fenlei_domain::wire::write_json(e, id, &self.registry, &mut body);
+                fenlei_domain::wire::write_json(e, id, &*self.registry, &mut body);
                 let text = std::str::from_utf8(&body)
                     .expect("writer emits UTF-8")
                     .trim_end();
@@ -430,16 +435,13 @@ impl EmbeddedStore {
                 let old: Option<Vec<u8>> = get.query_row(key, |r| r.get(0)).optional()?;
                 let merged = match old {
                     Some(bytes) => {
-                        RoaringBitmap::deserialize_from(&bytes[..])
-                            .map_err(|e| StoreError::Corrupt(format!("bitmap: {e}")))?
+                        bitmap::decode(&bytes).map_err(|e| StoreError::Corrupt(e.to_string()))?
                             | set
                     }
                     None => set,
                 };
                 blob.clear();
-                merged
-                    .serialize_into(&mut blob)
-                    .expect("writing to a Vec cannot fail");
+                bitmap::encode(&merged, &mut blob);
                 put.execute(params![unit.0, grain as u8, start.0, blob])?;
             }
             let mut st = tx.prepare_cached("INSERT INTO counters VALUES (?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET value = value + excluded.value")?;
@@ -649,15 +651,13 @@ fn update_coverage(
     Ok(())
 }
 
-/// Splits `range` into the fewest whole years, months and days, as `(grain, first, last)` runs
+/// Splits `range` into whole months and the days around them, as `(grain, first, last)` runs
 /// of period starts.
 pub fn decompose(range: DayRange) -> Vec<(Grain, Day, Day)> {
     let mut runs: Vec<(Grain, Day, Day)> = Vec::new();
     let mut d = range.from;
     while d <= range.to {
-        let (grain, next) = if d == d.year_start() && d.next_year_start().plus(-1) <= range.to {
-            (Grain::Year, d.next_year_start())
-        } else if d == d.month_start() && d.next_month_start().plus(-1) <= range.to {
+        let (grain, next) = if d == d.month_start() && d.next_month_start().plus(-1) <= range.to {
             (Grain::Month, d.next_month_start())
         } else {
             (Grain::Day, d.plus(1))
@@ -708,9 +708,7 @@ fn query_quantities(
     }
     {
         let mut st = conn.prepare_cached("SELECT households FROM participation WHERE unit = ?1 AND grain = ?2 AND start BETWEEN ?3 AND ?4")?;
-        let mut set = RoaringBitmap::new();
-        let mut single: Option<RoaringBitmap> = None;
-        let mut n = 0;
+        let mut union = bitmap::Union::default();
         for &(grain, first, last) in &runs {
             let mut rows = st.query(params![unit.0, grain as u8, first.0, last.0])?;
             while let Some(r) = rows.next()? {
@@ -718,26 +716,15 @@ fn query_quantities(
                     .get_ref(0)?
                     .as_blob()
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let b = RoaringBitmap::deserialize_unchecked_from(bytes)
-                    .map_err(|e| StoreError::Corrupt(format!("bitmap: {e}")))?;
-                n += 1;
-                if n == 1 {
-                    single = Some(b);
-                } else {
-                    if let Some(first) = single.take() {
-                        set = first;
-                    }
-                    set |= b;
-                }
+                union
+                    .add(bytes)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             }
         }
-        q.participating_households = if n == 1 {
-            single.map_or(0, |b| b.len())
-        } else {
-            set.len()
-        };
+        q.participating_households = union.len();
     }
     {
+        let mut score_x10 = 0.0;
         let mut st = conn.prepare_cached("SELECT name, SUM(value) FROM counters WHERE unit = ?1 AND grain = ?2 AND start BETWEEN ?3 AND ?4 GROUP BY name")?;
         for &(grain, first, last) in &runs {
             let mut rows = st.query(params![unit.0, grain as u8, first.0, last.0])?;
@@ -748,11 +735,12 @@ fn query_quantities(
                     q.incidents[kind as usize] += v as u64;
                 } else if name == "inspections" {
                     q.inspections += v as u64;
-                } else if name == "inspection_score" {
-                    q.inspection_score_sum += v;
+                } else if name == "inspection_score_x10" {
+                    score_x10 += v;
                 }
             }
         }
+        q.inspection_score_sum = score_x10 / 10.0;
     }
     q.estates = match u.level {
         Level::Point => 0,
@@ -851,13 +839,14 @@ pub fn recompute(
     q.participating_households = households.len() as u64;
     let month = range.to.month_start();
     let mut estate_month: HashMap<UnitId, (u64, u64, u64)> = HashMap::new();
+    let mut score_x10 = 0.0;
     for e in store.other_events()? {
         let in_range = range.contains(e.day());
         match &e {
             Event::Incident(x) if in_range && under(x.point) => q.incidents[x.kind as usize] += 1,
             Event::Inspection(x) if in_range && under(x.unit) => {
                 q.inspections += 1;
-                q.inspection_score_sum += x.score.unwrap_or(0.0) as f64;
+                score_x10 += (x.score.unwrap_or(0.0) as f64 * 10.0).round();
                 for c in &x.containers {
                     let f = &mut q.facts[c.category.index()];
                     f.containers += 1;
@@ -909,6 +898,7 @@ pub fn recompute(
             _ => {}
         }
     }
+    q.inspection_score_sum = score_x10 / 10.0;
     if u.level != Level::Point {
         q.estates_covered = estate_month
             .iter()

@@ -5,6 +5,7 @@
 //! event survives a crash and is counted once; rollups per unit, grain and category equal a
 //! recomputation from the raw events; any unit and period is answered from a handful of rows.
 
+pub mod bitmap;
 pub mod embedded;
 pub mod log;
 pub mod rollup;

@@ -22,7 +22,6 @@ pub fn period_start(grain: Grain, day: Day) -> Day {
     match grain {
         Grain::Day => day,
         Grain::Month => day.month_start(),
-        Grain::Year => day.year_start(),
     }
 }
 
@@ -102,7 +101,13 @@ impl Delta {
                 let day = e.time.day();
                 self.counter(e.unit, day, "inspections", 1.0);
                 if let Some(s) = e.score {
-                    self.counter(e.unit, day, "inspection_score", s as f64);
+                    // Tenths of a point, as integers: sums stay exact in any order.
+                    self.counter(
+                        e.unit,
+                        day,
+                        "inspection_score_x10",
+                        (s as f64 * 10.0).round(),
+                    );
                 }
                 for c in &e.containers {
                     let f = self

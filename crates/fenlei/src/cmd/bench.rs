@@ -73,7 +73,16 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
             println!("  records          {:>12}", f.records);
             println!("  put-ins          {:>12}", f.put_ins);
             println!("  seconds          {:>12.2}", f.seconds);
-            println!("  put-ins/s        {:>12.0}", f.put_ins_per_second);
+            println!(
+                "  put-ins/s        {:>12.0}  (wall clock)",
+                f.put_ins_per_second
+            );
+            if let (Some(cpu), Some(waited), Some(rate)) =
+                (f.cpu_seconds, f.waited_seconds, f.put_ins_per_cpu_second)
+            {
+                println!("  CPU seconds      {cpu:>12.2}  (waited {waited:.2} s for a core)");
+                println!("  put-ins/CPU-s    {rate:>12.0}  (one dedicated core)");
+            }
             println!("  records/s        {:>12.0}", f.records_per_second);
             println!("  log B/put-in     {:>12.2}", f.log_bytes_per_put_in);
             println!("  store B/record   {:>12.2}", f.store_bytes_per_record);

@@ -1,0 +1,8 @@
+//! Integration tests of the embedded store: idempotency, out-of-order events, participation,
+//! rollups against recomputation, crash recovery and the on-disk format.
+
+mod compat;
+mod fixture;
+mod participation;
+mod recovery;
+mod rollups;

@@ -1,0 +1,122 @@
+//! Rollups equal a recomputation from the raw events, however the events arrive: shuffled,
+//! re-delivered, in batches of any size, with flushes and reopenings in between.
+
+use crate::fixture::*;
+use fenlei_domain::{Event, Level};
+use proptest::prelude::*;
+
+fn shuffle<T>(items: &mut [T], mut seed: u64) {
+    for i in (1..items.len()).rev() {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        items.swap(i, (seed >> 33) as usize % (i + 1));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    #[test]
+    fn rollups_equal_recomputation_from_raw_events(
+        seed in 0u64..1000,
+        order in any::<u64>(),
+        batch in 1usize..5000,
+        redeliver_every in 2usize..20,
+        reopen in any::<bool>(),
+    ) {
+        // 12 days across a month and a year end.
+        let start = day("2025-12-25");
+        let days = 12;
+        let (world, events) = simulate(seed, start, days);
+        let distinct = events.len() as u64;
+        let mut feed: Vec<Event> = events.clone();
+        feed.extend(events.iter().step_by(redeliver_every).cloned());
+        shuffle(&mut feed, order);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = create(dir.path(), &world);
+        let mut accepted = 0;
+        let mut duplicates = 0;
+        for (i, chunk) in feed.chunks(batch).enumerate() {
+            let o = store.append(chunk).expect("append");
+            accepted += o.accepted;
+            duplicates += o.duplicates;
+            if i % 7 == 3 {
+                store.flush().expect("flush");
+            }
+            if reopen && i == 2 {
+                drop(store);
+                store = fenlei_store::EmbeddedStore::open(dir.path()).expect("reopen");
+            }
+        }
+        prop_assert_eq!(accepted, distinct);
+        prop_assert_eq!(duplicates, feed.len() as u64 - distinct);
+        assert_rollups_match(&mut store, start, days);
+    }
+}
+
+#[test]
+fn re_appending_everything_changes_nothing() {
+    let start = day("2026-01-30");
+    let (world, events) = simulate(7, start, 5);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = create(dir.path(), &world);
+    store.append(&events).expect("append");
+    let district = store
+        .model()
+        .at_level(Level::District)
+        .next()
+        .expect("district")
+        .id;
+    let range = sample_ranges(start, 5)[0];
+    let before = store.quantities(district, range).expect("query");
+    let again = store.append(&events).expect("append again");
+    assert_eq!(again.accepted, 0);
+    assert_eq!(again.duplicates, events.len() as u64);
+    assert_eq!(store.quantities(district, range).expect("query"), before);
+    assert!(
+        before.total().putins > 1000 && before.participating_households > 100,
+        "the fixture has data: {before:?}"
+    );
+}
+
+#[test]
+fn an_event_from_days_ago_updates_its_own_day() {
+    let start = day("2026-03-01");
+    let (world, events) = simulate(3, start, 6);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = create(dir.path(), &world);
+    let (late, timely): (Vec<Event>, Vec<Event>) = events
+        .into_iter()
+        .partition(|e| e.day() == day("2026-03-02"));
+    store.append(&timely).expect("append");
+    let district = store
+        .model()
+        .at_level(Level::District)
+        .next()
+        .expect("district")
+        .id;
+    let on = |d: &str| fenlei_domain::DayRange {
+        from: day(d),
+        to: day(d),
+    };
+    assert_eq!(
+        store
+            .quantities(district, on("2026-03-02"))
+            .expect("query")
+            .total()
+            .putins,
+        0
+    );
+    let day5 = store.quantities(district, on("2026-03-05")).expect("query");
+    // Three days later, the put-ins of 2 March arrive.
+    store.append(&late).expect("append late");
+    let day2 = store.quantities(district, on("2026-03-02")).expect("query");
+    assert!(day2.total().putins > 0);
+    assert_eq!(
+        store.quantities(district, on("2026-03-05")).expect("query"),
+        day5,
+        "other days untouched"
+    );
+    assert_rollups_match(&mut store, start, 6);
+}
