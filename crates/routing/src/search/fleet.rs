@@ -10,18 +10,30 @@ use super::data::SearchData;
 use super::local_search::LocalSearch;
 use super::ops::route_removal::RouteRemoval;
 use super::route::{Pos, State};
-use super::segment::Seg;
 use crate::rng::Rng;
 
-/// True when the route given by `nodes` (vehicle type `vt`) breaks no constraint.
-fn feasible_nodes(sd: &SearchData, vt: usize, nodes: &[u32]) -> Option<i64> {
-    let ctx = sd.ctx(vt);
-    let mut seg = Seg::EMPTY;
-    for &n in nodes {
-        seg = seg.then(&sd.node_seg[n as usize], &ctx);
+/// Ejection candidates lie at most this many positions from the insertion point.
+const EJECT_WINDOW: usize = 6;
+
+/// Fewest vehicles the daily and per-trip limits allow (single vehicle type), if known.
+pub(crate) fn vehicle_lower_bound(sd: &SearchData) -> usize {
+    if sd.vts.len() != 1 {
+        return 1;
     }
-    let (cost, viol) = CostEvaluator::measure(sd, vt, &seg);
-    viol.is_feasible().then_some(cost)
+    let v = &sd.vts[0];
+    let mut bound = 1;
+    for d in 0..sd.dims {
+        let total: i64 = sd.problem.clients().iter().map(|c| c.demand[d]).sum();
+        let per_vehicle = if v.facilities.is_empty() {
+            v.capacity[d]
+        } else {
+            v.max_daily[d]
+        };
+        if per_vehicle > 0 {
+            bound = bound.max(((total + per_vehicle - 1) / per_vehicle) as usize);
+        }
+    }
+    bound
 }
 
 /// Cheapest feasible insertion of `c` into a used route.
@@ -111,11 +123,11 @@ pub(crate) fn eliminate_route(
     ls.allow_empty = false;
 
     let mut failures = vec![1u32; sd.n_clients];
-    for step in 0..max_steps {
+    for _ in 0..max_steps {
         let Some(c) = pool.pop_front() else {
             return Some(st);
         };
-        if step % 16 == 0 && deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
             return None;
         }
         if let Some((_, pos)) = feasible_insertion(sd, &st, c) {
@@ -126,41 +138,72 @@ pub(crate) fn eliminate_route(
             continue;
         }
         failures[c as usize] += 1;
-        // Insert with ejection of one or two clients from the same route.
+        // Insert with ejection of one or two clients of the same route, near the insertion
+        // point (a window keeps long routes affordable).
         let mut best: Option<(u64, i64, usize, Vec<u32>)> = None;
         for (r, route) in st.routes.iter().enumerate() {
             if route.clients == 0 {
                 continue;
             }
-            for idx in 0..route.len() - 1 {
-                let mut with_c = route.nodes.clone();
-                with_c.insert(idx + 1, c);
-                let clients: Vec<usize> = (1..with_c.len() - 1)
-                    .filter(|&k| sd.is_client(with_c[k]) && with_c[k] != c)
+            let ctx = sd.ctx(route.vt);
+            let len = route.len();
+            for idx in 0..len - 1 {
+                let lo = idx.saturating_sub(EJECT_WINDOW).max(1);
+                let hi = (idx + EJECT_WINDOW).min(len - 2);
+                if lo > hi {
+                    continue;
+                }
+                let window: Vec<usize> = (lo..=hi)
+                    .filter(|&k| sd.is_client(route.nodes[k]))
                     .collect();
-                for (a_i, &a) in clients.iter().enumerate() {
-                    let score_a = failures[with_c[a] as usize] as u64;
+                // Route with c after idx and the given window positions left out.
+                let evaluate = |skip: &[usize]| -> Option<i64> {
+                    let mut seg = route.prefix[lo - 1];
+                    if idx < lo {
+                        seg = seg.then(&sd.node_seg[c as usize], &ctx);
+                    }
+                    for k in lo..=hi {
+                        if !skip.contains(&k) {
+                            seg = seg.then(&sd.node_seg[route.nodes[k] as usize], &ctx);
+                        }
+                        if k == idx {
+                            seg = seg.then(&sd.node_seg[c as usize], &ctx);
+                        }
+                    }
+                    seg = seg.then(&route.suffix[hi + 1], &ctx);
+                    let (cost, viol) = CostEvaluator::measure(sd, route.vt, &seg);
+                    viol.is_feasible().then_some(cost)
+                };
+                let build = |skip: &[usize]| -> Vec<u32> {
+                    let mut nodes = Vec::with_capacity(len);
+                    for (k, &n) in route.nodes.iter().enumerate() {
+                        if !skip.contains(&k) {
+                            nodes.push(n);
+                        }
+                        if k == idx {
+                            nodes.push(c);
+                        }
+                    }
+                    nodes
+                };
+                for (a_i, &a) in window.iter().enumerate() {
+                    let score_a = failures[route.nodes[a] as usize] as u64;
                     if best.as_ref().is_some_and(|b| score_a > b.0) {
                         continue;
                     }
-                    let mut one = with_c.clone();
-                    one.remove(a);
-                    if let Some(cost) = feasible_nodes(sd, route.vt, &one) {
+                    if let Some(cost) = evaluate(&[a]) {
                         if best.as_ref().is_none_or(|b| (score_a, cost) < (b.0, b.1)) {
-                            best = Some((score_a, cost, r, one));
+                            best = Some((score_a, cost, r, build(&[a])));
                         }
                         continue;
                     }
-                    for &b in &clients[a_i + 1..] {
-                        let score = score_a + failures[with_c[b] as usize] as u64;
+                    for &b in &window[a_i + 1..] {
+                        let score = score_a + failures[route.nodes[b] as usize] as u64;
                         if best.as_ref().is_some_and(|x| score >= x.0) {
                             continue;
                         }
-                        let mut two = with_c.clone();
-                        two.remove(b);
-                        two.remove(a);
-                        if let Some(cost) = feasible_nodes(sd, route.vt, &two) {
-                            best = Some((score, cost, r, two));
+                        if let Some(cost) = evaluate(&[a, b]) {
+                            best = Some((score, cost, r, build(&[a, b])));
                         }
                     }
                 }

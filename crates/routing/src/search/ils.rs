@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use super::cost::{CostEvaluator, Violations};
 use super::data::SearchData;
-use super::fleet::eliminate_route;
+use super::fleet::{eliminate_route, vehicle_lower_bound};
 use super::insert::{Scope, best_insertion};
 use super::local_search::LocalSearch;
 use super::penalty::PenaltyManager;
@@ -117,7 +117,7 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         if hierarchical
             && let Some((_, b)) = &best
             && iteration - normal_since >= normal_budget
-            && b.vehicles() > 1
+            && b.vehicles() > vehicle_lower_bound(sd)
         {
             let deadline = params.time_limit.map(|t| start + t);
             let mut scratch = LocalSearch::new(sd, b.routes.len());
