@@ -41,6 +41,9 @@ fn city_exceptions_change_the_category() {
         ("干电池（无汞）", "shenzhen", label("hazardous", "有害垃圾")),
         ("碱性电池", "beijing", label("other", "其他垃圾")),
         ("无汞南孚电池", "shanghai", label("other", "干垃圾")),
+        ("南孚电池", "beijing", label("hazardous", "有害垃圾")),
+        // The national battery rule names batteries, not everything that mentions them.
+        ("电池包装盒", "beijing", label("recyclable", "可回收物")),
         // Shenzhen: big hard bones and hard shells are other waste.
         ("大骨头", "shenzhen", label("other", "其他垃圾")),
         ("扇贝壳", "shanghai", label("kitchen", "湿垃圾")),
