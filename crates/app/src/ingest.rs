@@ -318,8 +318,10 @@ fn ingest_jsonl(
         let eof = n == 0;
         buf.extend_from_slice(&chunk[..n]);
         let mut start = 0;
-        while let Some(end) = memchr::memchr(b'\n', &buf[start..])
-            .map(|i| start + i)
+        // A line ends at a newline, or at the end of the file for a last line without one.
+        while let Some(end) = (start < buf.len())
+            .then(|| memchr::memchr(b'\n', &buf[start..]).map(|i| start + i))
+            .flatten()
             .or_else(|| (eof && start < buf.len()).then_some(buf.len()))
         {
             line_no += 1;

@@ -1,0 +1,4 @@
+//! Integration tests of the use cases: ingesting feed files, reports, simulation paths.
+
+mod ingest;
+mod report;
