@@ -451,7 +451,7 @@ fn ingest_csv(
             )?,
         }
         rows += 1;
-        if rows % 65_536 == 0 {
+        if rows.is_multiple_of(65_536) {
             progress(reader.position().byte());
         }
     }

@@ -4,12 +4,20 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn fenlei(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fenlei")).args(args).current_dir(cwd).output().expect("run fenlei")
+    Command::new(env!("CARGO_BIN_EXE_fenlei"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run fenlei")
 }
 
 fn ok(args: &[&str], cwd: &Path) -> String {
     let out = fenlei(args, cwd);
-    assert!(out.status.success(), "fenlei {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "fenlei {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
@@ -17,7 +25,13 @@ fn ok(args: &[&str], cwd: &Path) -> String {
 fn the_demo_prints_a_bilingual_metrics_table() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = ok(&["demo", "--preset", "tiny", "--days", "3"], dir.path());
-    for label in ["参与率 Participation rate", "投放准确率 Put-in accuracy", "分类覆盖率 Coverage rate", "participation_rate@1", "目标 Target"] {
+    for label in [
+        "参与率 Participation rate",
+        "投放准确率 Put-in accuracy",
+        "分类覆盖率 Coverage rate",
+        "participation_rate@1",
+        "目标 Target",
+    ] {
         assert!(out.contains(label), "missing {label:?} in\n{out}");
     }
     // A second demo replaces the first one's store.
@@ -28,30 +42,102 @@ fn the_demo_prints_a_bilingual_metrics_table() {
 fn a_simulated_feed_goes_through_init_ingest_and_report() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
-    ok(&["init", "--preset", "tiny", "--seed", "4", "--db", "db"], p);
-    ok(&["sim", "--preset", "tiny", "--seed", "4", "--days", "2", "--start", "2026-01-05", "--out", "feed.jsonl"], p);
+    ok(
+        &["init", "--preset", "tiny", "--seed", "4", "--db", "db"],
+        p,
+    );
+    ok(
+        &[
+            "sim",
+            "--preset",
+            "tiny",
+            "--seed",
+            "4",
+            "--days",
+            "2",
+            "--start",
+            "2026-01-05",
+            "--out",
+            "feed.jsonl",
+        ],
+        p,
+    );
     let first = ok(&["ingest", "--db", "db", "feed.jsonl"], p);
     assert!(first.contains(" 0 duplicates, 0 rejected"), "{first}");
     let second = ok(&["ingest", "--db", "db", "feed.jsonl"], p);
-    assert!(second.contains(" 0 stored"), "re-ingest stores nothing: {second}");
-    let json = ok(&["report", "--db", "db", "--level", "estate", "--from", "2026-01-05", "--to", "2026-01-06", "--format", "json"], p);
+    assert!(
+        second.contains(" 0 stored"),
+        "re-ingest stores nothing: {second}"
+    );
+    let json = ok(
+        &[
+            "report",
+            "--db",
+            "db",
+            "--level",
+            "estate",
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-06",
+            "--format",
+            "json",
+        ],
+        p,
+    );
     let reports: serde_json::Value = serde_json::from_str(&json).expect("JSON report");
     let first = &reports.as_array().expect("array")[0];
     assert_eq!(first["level"], "estate");
     assert!(first["metrics"][0]["numerator"].as_f64().expect("number") > 0.0);
-    let csv = ok(&["report", "--db", "db", "--level", "district", "--from", "2026-01-05", "--to", "2026-01-06", "--format", "csv"], p);
-    assert!(csv.starts_with("id,name,level,from,to,metric,formula,value"), "{csv}");
+    let csv = ok(
+        &[
+            "report",
+            "--db",
+            "db",
+            "--level",
+            "district",
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-06",
+            "--format",
+            "csv",
+        ],
+        p,
+    );
+    assert!(
+        csv.starts_with("id,name,level,from,to,metric,formula,value"),
+        "{csv}"
+    );
 }
 
 #[test]
 fn csv_feeds_ingest_from_a_directory() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
-    ok(&["sim", "--preset", "tiny", "--days", "1", "--start", "2026-02-01", "--out", "feed", "--format", "csv"], p);
+    ok(
+        &[
+            "sim",
+            "--preset",
+            "tiny",
+            "--days",
+            "1",
+            "--start",
+            "2026-02-01",
+            "--out",
+            "feed",
+            "--format",
+            "csv",
+        ],
+        p,
+    );
     assert!(p.join("feed/put_in.csv").exists() && p.join("feed/pickup.csv").exists());
     ok(&["init", "--preset", "tiny", "--db", "db"], p);
     let out = ok(&["ingest", "--db", "db", "feed"], p);
-    assert!(out.contains("put_in.csv") && out.contains("pickup.csv") && !out.contains("rejected ("), "{out}");
+    assert!(
+        out.contains("put_in.csv") && out.contains("pickup.csv") && !out.contains("rejected ("),
+        "{out}"
+    );
 }
 
 #[test]
@@ -60,9 +146,23 @@ fn mistakes_get_clear_errors_and_a_failing_exit_code() {
     let out = fenlei(&["report", "--db", "nowhere"], dir.path());
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("nowhere") && err.contains("fenlei init"), "{err}");
+    assert!(
+        err.contains("nowhere") && err.contains("fenlei init"),
+        "{err}"
+    );
     ok(&["init", "--preset", "tiny", "--db", "db"], dir.path());
-    let out = fenlei(&["report", "--db", "db", "--from", "2026-03-02", "--to", "2026-03-01"], dir.path());
+    let out = fenlei(
+        &[
+            "report",
+            "--db",
+            "db",
+            "--from",
+            "2026-03-02",
+            "--to",
+            "2026-03-01",
+        ],
+        dir.path(),
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("after --to"));
     let out = fenlei(&["init", "--preset", "tiny", "--db", "db"], dir.path());
     assert!(String::from_utf8_lossy(&out.stderr).contains("already holds a fenlei store"));

@@ -80,7 +80,7 @@ fn dense(blob: &[u8]) -> Result<(u32, impl Iterator<Item = u64> + '_), BitmapErr
             .expect("4 bytes"),
     );
     let body = &blob[5..];
-    if body.len() % 8 != 0 || base % 64 != 0 {
+    if !body.len().is_multiple_of(8) || !base.is_multiple_of(64) {
         return Err(BitmapError("misaligned dense bitmap".into()));
     }
     Ok((

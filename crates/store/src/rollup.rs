@@ -31,6 +31,14 @@ pub(crate) struct PointDay {
     households: RoaringBitmap,
 }
 
+/// A delta fanned out to rollup rows: facts by (period, category), participation bitmaps by
+/// period, named counters by (period, name).
+pub(crate) type Expanded = (
+    Map<(PeriodKey, u8), Facts>,
+    Map<PeriodKey, RoaringBitmap>,
+    Map<(PeriodKey, String), f64>,
+);
+
 /// Aggregated changes not yet written to the rollup tables.
 #[derive(Default)]
 pub struct Delta {
@@ -149,15 +157,7 @@ impl Delta {
 
     /// Expands everything to the rows of every level and grain. `ancestors[u]` lists `u` and
     /// the units above it.
-    pub(crate) fn expand(
-        &mut self,
-        model: &CityModel,
-        registry: &Registry,
-    ) -> (
-        Map<(PeriodKey, u8), Facts>,
-        Map<PeriodKey, RoaringBitmap>,
-        Map<(PeriodKey, String), f64>,
-    ) {
+    pub(crate) fn expand(&mut self, model: &CityModel, registry: &Registry) -> Expanded {
         let mut facts: Map<(PeriodKey, u8), Facts> = Map::default();
         let mut bitmaps: Map<PeriodKey, RoaringBitmap> = Map::default();
         let mut counters: Map<(PeriodKey, String), f64> = Map::default();

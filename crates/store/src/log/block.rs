@@ -73,7 +73,7 @@ fn radix_sort(keys: &mut Vec<u64>) {
         for &k in keys.iter() {
             counts[(k >> shift & 0xffff) as usize] += 1;
         }
-        if counts.iter().any(|&c| c == keys.len()) {
+        if counts.contains(&keys.len()) {
             continue;
         }
         let mut sum = 0;
