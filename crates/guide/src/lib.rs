@@ -116,6 +116,8 @@ const CATEGORY_SYNONYMS: &[(&str, Category)] = &[
 const SUFFIX_WEIGHTS: [f32; 4] = [1.0, 1.5, 2.0, 2.0];
 const PREFIX_WEIGHT: f32 = 0.5;
 const WHOLE_QUERY_WEIGHT: f32 = 2.0;
+/// How many votes a usual (English-named) item casts for ambiguous initials.
+const INITIALS_COMMON_VOTE: u32 = 2;
 const CHAR_WEIGHT: f32 = 0.2;
 const AFFIX_ALPHA: f32 = 0.5;
 
@@ -439,7 +441,10 @@ impl Guide {
         }
         if (2..=8).contains(&letters.len()) {
             let keys = ix.initials(&letters, exclude);
-            if let Some(&k) = keys.first() {
+            // Initials are ambiguous; when the usual (English-named) items disagree, the
+            // category most of them share is the safer answer.
+            let pick = self.initials_pick(&keys);
+            if let Some(k) = pick {
                 let mut d =
                     self.decide_hit(ix.hit(k, HitKind::Initials, 0), key, &letters, exclude);
                 d.alternatives = self.distinct_alternatives(&keys[1..], d.base);
@@ -844,6 +849,25 @@ impl Guide {
             }
         }
         out
+    }
+
+    /// The answer to ambiguous initials: the category most candidates share (usual,
+    /// English-named items count more), shown through its best-ranked item.
+    fn initials_pick(&self, keys: &[u32]) -> Option<u32> {
+        let ix = &self.index;
+        let item = |k: u32| &ix.items[ix.keys[k as usize].item as usize];
+        let mut votes = [0u32; 7];
+        for &k in keys {
+            votes[item(k).category.index()] += if item(k).english.is_empty() {
+                1
+            } else {
+                INITIALS_COMMON_VOTE
+            };
+        }
+        let best = (0..7).max_by_key(|&i| (votes[i], std::cmp::Reverse(i)))?;
+        keys.iter()
+            .copied()
+            .find(|&k| item(k).category.index() == best)
     }
 
     fn distinct_alternatives(&self, keys: &[u32], cat: Category) -> Vec<u32> {

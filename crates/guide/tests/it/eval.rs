@@ -15,7 +15,7 @@ fn accuracy_per_kind_stays_above_floors() {
         ("homophone", 0.97),
         ("pinyin", 0.97),
         ("pinyin_typo", 0.94),
-        ("initials", 0.74),
+        ("initials", 0.78),
         ("mixed_pinyin_chars", 0.97),
         ("traditional", 0.98),
         ("english", 0.98),
