@@ -116,6 +116,8 @@ const CATEGORY_SYNONYMS: &[(&str, Category)] = &[
 const SUFFIX_WEIGHTS: [f32; 4] = [1.0, 1.5, 2.0, 2.0];
 const PREFIX_WEIGHT: f32 = 0.5;
 const WHOLE_QUERY_WEIGHT: f32 = 2.0;
+/// Longest query searched, in characters after normalisation.
+const MAX_QUERY_CHARS: usize = 48;
 /// How many votes a usual (English-named) item casts for ambiguous initials.
 const INITIALS_COMMON_VOTE: u32 = 2;
 const CHAR_WEIGHT: f32 = 0.2;
@@ -223,7 +225,11 @@ impl Guide {
             .cities
             .get(city)
             .unwrap_or_else(|| self.cities.national());
-        let normalized = self.index.normalizer.normalize(query);
+        // Item names are short; a cap keeps a pasted paragraph from costing milliseconds.
+        let mut normalized = self.index.normalizer.normalize(query);
+        if let Some((cut, _)) = normalized.char_indices().nth(MAX_QUERY_CHARS) {
+            normalized.truncate(cut);
+        }
         let d = self.decide(&normalized, exclude);
         self.answer(query, normalized, rules, d, exclude)
     }

@@ -287,6 +287,24 @@ fn generic_and_category_queries() {
 }
 
 #[test]
+fn odd_input_is_an_answer_not_a_panic() {
+    let g = fenlei_guide::Guide::embedded();
+    for q in [
+        "🍌🍌",
+        "123",
+        "!!!",
+        "电池".repeat(500).as_str(),
+        "a b c d e f g h",
+        "（）",
+    ] {
+        let a = g.lookup(q, "shanghai");
+        assert!(!a.reason.is_empty(), "{q}");
+    }
+    let long = g.lookup(&"电池".repeat(500), "shanghai");
+    assert!(long.normalized.chars().count() <= 48);
+}
+
+#[test]
 fn empty_query_is_an_answer_not_a_panic() {
     let a = check(
         "  ",
