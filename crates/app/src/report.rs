@@ -45,9 +45,9 @@ pub fn report(
     let rules =
         RuleSet::for_city(&store.model().ruleset).map_err(|e| AppError::Usage(e.to_string()))?;
     let targets = Targets::shipped();
+    let quantities = store.quantities_many(units, range)?;
     let mut out = Vec::with_capacity(units.len());
-    for &unit in units {
-        let q = store.quantities(unit, range)?;
+    for (&unit, q) in units.iter().zip(quantities) {
         let u = store.model().unit(unit);
         out.push(UnitReport {
             id: u.code.clone(),

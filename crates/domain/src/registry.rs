@@ -175,6 +175,9 @@ pub struct Registry {
     household_point: Vec<UnitId>,
     household_persons: Vec<u8>,
     point_estate: Vec<UnitId>,
+    /// Per unit: the household ids `lo..hi` whose home is in it (estates and above), when the
+    /// households are numbered in tree order; `None` for points, or when they are not.
+    household_ranges: Vec<Option<(u32, u32)>>,
 }
 
 impl Registry {
@@ -216,16 +219,63 @@ impl Registry {
             household_point: Vec::new(),
             household_persons: Vec::new(),
             point_estate,
+            household_ranges: Vec::new(),
         };
         registry.households.by_fingerprint.reserve(households.len());
         for h in households {
             registry.push_household(h);
         }
+        registry.household_ranges = registry.compute_household_ranges();
         registry
     }
 
+    fn compute_household_ranges(&self) -> Vec<Option<(u32, u32)>> {
+        let n = self.model.units.len();
+        let mut lo = vec![u32::MAX; n];
+        let mut hi = vec![0u32; n];
+        let mut count = vec![0u64; n];
+        for (h, e) in self.household_estate.iter().enumerate() {
+            let e = e.0 as usize;
+            lo[e] = lo[e].min(h as u32);
+            hi[e] = hi[e].max(h as u32 + 1);
+            count[e] += 1;
+        }
+        // Children have larger ids than parents: one pass from the end folds them upwards.
+        for u in self.model.units.iter().rev() {
+            if let Some(p) = u.parent
+                && u.level != Level::Point
+            {
+                let (i, p) = (u.id.0 as usize, p.0 as usize);
+                lo[p] = lo[p].min(lo[i]);
+                hi[p] = hi[p].max(hi[i]);
+                count[p] += count[i];
+            }
+        }
+        self.model
+            .units
+            .iter()
+            .map(|u| {
+                let i = u.id.0 as usize;
+                match u.level {
+                    Level::Point => None,
+                    _ if count[i] == 0 => Some((0, 0)),
+                    _ => (hi[i] as u64 - lo[i] as u64 == count[i]).then_some((lo[i], hi[i])),
+                }
+            })
+            .collect()
+    }
+
+    /// The household ids `lo..hi` whose home lies in `unit` (an estate or above), if the
+    /// households are numbered in tree order (every unit's households consecutive).
+    pub fn household_range(&self, unit: UnitId) -> Option<(u32, u32)> {
+        self.household_ranges
+            .get(unit.0 as usize)
+            .copied()
+            .flatten()
+    }
+
     /// Registers one more household and returns its id.
-    pub fn push_household(&mut self, h: Household) -> HouseholdId {
+    fn push_household(&mut self, h: Household) -> HouseholdId {
         let id = HouseholdId(self.household_codes.len() as u32);
         let codes = &self.household_codes;
         self.households

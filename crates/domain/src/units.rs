@@ -260,8 +260,52 @@ impl CityModel {
         out
     }
 
-    /// Checks the structural invariants: dense ids, parents before children, one level down.
+    /// Renumbers the units breadth first: the city, then every district, every street and so
+    /// on, children in their parents' order. Each level then occupies one contiguous range of
+    /// ids, which is what lets the store answer for a whole level with range scans. Returns
+    /// the map from old ids to new ones.
+    pub fn into_breadth_first(mut self) -> (CityModel, Vec<UnitId>) {
+        let mut order: Vec<usize> = (0..self.units.len()).collect();
+        // Parents come before children and siblings keep their order, so a stable sort by
+        // (level, parent's new position) is breadth-first; sorting by level alone, stably,
+        // keeps each level in the depth-first order of its parents, which is the same thing.
+        order.sort_by_key(|&i| self.units[i].level);
+        let mut old_to_new = vec![UnitId(0); self.units.len()];
+        for (new, &old) in order.iter().enumerate() {
+            old_to_new[old] = UnitId(new as u32);
+        }
+        let mut units: Vec<Unit> = order.iter().map(|&old| self.units[old].clone()).collect();
+        for (new, u) in units.iter_mut().enumerate() {
+            u.id = UnitId(new as u32);
+            u.parent = u.parent.map(|p| old_to_new[p.0 as usize]);
+        }
+        for v in &mut self.vehicles {
+            v.district = old_to_new[v.district.0 as usize];
+        }
+        self.units = units;
+        (self, old_to_new)
+    }
+
+    /// The contiguous id range of each level present, in level order.
+    pub fn level_ranges(&self) -> Vec<(Level, UnitId, UnitId)> {
+        let mut out: Vec<(Level, UnitId, UnitId)> = Vec::new();
+        for u in &self.units {
+            match out.last_mut() {
+                Some((l, _, last)) if *l == u.level => *last = u.id,
+                _ => out.push((u.level, u.id, u.id)),
+            }
+        }
+        out
+    }
+
+    /// Checks the structural invariants: dense ids, parents before children, one level down,
+    /// levels in breadth-first order.
     pub fn check(&self) -> Result<(), String> {
+        if self.units.windows(2).any(|w| w[0].level > w[1].level) {
+            return Err(
+                "units are not in breadth-first order (every level after the one above)".into(),
+            );
+        }
         for (i, u) in self.units.iter().enumerate() {
             if u.id.0 as usize != i {
                 return Err(format!("unit {} has id {} at position {i}", u.code, u.id.0));

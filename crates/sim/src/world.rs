@@ -359,12 +359,21 @@ impl World {
                 up = units[u.0 as usize].parent;
             }
         }
-        let mut model = CityModel {
+        // Built depth first (children right after their parent); stored breadth first.
+        let (mut model, old_to_new) = CityModel {
             ruleset: "chongqing".into(),
             units,
             vehicles: Vec::new(),
             facilities: Vec::new(),
-        };
+        }
+        .into_breadth_first();
+        let renumber = |u: &mut UnitId| *u = old_to_new[u.0 as usize];
+        for e in &mut estates {
+            renumber(&mut e.unit);
+            renumber(&mut e.district);
+            e.points.iter_mut().for_each(renumber);
+        }
+        districts.iter_mut().for_each(renumber);
         let (fleets, incinerator_of_district) = build_fleets(&mut model, &districts, &mut rng);
         World {
             seed,

@@ -157,6 +157,36 @@ impl Union {
         dense + self.sparse.len() - both
     }
 
+    /// Members of the union in `lo..hi`.
+    pub fn count_range(&self, lo: u32, hi: u32) -> u64 {
+        let mut n = 0u64;
+        if !self.words.is_empty() && hi > lo {
+            let end = self.base as u64 + self.words.len() as u64 * 64;
+            let (a, b) = ((lo as u64).max(self.base as u64), (hi as u64).min(end));
+            let mut x = a;
+            while x < b {
+                let i = ((x - self.base as u64) / 64) as usize;
+                let bit = (x - self.base as u64) % 64;
+                let take = (64 - bit).min(b - x);
+                let mask = if take == 64 {
+                    u64::MAX
+                } else {
+                    ((1u64 << take) - 1) << bit
+                };
+                n += (self.words[i] & mask).count_ones() as u64;
+                x += take;
+            }
+        }
+        for h in self.sparse.range(lo..hi) {
+            let dense_has = h >= self.base && {
+                let i = (h - self.base) as usize;
+                i / 64 < self.words.len() && self.words[i / 64] & (1 << (i % 64)) != 0
+            };
+            n += u64::from(!dense_has);
+        }
+        n
+    }
+
     /// Whether the union is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -203,5 +233,20 @@ mod tests {
             expected |= s;
         }
         assert_eq!(union.len(), expected.len());
+        for (lo, hi) in [
+            (0, 10),
+            (64, 70),
+            (100, 500),
+            (63, 129),
+            (450, 451),
+            (0, 2_000_000),
+            (7, 7),
+        ] {
+            assert_eq!(
+                union.count_range(lo, hi),
+                expected.range(lo..hi).count() as u64,
+                "{lo}..{hi}"
+            );
+        }
     }
 }

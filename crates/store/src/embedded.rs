@@ -9,12 +9,13 @@
 
 use crate::bitmap;
 use crate::log::{LogError, PutInLog};
-use crate::rollup::{Delta, PeriodKey, period_start};
-use crate::schema::{self, FORMAT_VERSION, GRAINS, Grain};
+use crate::query;
+use crate::rollup::Delta;
+use crate::schema::{self, FORMAT_VERSION};
 use fenlei_domain::{
     Category, CategorySet, CityModel, Day, DayRange, Event, EventKey, Facility, FacilityKind,
-    Facts, Household, IncidentKind, Level, Limits, PutIn, Quantities, Registry, Timestamp,
-    TreatmentRoute, Unit, UnitId, Validator, Vehicle, WireRecord,
+    Facts, Household, Level, Limits, PutIn, Quantities, Registry, Timestamp, Unit, UnitId,
+    Validator, Vehicle, WireRecord,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
@@ -86,6 +87,7 @@ pub struct EmbeddedStore {
     registry: std::sync::Arc<Registry>,
     delta: Delta,
     by_day: Vec<(Day, Vec<PutIn>)>,
+    estates_under: Vec<u64>,
     /// Events replayed from raw data when the store was opened (after a crash).
     pub recovered: u64,
 }
@@ -153,7 +155,17 @@ impl EmbeddedStore {
                 ])?;
             }
             let mut st = tx.prepare("INSERT INTO households VALUES (?1,?2,?3,?4,?5)")?;
+            let mut last_estate = UnitId(0);
             for (i, h) in households.enumerate() {
+                // Participation counts a unit's households as one id range: they must come
+                // estate by estate, in the order of the estates.
+                if h.estate < last_estate {
+                    return Err(StoreError::Corrupt(format!(
+                        "household {} is listed after households of a later estate; list households estate by estate",
+                        h.code
+                    )));
+                }
+                last_estate = h.estate;
                 st.execute(params![
                     i as i64,
                     h.code,
@@ -219,6 +231,18 @@ impl EmbeddedStore {
         }
         let registry = std::sync::Arc::new(load_registry(&conn)?);
         let log = PutInLog::open(&dir.join(LOG_DIR))?;
+        if let Some(u) = registry
+            .model()
+            .units
+            .iter()
+            .find(|u| u.level != Level::Point && registry.household_range(u.id).is_none())
+        {
+            return Err(StoreError::Corrupt(format!(
+                "households of {} are not numbered in tree order",
+                u.code
+            )));
+        }
+        let estates_under = query::estates_under(registry.model());
         let mut store = EmbeddedStore {
             dir: dir.to_owned(),
             conn,
@@ -226,6 +250,7 @@ impl EmbeddedStore {
             registry,
             delta: Delta::default(),
             by_day: Vec::new(),
+            estates_under,
             recovered: 0,
         };
         store.recover()?;
@@ -428,7 +453,7 @@ impl EmbeddedStore {
             }
             let mut get = tx.prepare_cached("SELECT households FROM participation WHERE unit = ?1 AND grain = ?2 AND start = ?3")?;
             let mut put =
-                tx.prepare_cached("INSERT OR REPLACE INTO participation VALUES (?1, ?2, ?3, ?4)")?;
+                tx.prepare_cached("INSERT OR REPLACE INTO participation (unit, grain, start, households) VALUES (?1, ?2, ?3, ?4)")?;
             let mut blob = Vec::new();
             for ((unit, grain, start), set) in bitmaps {
                 let key = params![unit.0, grain as u8, start.0];
@@ -444,7 +469,7 @@ impl EmbeddedStore {
                 bitmap::encode(&merged, &mut blob);
                 put.execute(params![unit.0, grain as u8, start.0, blob])?;
             }
-            let mut st = tx.prepare_cached("INSERT INTO counters VALUES (?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET value = value + excluded.value")?;
+            let mut st = tx.prepare_cached("INSERT INTO counters (unit, grain, start, name, value) VALUES (?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET value = value + excluded.value")?;
             for (((unit, grain, start), name), v) in &counters {
                 st.execute(params![unit.0, *grain as u8, start.0, name, v])?;
             }
@@ -494,10 +519,42 @@ impl EmbeddedStore {
 
     /// The stored quantities for `unit` over `range`, from the rollups. Flushes first.
     pub fn quantities(&mut self, unit: UnitId, range: DayRange) -> Result<Quantities, StoreError> {
+        Ok(self
+            .quantities_many(&[unit], range)?
+            .pop()
+            .expect("one unit asked, one answered"))
+    }
+
+    /// The stored quantities for each of `units` over `range`, in order. A whole level (or any
+    /// units of one level) costs about as much as one unit. Flushes first.
+    pub fn quantities_many(
+        &mut self,
+        units: &[UnitId],
+        range: DayRange,
+    ) -> Result<Vec<Quantities>, StoreError> {
         if !self.delta.is_empty() {
             self.flush()?;
         }
-        query_quantities(&self.conn, self.registry.model(), unit, range)
+        query::quantities_many(
+            &self.conn,
+            &self.registry,
+            &self.estates_under,
+            units,
+            range,
+        )
+    }
+
+    /// Distinct participating households of each of `units` over `range` (see
+    /// [`Self::quantities_many`] for everything else). Flushes first.
+    pub fn participation_many(
+        &mut self,
+        units: &[UnitId],
+        range: DayRange,
+    ) -> Result<Vec<u64>, StoreError> {
+        if !self.delta.is_empty() {
+            self.flush()?;
+        }
+        query::participation_many(&self.conn, &self.registry, units, range)
     }
 
     /// Every put-in stored for `day` (from the log), for audits and recomputation.
@@ -622,7 +679,7 @@ fn update_coverage(
     let mut facts = tx.prepare_cached("SELECT category, collected_grams, mixed_grams FROM facts WHERE unit = ?1 AND grain = 1 AND start = ?2")?;
     let mut current =
         tx.prepare_cached("SELECT covered FROM coverage WHERE unit = ?1 AND month = ?2")?;
-    let mut add = tx.prepare_cached("INSERT INTO coverage VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET covered = covered + excluded.covered")?;
+    let mut add = tx.prepare_cached("INSERT INTO coverage (unit, month, covered) VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET covered = covered + excluded.covered")?;
     for &(estate, month) in touched {
         let (mut kitchen, mut other, mut mixed) = (0i64, 0i64, 0i64);
         let mut rows = facts.query(params![estate.0, month.0])?;
@@ -649,271 +706,6 @@ fn update_coverage(
         }
     }
     Ok(())
-}
-
-/// Splits `range` into whole months and the days around them, as `(grain, first, last)` runs
-/// of period starts.
-pub fn decompose(range: DayRange) -> Vec<(Grain, Day, Day)> {
-    let mut runs: Vec<(Grain, Day, Day)> = Vec::new();
-    let mut d = range.from;
-    while d <= range.to {
-        let (grain, next) = if d == d.month_start() && d.next_month_start().plus(-1) <= range.to {
-            (Grain::Month, d.next_month_start())
-        } else {
-            (Grain::Day, d.plus(1))
-        };
-        match runs.last_mut() {
-            Some((g, _, last)) if *g == grain => *last = d,
-            _ => runs.push((grain, d, d)),
-        }
-        d = next;
-    }
-    runs
-}
-
-fn query_quantities(
-    conn: &Connection,
-    model: &CityModel,
-    unit: UnitId,
-    range: DayRange,
-) -> Result<Quantities, StoreError> {
-    let u = model.unit(unit);
-    let mut q = Quantities::empty(unit, range);
-    q.households = u.households as u64;
-    q.residents = u.residents as u64;
-    let runs = decompose(range);
-    {
-        let cols = Facts::COLUMNS
-            .iter()
-            .map(|c| format!("SUM({c})"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT category, {cols} FROM facts WHERE unit = ?1 AND grain = ?2 AND start BETWEEN ?3 AND ?4 GROUP BY category"
-        );
-        let mut st = conn.prepare_cached(&sql)?;
-        for &(grain, first, last) in &runs {
-            let mut rows = st.query(params![unit.0, grain as u8, first.0, last.0])?;
-            while let Some(r) = rows.next()? {
-                let c: u8 = r.get(0)?;
-                if (c as usize) < 4 {
-                    let mut a = [0u64; 11];
-                    for (i, v) in a.iter_mut().enumerate() {
-                        *v = r.get::<_, i64>(i + 1)? as u64;
-                    }
-                    q.facts[c as usize].add(&Facts::from_array(a));
-                }
-            }
-        }
-    }
-    {
-        let mut st = conn.prepare_cached("SELECT households FROM participation WHERE unit = ?1 AND grain = ?2 AND start BETWEEN ?3 AND ?4")?;
-        let mut union = bitmap::Union::default();
-        for &(grain, first, last) in &runs {
-            let mut rows = st.query(params![unit.0, grain as u8, first.0, last.0])?;
-            while let Some(r) = rows.next()? {
-                let bytes = r
-                    .get_ref(0)?
-                    .as_blob()
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                union
-                    .add(bytes)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            }
-        }
-        q.participating_households = union.len();
-    }
-    {
-        let mut score_x10 = 0.0;
-        let mut st = conn.prepare_cached("SELECT name, SUM(value) FROM counters WHERE unit = ?1 AND grain = ?2 AND start BETWEEN ?3 AND ?4 GROUP BY name")?;
-        for &(grain, first, last) in &runs {
-            let mut rows = st.query(params![unit.0, grain as u8, first.0, last.0])?;
-            while let Some(r) = rows.next()? {
-                let name: String = r.get(0)?;
-                let v: f64 = r.get(1)?;
-                if let Some(kind) = name.strip_prefix("incident.").and_then(IncidentKind::parse) {
-                    q.incidents[kind as usize] += v as u64;
-                } else if name == "inspections" {
-                    q.inspections += v as u64;
-                } else if name == "inspection_score_x10" {
-                    score_x10 += v;
-                }
-            }
-        }
-        q.inspection_score_sum = score_x10 / 10.0;
-    }
-    q.estates = match u.level {
-        Level::Point => 0,
-        Level::Estate => 1,
-        _ => count_estates(model, unit),
-    };
-    q.estates_covered = conn
-        .query_row(
-            "SELECT covered FROM coverage WHERE unit = ?1 AND month = ?2",
-            params![unit.0, range.to.month_start().0],
-            |r| r.get::<_, i64>(0),
-        )
-        .optional()?
-        .unwrap_or(0)
-        .max(0) as u64;
-    if u.level == Level::Point {
-        q.estates_covered = 0;
-    }
-    {
-        // Treatment reports are facility-wide; a report spanning the period's edge counts for
-        // the share of its days inside the period.
-        let mut st = conn.prepare_cached("SELECT from_day, to_day, category, route, grams FROM treatment_flows WHERE to_day >= ?1 AND from_day <= ?2")?;
-        let mut rows = st.query(params![range.from.0, range.to.0])?;
-        while let Some(r) = rows.next()? {
-            let (from, to, c, route, grams): (i32, i32, u8, u8, i64) =
-                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-            let overlap = (to.min(range.to.0) - from.max(range.from.0) + 1) as f64;
-            let share = overlap / (to - from + 1) as f64;
-            if (c as usize) < 4 && (route as usize) < TreatmentRoute::ALL.len() {
-                q.treated[c as usize][route as usize] += (grams as f64 * share).round() as u64;
-            }
-        }
-    }
-    Ok(q)
-}
-
-fn count_estates(model: &CityModel, unit: UnitId) -> u64 {
-    model
-        .units
-        .iter()
-        .filter(|x| x.level == Level::Estate && model.ancestors(x.id).any(|a| a == unit))
-        .count() as u64
-}
-
-/// Recomputes quantities for `unit` over `range` from the raw events alone, bypassing every
-/// rollup: the reference the rollups are tested against.
-pub fn recompute(
-    store: &EmbeddedStore,
-    unit: UnitId,
-    range: DayRange,
-) -> Result<Quantities, StoreError> {
-    let model = store.model();
-    let reg = store.registry();
-    let under = |u: UnitId| model.ancestors(u).any(|a| a == unit);
-    let mut q = Quantities::empty(unit, range);
-    let u = model.unit(unit);
-    q.households = u.households as u64;
-    q.residents = u.residents as u64;
-    q.estates = match u.level {
-        Level::Point => 0,
-        Level::Estate => 1,
-        _ => count_estates(model, unit),
-    };
-    let mut households = std::collections::HashSet::new();
-    let mut buf = Vec::new();
-    for day in store.put_in_days() {
-        if !range.contains(day) {
-            continue;
-        }
-        buf.clear();
-        store.put_ins_of_day(day, &mut buf)?;
-        for e in &buf {
-            if under(e.point) {
-                let f = &mut q.facts[e.category.index()];
-                f.putin_grams += e.grams as u64;
-                f.putins += 1;
-                if e.verdict != fenlei_domain::Verdict::Unchecked {
-                    f.judged += 1;
-                    f.correct += (e.verdict == fenlei_domain::Verdict::Correct) as u64;
-                }
-            }
-            if let Some(h) = e.household
-                && e.verdict != fenlei_domain::Verdict::Incorrect
-            {
-                let counted = if u.level == Level::Point {
-                    e.point == unit
-                } else {
-                    under(reg.household_estate(h))
-                };
-                if counted {
-                    households.insert(h);
-                }
-            }
-        }
-    }
-    q.participating_households = households.len() as u64;
-    let month = range.to.month_start();
-    let mut estate_month: HashMap<UnitId, (u64, u64, u64)> = HashMap::new();
-    let mut score_x10 = 0.0;
-    for e in store.other_events()? {
-        let in_range = range.contains(e.day());
-        match &e {
-            Event::Incident(x) if in_range && under(x.point) => q.incidents[x.kind as usize] += 1,
-            Event::Inspection(x) if in_range && under(x.unit) => {
-                q.inspections += 1;
-                score_x10 += (x.score.unwrap_or(0.0) as f64 * 10.0).round();
-                for c in &x.containers {
-                    let f = &mut q.facts[c.category.index()];
-                    f.containers += 1;
-                    f.containers_pass += (c.purity > 0.85) as u64;
-                }
-            }
-            Event::Pickup(x) => {
-                let mixed = model.vehicles[x.vehicle.0 as usize].category != x.category;
-                if in_range && under(x.point) {
-                    let f = &mut q.facts[x.category.index()];
-                    f.collected_grams += x.grams as u64;
-                    f.pickups += 1;
-                    f.poor_pickups += (x.grade == Some(fenlei_domain::Grade::Poor)) as u64;
-                    if mixed {
-                        f.mixed_grams += x.grams as u64;
-                    }
-                }
-                if x.time.day().month_start() == month {
-                    let s = estate_month
-                        .entry(reg.estate_of_point(x.point))
-                        .or_default();
-                    match x.category {
-                        Category::Kitchen => s.0 += x.grams as u64,
-                        Category::Other => s.1 += x.grams as u64,
-                        _ => {}
-                    }
-                    if mixed {
-                        s.2 += x.grams as u64;
-                    }
-                }
-            }
-            Event::WeighTicket(x) if in_range => {
-                if let Some(o) = x.origin
-                    && under(o)
-                {
-                    q.facts[x.category.index()].weighed_grams += x.net_grams;
-                }
-            }
-            Event::Treatment(t) if t.to >= range.from && t.from <= range.to => {
-                let overlap = (t.to.0.min(range.to.0) - t.from.0.max(range.from.0) + 1) as f64;
-                let share = overlap / (t.to.0 - t.from.0 + 1) as f64;
-                for f in &t.output {
-                    if f.category.index() < 4 {
-                        q.treated[f.category.index()][f.route as usize] +=
-                            (f.grams as f64 * share).round() as u64;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    q.inspection_score_sum = score_x10 / 10.0;
-    if u.level != Level::Point {
-        q.estates_covered = estate_month
-            .iter()
-            .filter(|(e, s)| under(**e) && s.0 > 0 && s.1 > 0 && s.2 == 0)
-            .count() as u64;
-    }
-    Ok(q)
-}
-
-/// The period keys a day contributes to, for tests of the rollup fan-out.
-pub fn periods_of(unit: UnitId, day: Day) -> Vec<PeriodKey> {
-    GRAINS
-        .iter()
-        .map(|&g| (unit, g, period_start(g, day)))
-        .collect()
 }
 
 /// Whether an event key is stored (low-volume events only).

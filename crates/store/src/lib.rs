@@ -8,8 +8,12 @@
 pub mod bitmap;
 pub mod embedded;
 pub mod log;
+pub mod query;
+pub mod recompute;
 pub mod rollup;
 pub mod schema;
 
-pub use embedded::{AppendOutcome, DiskUsage, EmbeddedStore, StoreError, decompose, recompute};
+pub use embedded::{AppendOutcome, DiskUsage, EmbeddedStore, StoreError};
+pub use query::decompose;
+pub use recompute::recompute;
 pub use schema::{FORMAT_VERSION, Grain};

@@ -7,7 +7,8 @@
 
 use crate::schema::{GRAINS, Grain};
 use fenlei_domain::{
-    Category, CityModel, Day, Event, Facts, Grade, PutIn, Registry, Treatment, UnitId, Verdict,
+    Category, CityModel, Day, Event, Facts, Grade, Level, PutIn, Registry, Treatment, UnitId,
+    Verdict,
 };
 use roaring::RoaringBitmap;
 use std::collections::{HashMap, HashSet};
@@ -155,13 +156,13 @@ impl Delta {
         }
     }
 
-    /// Expands everything to the rows of every level and grain. `ancestors[u]` lists `u` and
-    /// the units above it.
+    /// Expands everything to the rows of every level and grain: facts and counters to each
+    /// unit and its ancestors, participation to points and districts.
     pub(crate) fn expand(&mut self, model: &CityModel, registry: &Registry) -> Expanded {
         let mut facts: Map<(PeriodKey, u8), Facts> = Map::default();
         let mut bitmaps: Map<PeriodKey, RoaringBitmap> = Map::default();
         let mut counters: Map<(PeriodKey, String), f64> = Map::default();
-        let mut estate_days: Map<(UnitId, Day), RoaringBitmap> = Map::default();
+        let mut district_days: Map<(UnitId, Day), RoaringBitmap> = Map::default();
         for ((point, day), pd) in self.point_days.drain() {
             for unit in model.ancestors(point) {
                 for grain in GRAINS {
@@ -178,34 +179,37 @@ impl Delta {
                 continue;
             }
             // Participation counts at the point where households put in, and above the point
-            // level at each household's home estate.
-            let estate = registry.estate_of_point(point);
-            let mut home = pd.households.clone();
-            let mut away: Vec<u32> = Vec::new();
-            for h in pd.households.iter() {
-                if registry.household_estate(fenlei_domain::HouseholdId(h)) != estate {
-                    away.push(h);
-                }
-            }
-            for &h in &away {
-                home.remove(h);
-                let e = registry.household_estate(fenlei_domain::HouseholdId(h));
-                estate_days.entry((e, day)).or_default().insert(h);
-            }
-            *estate_days.entry((estate, day)).or_default() |= home;
+            // level by home: each district keeps the set of its households that took part, and
+            // a unit inside counts its own range of household ids (see `crate::query`).
             for grain in GRAINS {
                 *bitmaps
                     .entry((point, grain, period_start(grain, day)))
                     .or_default() |= &pd.households;
             }
-        }
-        for ((estate, day), set) in estate_days {
-            for unit in model.ancestors(estate) {
-                for grain in GRAINS {
-                    *bitmaps
-                        .entry((unit, grain, period_start(grain, day)))
-                        .or_default() |= &set;
+            let here = model.ancestor_at(point, Level::District);
+            let (lo, hi) = here
+                .and_then(|d| registry.household_range(d))
+                .unwrap_or((0, 0));
+            let mut home = pd.households;
+            if home.min().is_some_and(|m| m < lo) || home.max().is_some_and(|m| m >= hi) {
+                // Households from other districts put in here: they count at home.
+                for h in home.clone().iter().filter(|&h| h < lo || h >= hi) {
+                    home.remove(h);
+                    let estate = registry.household_estate(fenlei_domain::HouseholdId(h));
+                    if let Some(d) = model.ancestor_at(estate, Level::District) {
+                        district_days.entry((d, day)).or_default().insert(h);
+                    }
                 }
+            }
+            if let Some(d) = here {
+                *district_days.entry((d, day)).or_default() |= home;
+            }
+        }
+        for ((district, day), set) in district_days {
+            for grain in GRAINS {
+                *bitmaps
+                    .entry((district, grain, period_start(grain, day)))
+                    .or_default() |= &set;
             }
         }
         for ((base, day, c), f) in self.facts.drain() {

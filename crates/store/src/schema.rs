@@ -45,25 +45,29 @@ CREATE TABLE IF NOT EXISTS facilities (
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY, key INTEGER NOT NULL UNIQUE, id TEXT NOT NULL, type TEXT NOT NULL,
     day INTEGER NOT NULL, body TEXT NOT NULL);
+-- Rollups are keyed period first: one period's rows for a whole level are one range scan
+-- (unit ids are breadth first, so each level is a contiguous id range), and one unit's rows
+-- for a period are one seek.
 CREATE TABLE IF NOT EXISTS facts (
-    unit INTEGER NOT NULL, grain INTEGER NOT NULL, start INTEGER NOT NULL, category INTEGER NOT NULL,
+    grain INTEGER NOT NULL, start INTEGER NOT NULL, unit INTEGER NOT NULL, category INTEGER NOT NULL,
     putin_grams INTEGER NOT NULL, putins INTEGER NOT NULL, judged INTEGER NOT NULL,
     correct INTEGER NOT NULL, collected_grams INTEGER NOT NULL, mixed_grams INTEGER NOT NULL,
     pickups INTEGER NOT NULL, poor_pickups INTEGER NOT NULL, weighed_grams INTEGER NOT NULL,
     containers INTEGER NOT NULL, containers_pass INTEGER NOT NULL,
-    PRIMARY KEY (unit, grain, start, category)) WITHOUT ROWID;
--- Distinct participating households as a serialized roaring bitmap.
+    PRIMARY KEY (grain, start, unit, category)) WITHOUT ROWID;
+-- Participating households (see `bitmap`), for points (who put in there) and districts (by
+-- home); an estate, community or street counts its own household range of its district's set.
 CREATE TABLE IF NOT EXISTS participation (
-    unit INTEGER NOT NULL, grain INTEGER NOT NULL, start INTEGER NOT NULL, households BLOB NOT NULL,
-    PRIMARY KEY (unit, grain, start)) WITHOUT ROWID;
+    grain INTEGER NOT NULL, start INTEGER NOT NULL, unit INTEGER NOT NULL, households BLOB NOT NULL,
+    PRIMARY KEY (grain, start, unit)) WITHOUT ROWID;
 -- Named counters that have no category: incidents per kind, inspections, score sums.
 CREATE TABLE IF NOT EXISTS counters (
-    unit INTEGER NOT NULL, grain INTEGER NOT NULL, start INTEGER NOT NULL, name TEXT NOT NULL,
-    value REAL NOT NULL, PRIMARY KEY (unit, grain, start, name)) WITHOUT ROWID;
+    grain INTEGER NOT NULL, start INTEGER NOT NULL, unit INTEGER NOT NULL, name TEXT NOT NULL,
+    value REAL NOT NULL, PRIMARY KEY (grain, start, unit, name)) WITHOUT ROWID;
 -- Estates covered by sorted collection and transport, per unit and month.
 CREATE TABLE IF NOT EXISTS coverage (
-    unit INTEGER NOT NULL, month INTEGER NOT NULL, covered INTEGER NOT NULL,
-    PRIMARY KEY (unit, month)) WITHOUT ROWID;
+    month INTEGER NOT NULL, unit INTEGER NOT NULL, covered INTEGER NOT NULL,
+    PRIMARY KEY (month, unit)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS treatment_flows (
     event_key INTEGER NOT NULL, facility INTEGER NOT NULL, from_day INTEGER NOT NULL,
     to_day INTEGER NOT NULL, category INTEGER NOT NULL, route INTEGER NOT NULL,
