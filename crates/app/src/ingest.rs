@@ -303,6 +303,17 @@ pub fn ingest(
     Ok(report)
 }
 
+/// A put-in validated but for its household, waiting for a batch of lookups.
+struct Unresolved<'l> {
+    line_no: u64,
+    line: &'l [u8],
+    put_in: PutIn,
+    household: &'l str,
+}
+
+const CHUNK: u64 = 8 << 20;
+const RESOLVE_BATCH: usize = 512;
+
 fn ingest_jsonl(
     run: &mut Run<'_>,
     validator: &Validator<'_>,
@@ -310,46 +321,71 @@ fn ingest_jsonl(
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, AppError> {
     let mut file = File::open(path).map_err(|e| AppError::io(path, e))?;
-    let mut buf: Vec<u8> = Vec::with_capacity(8 << 20);
-    let mut chunk = vec![0u8; 8 << 20];
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK as usize);
+    let mut ids = Vec::with_capacity(RESOLVE_BATCH);
+    let mut reader = fastjson::FlatReader::default();
     let (mut line_no, mut consumed) = (0u64, 0u64);
     loop {
-        let n = file.read(&mut chunk).map_err(|e| AppError::io(path, e))?;
+        // Read straight into the buffer's spare room: no copy from a staging chunk.
+        let n = (&mut file)
+            .take(CHUNK)
+            .read_to_end(&mut buf)
+            .map_err(|e| AppError::io(path, e))?;
         let eof = n == 0;
-        buf.extend_from_slice(&chunk[..n]);
         let mut start = 0;
-        // A line ends at a newline, or at the end of the file for a last line without one.
-        while let Some(end) = (start < buf.len())
-            .then(|| memchr::memchr(b'\n', &buf[start..]).map(|i| start + i))
-            .flatten()
-            .or_else(|| (eof && start < buf.len()).then_some(buf.len()))
         {
-            line_no += 1;
-            let line = &buf[start..end];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            start = end + 1;
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
+            let buf = &buf[..];
+            let mut unresolved: Vec<Unresolved<'_>> = Vec::with_capacity(RESOLVE_BATCH);
+            // A line ends at a newline, or at the end of the file for a last line without one.
+            while let Some(end) = (start < buf.len())
+                .then(|| memchr::memchr(b'\n', &buf[start..]).map(|i| start + i))
+                .flatten()
+                .or_else(|| (eof && start < buf.len()).then_some(buf.len()))
+            {
+                line_no += 1;
+                let line = &buf[start..end];
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                start = end + 1;
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                run.file.records += 1;
+                // Put-ins, nearly every line, take the allocation-free path; their households
+                // are looked up in batches.
+                let rejection = match reader.read(line) {
+                    Some(flat) if flat.r#type() == Some("put_in") => {
+                        match validator.put_in_unresolved(flat) {
+                            Ok((p, None)) => run.push_put_in(p).map(|()| None)?,
+                            Ok((put_in, Some(household))) => {
+                                unresolved.push(Unresolved {
+                                    line_no,
+                                    line,
+                                    put_in,
+                                    household,
+                                });
+                                None
+                            }
+                            Err(rejection) => Some(rejection),
+                        }
+                    }
+                    Some(flat) => run.accept(validator, &flat.into_record())?,
+                    None => match serde_json::from_slice::<WireRecord<'_>>(line) {
+                        Ok(record) => run.accept(validator, &record)?,
+                        Err(e) => Some(Rejection::new(
+                            RejectReason::Malformed,
+                            format!("invalid JSON: {e}"),
+                        )),
+                    },
+                };
+                if unresolved.len() >= RESOLVE_BATCH || rejection.is_some() {
+                    // Earlier lines first, so the reject file stays in line order.
+                    resolve(run, validator, &mut unresolved, &mut ids)?;
+                }
+                if let Some(rejection) = rejection {
+                    run.reject(line_no, rejection, &String::from_utf8_lossy(line))?;
+                }
             }
-            run.file.records += 1;
-            // Put-ins, nearly every line, take the allocation-free path end to end.
-            let outcome = match fastjson::parse_flat(line) {
-                Some(flat) if flat.r#type() == Some("put_in") => match validator.put_in(&flat) {
-                    Ok(p) => run.push_put_in(p).map(|()| None),
-                    Err(rejection) => Ok(Some(rejection)),
-                },
-                Some(flat) => run.accept(validator, &flat.into_record()),
-                None => match serde_json::from_slice::<WireRecord<'_>>(line) {
-                    Ok(record) => run.accept(validator, &record),
-                    Err(e) => Ok(Some(Rejection::new(
-                        RejectReason::Malformed,
-                        format!("invalid JSON: {e}"),
-                    ))),
-                },
-            };
-            if let Some(rejection) = outcome? {
-                run.reject(line_no, rejection, &String::from_utf8_lossy(line))?;
-            }
+            resolve(run, validator, &mut unresolved, &mut ids)?;
         }
         consumed += start.min(buf.len()) as u64;
         buf.drain(..start.min(buf.len()));
@@ -358,6 +394,30 @@ fn ingest_jsonl(
             return Ok(consumed);
         }
     }
+}
+
+/// Looks up the households of the waiting put-ins in one loop and passes them on.
+fn resolve(
+    run: &mut Run<'_>,
+    validator: &Validator<'_>,
+    unresolved: &mut Vec<Unresolved<'_>>,
+    ids: &mut Vec<Option<fenlei_domain::HouseholdId>>,
+) -> Result<(), AppError> {
+    validator.resolve_households(unresolved.iter().map(|u| u.household), ids);
+    for (u, id) in unresolved.drain(..).zip(ids.iter()) {
+        match id {
+            Some(h) => run.push_put_in(PutIn {
+                household: Some(*h),
+                ..u.put_in
+            })?,
+            None => run.reject(
+                u.line_no,
+                validator.unknown_household(u.household),
+                &String::from_utf8_lossy(u.line),
+            )?,
+        }
+    }
+    Ok(())
 }
 
 fn ingest_csv(

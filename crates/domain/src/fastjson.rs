@@ -9,8 +9,10 @@ use crate::validate::PutInFields;
 use crate::wire::WireRecord;
 use std::borrow::Cow;
 
+#[inline(always)]
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+    // Compact feeds have no whitespace: one comparison decides.
+    while i < b.len() && b[i] <= b' ' && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
         i += 1;
     }
     i
@@ -75,8 +77,6 @@ fn number(b: &[u8], start: usize) -> Option<(f64, usize)> {
     let v: f64 = serde_json::from_str(text).ok()?;
     Some((v, i))
 }
-
-const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// A flat record as the fast reader sees it: borrowed strings and numbers by field, nothing
 /// else. Small (a put-in needs no 700-byte [`WireRecord`]) and free of allocation.
@@ -188,33 +188,34 @@ impl<'a> Flat<'a> {
     }
 }
 
-impl PutInFields for Flat<'_> {
-    fn id(&self) -> Option<&str> {
+impl<'a> PutInFields<'a> for Flat<'a> {
+    fn id(self) -> Option<&'a str> {
         self.text(1)
     }
-    fn time(&self) -> Option<&str> {
+    fn time(self) -> Option<&'a str> {
         self.text(2)
     }
-    fn point(&self) -> Option<&str> {
+    fn point(self) -> Option<&'a str> {
         self.text(3)
     }
-    fn category(&self) -> Option<&str> {
+    fn category(self) -> Option<&'a str> {
         self.text(5)
     }
-    fn grams(&self) -> Option<f64> {
+    fn grams(self) -> Option<f64> {
         self.num[0]
     }
-    fn household(&self) -> Option<&str> {
+    fn household(self) -> Option<&'a str> {
         self.text(4)
     }
-    fn verdict(&self) -> Option<&str> {
+    fn verdict(self) -> Option<&'a str> {
         self.text(6)
     }
-    fn source(&self) -> Option<&str> {
+    fn source(self) -> Option<&'a str> {
         self.text(7)
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
 const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 
 /// High bit set in exactly the bytes of `w` that are zero (no false positives: adding 0x7f to
@@ -223,148 +224,176 @@ fn zero_bytes_exact(w: u64) -> u64 {
     !(((w & LOWS).wrapping_add(LOWS)) | w | LOWS)
 }
 
-/// Most quotes a fast-path line may hold (a put-in has 16).
-const MAX_QUOTES: usize = 64;
+/// Bytes of `w` that end or spoil a JSON string (`"`, `\\`, control), flagged in their high bit.
+#[inline(always)]
+fn special_bytes(w: u64) -> u64 {
+    zero_bytes_exact(w ^ (ONES * b'"' as u64))
+        | zero_bytes_exact(w ^ (ONES * b'\\' as u64))
+        | zero_bytes_exact(w & (ONES * 0xe0))
+}
 
-/// Positions of every `"` in the line, eight bytes at a time; `None` if the line holds a
-/// backslash or a control byte (escapes, tabs: serde_json's job) or too many quotes.
-fn quotes(b: &[u8], out: &mut [u32; MAX_QUOTES]) -> Option<usize> {
-    let mut n = 0;
-    let mut push = |pos: usize, n: &mut usize| -> Option<()> {
-        *out.get_mut(*n)? = pos as u32;
-        *n += 1;
-        Some(())
-    };
+/// The first byte that ends or spoils a JSON string: `"`, `\\` or a control byte. Eight bytes
+/// at a time; a short tail is padded with spaces into one more word.
+#[inline(always)]
+fn find_special(b: &[u8]) -> Option<usize> {
     let mut i = 0;
     while i + 8 <= b.len() {
-        let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
-        let bad = zero_bytes_exact(w ^ (ONES * b'\\' as u64)) | zero_bytes_exact(w & (ONES * 0xe0));
-        if bad != 0 {
-            return None;
-        }
-        let mut q = zero_bytes_exact(w ^ (ONES * b'"' as u64));
-        while q != 0 {
-            push(i + (q.trailing_zeros() / 8) as usize, &mut n)?;
-            q &= q - 1;
+        let hits = special_bytes(u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes")));
+        if hits != 0 {
+            return Some(i + (hits.trailing_zeros() / 8) as usize);
         }
         i += 8;
     }
-    for (j, &c) in b[i..].iter().enumerate() {
-        match c {
-            b'"' => push(i + j, &mut n)?,
-            b'\\' | 0..=0x1f => return None,
-            _ => {}
-        }
-    }
-    Some(n)
+    let mut tail = [b' '; 8];
+    tail[..b.len() - i].copy_from_slice(&b[i..]);
+    let hits = special_bytes(u64::from_le_bytes(tail));
+    (hits != 0).then(|| i + (hits.trailing_zeros() / 8) as usize)
 }
 
-/// Reads a flat JSON object, or declines. Declines anything `serde_json` might read
-/// differently: escapes, control bytes, nesting, duplicate keys, wrong value types for known
-/// fields, trailing bytes.
-pub fn parse_flat(line: &[u8]) -> Option<Flat<'_>> {
-    // One UTF-8 check for the whole line is far cheaper than one per string; `"` never occurs
-    // inside a multi-byte character, so slices between quotes fall on character boundaries.
-    let s = std::str::from_utf8(line).ok()?;
-    let b = line;
-    let mut qpos = [0u32; MAX_QUOTES];
-    let nq = quotes(b, &mut qpos)?;
-    let qpos = &qpos[..nq];
-    let mut next_quote = 0;
-    let mut r = Flat::default();
-    let mut seen = 0u32;
-    let mut i = skip_ws(b, 0);
-    if b.get(i) != Some(&b'{') {
+/// Reads the string whose opening quote is at `open`; declines escapes and control bytes.
+/// `s` is the whole line, known to be UTF-8; a quote never falls inside a character.
+#[inline(always)]
+fn string(s: &str, open: usize) -> Option<(&str, usize)> {
+    let b = s.as_bytes();
+    let end = open + 1 + find_special(b.get(open + 1..)?)?;
+    if b[end] != b'"' {
         return None;
     }
-    i = skip_ws(b, i + 1);
-    if b.get(i) == Some(&b'}') {
-        return if skip_ws(b, i + 1) == b.len() {
-            Some(r)
-        } else {
-            None
-        };
+    Some((s.get(open + 1..end)?, end + 1))
+}
+
+/// A field's place in [`Flat`]: text slots first, then number slots, then "not read".
+type FieldSlot = u8;
+const IGNORED: FieldSlot = (TEXT.len() + NUM.len()) as FieldSlot;
+/// Fields whose values are lists or objects: serde_json's job, whatever the value.
+const NESTED: FieldSlot = IGNORED + 1;
+const START: usize = NESTED as usize + 1;
+
+fn slot_of(key: &str) -> FieldSlot {
+    match (text_slot(key), num_slot(key)) {
+        (Some(t), _) => t as FieldSlot,
+        (_, Some(n)) => (TEXT.len() + n) as FieldSlot,
+        _ if matches!(key, "containers" | "findings" | "input" | "output") => NESTED,
+        _ => IGNORED,
     }
-    // Takes the string that opens at `i` (which must be the next quote) and returns it with
-    // the position after its closing quote.
-    let take_string = |i: usize, next_quote: &mut usize| -> Option<(&str, usize)> {
-        let open = *qpos.get(*next_quote)? as usize;
-        let close = *qpos.get(*next_quote + 1)? as usize;
-        if open != i {
-            return None;
+}
+
+/// Reads flat JSON lines. It remembers which key followed which in the lines it has read, and
+/// checks the predicted `"key"` with one byte comparison instead of reading and looking the key
+/// up: feeds are written by programs, so the prediction nearly always holds. When it does not,
+/// the key is read and looked up, and the prediction updated. Either way the result is the
+/// same, and the same as `serde_json`'s wherever the reader accepts the line.
+#[derive(Clone, Debug)]
+pub struct FlatReader {
+    /// For each field slot (and the object's start), the `"key"` that followed it last time.
+    next: Vec<Option<(Box<[u8]>, FieldSlot)>>,
+}
+
+impl Default for FlatReader {
+    fn default() -> Self {
+        FlatReader {
+            next: vec![None; START + 1],
         }
-        *next_quote += 2;
-        Some((s.get(open + 1..close)?, close + 1))
-    };
-    loop {
-        if b.get(i) != Some(&b'"') {
-            return None;
-        }
-        let (key, j) = take_string(i, &mut next_quote)?;
-        i = skip_ws(b, j);
-        if b.get(i) != Some(&b':') {
+    }
+}
+
+impl FlatReader {
+    /// Reads one line, or declines. Declines anything `serde_json` might read differently:
+    /// escapes, control bytes, nesting, duplicate keys, wrong value types for known fields,
+    /// trailing bytes.
+    pub fn read<'a>(&mut self, line: &'a [u8]) -> Option<Flat<'a>> {
+        // One UTF-8 check for the whole line is far cheaper than one per string.
+        let s = std::str::from_utf8(line).ok()?;
+        let b = line;
+        let mut r = Flat::default();
+        let mut seen = 0u32;
+        let mut i = skip_ws(b, 0);
+        if b.get(i) != Some(&b'{') {
             return None;
         }
         i = skip_ws(b, i + 1);
-        let v = match *b.get(i)? {
-            b'"' => {
-                let (text, j) = take_string(i, &mut next_quote)?;
-                i = j;
-                Value::Str(text)
-            }
-            b'-' | b'0'..=b'9' => {
-                let (x, j) = number(b, i)?;
-                i = j;
-                Value::Num(x)
-            }
-            b'n' if b[i..].starts_with(b"null") => {
-                i += 4;
-                Value::Null
-            }
-            b't' if b[i..].starts_with(b"true") => {
-                i += 4;
-                Value::Other
-            }
-            b'f' if b[i..].starts_with(b"false") => {
-                i += 5;
-                Value::Other
-            }
-            _ => return None,
-        };
-        if let Some(t) = text_slot(key) {
-            r.text[t] = match v {
-                Value::Str(x) => Some(x),
-                Value::Null => None,
-                _ => return None,
-            };
-            if seen & (1 << t) != 0 {
-                return None;
-            }
-            seen |= 1 << t;
-        } else if let Some(n) = num_slot(key) {
-            r.num[n] = match v {
-                Value::Num(x) => Some(x),
-                Value::Null => None,
-                _ => return None,
-            };
-            let bit = 1 << (TEXT.len() + n);
-            if seen & bit != 0 {
-                return None;
-            }
-            seen |= bit;
-        } else if matches!(key, "containers" | "findings" | "input" | "output") {
-            // Nested fields are serde_json's job.
-            return None;
+        if b.get(i) == Some(&b'}') {
+            return (skip_ws(b, i + 1) == b.len()).then_some(r);
         }
-        i = skip_ws(b, i);
-        match b.get(i) {
-            Some(b',') => i = skip_ws(b, i + 1),
-            Some(b'}') => {
-                return (skip_ws(b, i + 1) == b.len() && next_quote == nq).then_some(r);
+        let mut prev = START;
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return None;
             }
-            _ => return None,
+            let slot = match &self.next[prev] {
+                Some((key, slot)) if b[i..].starts_with(key) => {
+                    i += key.len();
+                    *slot
+                }
+                _ => {
+                    let (key, j) = string(s, i)?;
+                    let slot = slot_of(key);
+                    self.next[prev] = Some((b[i..j].into(), slot));
+                    i = j;
+                    slot
+                }
+            };
+            i = skip_ws(b, i);
+            if b.get(i) != Some(&b':') {
+                return None;
+            }
+            i = skip_ws(b, i + 1);
+            let v = match *b.get(i)? {
+                b'"' => {
+                    let (text, j) = string(s, i)?;
+                    i = j;
+                    Value::Str(text)
+                }
+                b'-' | b'0'..=b'9' => {
+                    let (x, j) = number(b, i)?;
+                    i = j;
+                    Value::Num(x)
+                }
+                b'n' if b[i..].starts_with(b"null") => {
+                    i += 4;
+                    Value::Null
+                }
+                b't' if b[i..].starts_with(b"true") => {
+                    i += 4;
+                    Value::Other
+                }
+                b'f' if b[i..].starts_with(b"false") => {
+                    i += 5;
+                    Value::Other
+                }
+                // Nested values are serde_json's job.
+                _ => return None,
+            };
+            if slot == NESTED {
+                return None;
+            }
+            if slot != IGNORED {
+                if seen & (1 << slot) != 0 {
+                    return None;
+                }
+                seen |= 1 << slot;
+                let slot = slot as usize;
+                match v {
+                    Value::Str(x) if slot < TEXT.len() => r.text[slot] = Some(x),
+                    Value::Num(x) if slot >= TEXT.len() => r.num[slot - TEXT.len()] = Some(x),
+                    Value::Null => {}
+                    _ => return None,
+                }
+            }
+            prev = slot as usize;
+            i = skip_ws(b, i);
+            match b.get(i) {
+                Some(b',') => i = skip_ws(b, i + 1),
+                Some(b'}') => return (skip_ws(b, i + 1) == b.len()).then_some(r),
+                _ => return None,
+            }
         }
     }
+}
+
+/// Reads a flat JSON object, or declines (see [`FlatReader::read`]).
+pub fn parse_flat(line: &[u8]) -> Option<Flat<'_>> {
+    FlatReader::default().read(line)
 }
 
 #[cfg(test)]
@@ -372,23 +401,54 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quotes_are_found_at_any_offset_and_escapes_refused() {
+    fn predicted_keys_read_like_looked_up_keys() {
+        let lines: [&[u8]; 7] = [
+            br#"{"type":"put_in","id":"a","grams":850,"household":null,"x":true}"#,
+            br#"{"type":"put_in","id":"b","grams":12.5,"x":false}"#,
+            br#"{"type":"put_in","id":"b","grams":12.5,"household":"H1","x":false}"#,
+            br#"{"type":"put_in","id":"c\"q","grams":1,"household":"H1","x":1}"#,
+            br#"{"type": "put_in" ,"id":"d","grams":1,"household":"H1","x":1}"#,
+            br#"{"type":"put_in","id":"e","grams":"1","household":"H1","x":1}"#,
+            br#"{"type":"put_in","id":"f","type":"put_in"}"#,
+        ];
+        let mut reader = FlatReader::default();
+        for line in lines {
+            let fresh = FlatReader::default().read(line);
+            assert_eq!(
+                reader.read(line),
+                fresh,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        assert!(
+            FlatReader::default().read(lines[6]).is_none(),
+            "duplicate keys are declined"
+        );
+        assert!(
+            FlatReader::default().read(lines[4]).is_some(),
+            "spaces are fine"
+        );
+    }
+
+    #[test]
+    fn special_bytes_are_found_at_any_offset() {
         for len in 0..40 {
-            for at in 0..len {
-                let mut line = vec![b'a'; len];
-                line[at] = b'"';
-                // Bytes just above the special ones, or with the high bit, must not count.
-                if at + 1 < len {
-                    line[at + 1] = if at % 2 == 0 { 0x23 } else { 0xff };
-                }
-                let mut q = [0u32; MAX_QUOTES];
-                assert_eq!(quotes(&line, &mut q), Some(1), "len {len} at {at}");
-                assert_eq!(q[0] as usize, at);
-                for bad in [b'\\', b'\t', 0x01, 0x1f] {
-                    line[at] = bad;
-                    assert_eq!(quotes(&line, &mut q), None, "byte {bad} at {at}");
+            for special in [b'"', b'\\', b'\n', 0x01, 0x1f] {
+                for at in 0..len {
+                    let mut s = vec![b'a'; len];
+                    s[at] = special;
+                    if at + 1 < len {
+                        s[at + 1] = if at % 2 == 0 { 0x23 } else { 0xff };
+                    }
+                    assert_eq!(
+                        find_special(&s),
+                        Some(at),
+                        "len {len} special {special} at {at}"
+                    );
                 }
             }
+            assert_eq!(find_special(&vec![b' '; len]), None);
         }
     }
 

@@ -166,7 +166,7 @@ pub struct PointInfo {
 #[derive(Clone, Debug)]
 pub struct Registry {
     model: CityModel,
-    units: Map<UnitId>,
+    units: FingerprintMap,
     vehicles: Map<VehicleId>,
     facilities: Map<FacilityId>,
     households: FingerprintMap,
@@ -183,11 +183,12 @@ pub struct Registry {
 impl Registry {
     /// Builds the lookups. Household `i` in `households` gets `HouseholdId(i)`.
     pub fn new(model: CityModel, households: Vec<Household>) -> Registry {
-        let units = model
-            .units
-            .iter()
-            .map(|u| (u.code.as_str(), u.id))
-            .collect();
+        let mut units = FingerprintMap::default();
+        for u in &model.units {
+            units.insert(&u.code, u.id.0, |i| {
+                model.units[i as usize].code.as_str().into()
+            });
+        }
         let vehicles = model
             .vehicles
             .iter()
@@ -294,7 +295,9 @@ impl Registry {
 
     /// The unit with this code.
     pub fn unit(&self, code: &str) -> Option<UnitId> {
-        self.units.get(code)
+        // Units are few and their codes in cache: confirm the fingerprint's match exactly.
+        let id = UnitId(self.units.get(code)?);
+        (self.model.unit(id).code == code).then_some(id)
     }
 
     /// The collection point with this code (units of other levels are not points).

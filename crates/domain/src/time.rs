@@ -51,7 +51,13 @@ impl Timestamp {
     /// Parses RFC 3339 (`2026-03-01T07:30:00+08:00`, `...Z`, fractional seconds ignored, a space
     /// instead of `T` accepted). A bare date-time without offset is read as China Standard Time.
     pub fn parse(s: &str) -> Result<Timestamp, TimeParseError> {
-        parse_rfc3339(s.as_bytes()).ok_or_else(|| TimeParseError(s.to_owned()))
+        parse_rfc3339(s.as_bytes(), None).ok_or_else(|| TimeParseError(s.to_owned()))
+    }
+
+    /// [`Timestamp::parse`], remembering the last date seen: a feed's lines share a few dates,
+    /// and turning a date into a day number is most of the work.
+    pub fn parse_memo(s: &str, memo: &DateMemo) -> Result<Timestamp, TimeParseError> {
+        parse_rfc3339(s.as_bytes(), Some(memo)).ok_or_else(|| TimeParseError(s.to_owned()))
     }
 
     /// Formats as RFC 3339 in China Standard Time, e.g. `2026-03-01T07:30:00+08:00`.
@@ -85,21 +91,32 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     Some(v)
 }
 
-fn parse_rfc3339(b: &[u8]) -> Option<Timestamp> {
+/// The last `YYYY-MM-DD` parsed and its day (see [`Timestamp::parse_memo`]).
+#[derive(Clone, Debug, Default)]
+pub struct DateMemo(std::cell::Cell<Option<([u8; 10], Day)>>);
+
+fn parse_rfc3339(b: &[u8], memo: Option<&DateMemo>) -> Option<Timestamp> {
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
         return None;
     }
     if b[10] != b'T' && b[10] != b't' && b[10] != b' ' {
         return None;
     }
-    let year = digits(b, 0, 4)? as i32;
-    let month = digits(b, 5, 2)?;
-    let day = digits(b, 8, 2)?;
     let (hh, mm, ss) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
     if hh > 23 || mm > 59 || ss > 60 {
         return None;
     }
-    let date = Day::from_ymd(year, month, day)?;
+    let prefix: [u8; 10] = b[..10].try_into().expect("length checked");
+    let date = match memo.and_then(|m| m.0.get()) {
+        Some((p, d)) if p == prefix => d,
+        _ => {
+            let d = Day::from_ymd(digits(b, 0, 4)? as i32, digits(b, 5, 2)?, digits(b, 8, 2)?)?;
+            if let Some(m) = memo {
+                m.0.set(Some((prefix, d)));
+            }
+            d
+        }
+    };
     let mut i = 19;
     if b.get(i) == Some(&b'.') {
         i += 1;

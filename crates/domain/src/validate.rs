@@ -5,7 +5,7 @@ use crate::category::Category;
 use crate::event::*;
 use crate::registry::Registry;
 use crate::time::{Day, Timestamp};
-use crate::units::Level;
+use crate::units::{HouseholdId, Level};
 use crate::wire::WireRecord;
 use std::fmt;
 
@@ -135,50 +135,50 @@ impl fmt::Display for Rejection {
 
 impl std::error::Error for Rejection {}
 
-/// The fields of a put-in, however the record was read: [`WireRecord`] or the fast JSON
-/// reader's [`crate::fastjson::Flat`].
-pub trait PutInFields {
+/// The fields of a put-in, however the record was read: a [`WireRecord`] (by reference) or
+/// the fast JSON reader's [`crate::fastjson::Flat`]. Strings live as long as `'a`.
+pub trait PutInFields<'a>: Copy {
     /// `id`.
-    fn id(&self) -> Option<&str>;
+    fn id(self) -> Option<&'a str>;
     /// `time`.
-    fn time(&self) -> Option<&str>;
+    fn time(self) -> Option<&'a str>;
     /// `point`.
-    fn point(&self) -> Option<&str>;
+    fn point(self) -> Option<&'a str>;
     /// `category`.
-    fn category(&self) -> Option<&str>;
+    fn category(self) -> Option<&'a str>;
     /// `grams`.
-    fn grams(&self) -> Option<f64>;
+    fn grams(self) -> Option<f64>;
     /// `household`.
-    fn household(&self) -> Option<&str>;
+    fn household(self) -> Option<&'a str>;
     /// `verdict`.
-    fn verdict(&self) -> Option<&str>;
+    fn verdict(self) -> Option<&'a str>;
     /// `source`.
-    fn source(&self) -> Option<&str>;
+    fn source(self) -> Option<&'a str>;
 }
 
-impl PutInFields for WireRecord<'_> {
-    fn id(&self) -> Option<&str> {
+impl<'a> PutInFields<'a> for &'a WireRecord<'_> {
+    fn id(self) -> Option<&'a str> {
         self.id.as_deref()
     }
-    fn time(&self) -> Option<&str> {
+    fn time(self) -> Option<&'a str> {
         self.time.as_deref()
     }
-    fn point(&self) -> Option<&str> {
+    fn point(self) -> Option<&'a str> {
         self.point.as_deref()
     }
-    fn category(&self) -> Option<&str> {
+    fn category(self) -> Option<&'a str> {
         self.category.as_deref()
     }
-    fn grams(&self) -> Option<f64> {
+    fn grams(self) -> Option<f64> {
         self.grams
     }
-    fn household(&self) -> Option<&str> {
+    fn household(self) -> Option<&'a str> {
         self.household.as_deref()
     }
-    fn verdict(&self) -> Option<&str> {
+    fn verdict(self) -> Option<&'a str> {
         self.verdict.as_deref()
     }
-    fn source(&self) -> Option<&str> {
+    fn source(self) -> Option<&'a str> {
         self.source.as_deref()
     }
 }
@@ -211,11 +211,12 @@ impl Default for Limits {
 }
 
 /// Validates wire records against a registry, a clock and limits.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Validator<'r> {
     registry: &'r Registry,
     now: Timestamp,
     limits: Limits,
+    dates: crate::time::DateMemo,
 }
 
 const EARLIEST: Timestamp = Timestamp(946_684_800 - 8 * 3600); // 2000-01-01T00:00:00+08:00
@@ -243,6 +244,7 @@ impl<'r> Validator<'r> {
             registry,
             now,
             limits,
+            dates: crate::time::DateMemo::default(),
         }
     }
 
@@ -253,7 +255,7 @@ impl<'r> Validator<'r> {
 
     fn time(&self, v: Option<&str>) -> Result<Timestamp, Rejection> {
         let s = need("time", v)?;
-        let t = Timestamp::parse(s)
+        let t = Timestamp::parse_memo(s, &self.dates)
             .map_err(|e| Rejection::new(RejectReason::BadTime, e.to_string()))?;
         if t.0 > self.now.0 + self.limits.future_skew_secs {
             return Err(Rejection::new(
@@ -542,7 +544,21 @@ impl<'r> Validator<'r> {
     }
 
     /// Validates a put-in (the hot path: no allocation on success).
-    pub fn put_in(&self, r: &impl PutInFields) -> Result<PutIn, Rejection> {
+    pub fn put_in<'f>(&self, r: impl PutInFields<'f>) -> Result<PutIn, Rejection> {
+        let (mut p, household) = self.put_in_unresolved(r)?;
+        if let Some(code) = household {
+            p.household = Some(self.household(code)?);
+        }
+        Ok(p)
+    }
+
+    /// Validates a put-in except for its household, whose code (if any) is returned for
+    /// [`Self::resolve_households`]: resolving many codes in one loop lets their (cache-missing)
+    /// table lookups overlap.
+    pub fn put_in_unresolved<'f>(
+        &self,
+        r: impl PutInFields<'f>,
+    ) -> Result<(PutIn, Option<&'f str>), Rejection> {
         let id = need("id", r.id())?;
         let time = self.time(r.time())?;
         let point = self.point(r.point())?;
@@ -557,15 +573,7 @@ impl<'r> Validator<'r> {
             ));
         }
         let grams = self.grams("grams", r.grams(), self.limits.max_put_in_grams as u64)? as u32;
-        let household = match r.household() {
-            None | Some("") => None,
-            Some(h) => Some(self.registry.household(h).ok_or_else(|| {
-                Rejection::new(
-                    RejectReason::UnknownHousehold,
-                    format!("no household {h:?}"),
-                )
-            })?),
-        };
+        let household = r.household().filter(|h| !h.is_empty());
         let verdict = match r.verdict() {
             None => Verdict::Unchecked,
             Some(v) => Verdict::parse(v).ok_or_else(|| bad_value("verdict", v))?,
@@ -574,15 +582,43 @@ impl<'r> Validator<'r> {
             None => Source::Manual,
             Some(s) => Source::parse(s).ok_or_else(|| bad_value("source", s))?,
         };
-        Ok(PutIn {
+        let p = PutIn {
             key: EventKey::of(id),
             time,
             point: point.id,
-            household,
+            household: None,
             category,
             grams,
             verdict,
             source,
+        };
+        Ok((p, household))
+    }
+
+    fn household(&self, code: &str) -> Result<HouseholdId, Rejection> {
+        self.registry.household(code).ok_or_else(|| {
+            Rejection::new(
+                RejectReason::UnknownHousehold,
+                format!("no household {code:?}"),
+            )
         })
+    }
+
+    /// Resolves household codes, in order; see [`Self::put_in_unresolved`].
+    pub fn resolve_households<'c>(
+        &self,
+        codes: impl Iterator<Item = &'c str>,
+        out: &mut Vec<Option<HouseholdId>>,
+    ) {
+        out.clear();
+        out.extend(codes.map(|c| self.registry.household(c)));
+    }
+
+    /// The rejection of a household code that did not resolve.
+    pub fn unknown_household(&self, code: &str) -> Rejection {
+        Rejection::new(
+            RejectReason::UnknownHousehold,
+            format!("no household {code:?}"),
+        )
     }
 }

@@ -349,7 +349,7 @@ impl EmbeddedStore {
             v.clear();
         }
         let duplicates = self.log.dedup(batch, &mut self.by_day)?;
-        self.log.append(&mut self.by_day)?;
+        self.log.append(&self.by_day)?;
         let mut accepted = 0;
         for (_, records) in &self.by_day {
             self.delta.add_put_ins(records);

@@ -96,3 +96,25 @@ proptest! {
         prop_assert_eq!(WireRecord::from_json(&line).ok(), serde(&line));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// A reader that predicts keys from the lines before reads every line, whatever its keys,
+    /// exactly as a fresh reader does.
+    #[test]
+    fn a_reader_that_predicts_keys_agrees_with_a_fresh_one(
+        lines in prop::collection::vec(prop::collection::vec((key(), json_value()), 1..6), 1..12),
+        spaced in prop::collection::vec(any::<bool>(), 12),
+    ) {
+        let mut reader = fenlei_domain::fastjson::FlatReader::default();
+        for (i, fields) in lines.iter().enumerate() {
+            let sep = if spaced[i] { ", " } else { "," };
+            let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            let line = format!("{{{}}}", body.join(sep));
+            prop_assert_eq!(reader.read(line.as_bytes()), fenlei_domain::fastjson::parse_flat(line.as_bytes()), "{}", line);
+            // The same line again: now every key is predicted.
+            prop_assert_eq!(reader.read(line.as_bytes()), fenlei_domain::fastjson::parse_flat(line.as_bytes()), "{}", line);
+        }
+    }
+}

@@ -95,3 +95,19 @@ fn month_and_year_boundaries() {
         "a Thursday"
     );
 }
+
+#[test]
+fn remembering_the_last_date_changes_no_answer() {
+    let memo = fenlei_domain::time::DateMemo::default();
+    for s in [
+        "2026-03-01T07:30:00+08:00",
+        "2026-03-01T23:59:59+08:00",
+        "2026-03-01T07:30:00Z",
+        "2026-03-02T00:00:00+08:00",
+        "2026-02-30T00:00:00+08:00",
+        "2026-03-01T25:00:00+08:00",
+        "2026-03-01T07:30:00+08:00",
+    ] {
+        assert_eq!(Timestamp::parse_memo(s, &memo), Timestamp::parse(s), "{s}");
+    }
+}

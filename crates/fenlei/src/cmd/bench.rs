@@ -24,6 +24,9 @@ pub enum BenchCommand {
         /// Working directory (feed and store are written here).
         #[arg(long, default_value = "target/bench-ingest")]
         work: PathBuf,
+        /// Timed runs, each into a fresh store (the best and the median are reported).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
     },
     /// Metric query latency on a store holding a long simulated period.
     Query {
@@ -49,6 +52,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
             days,
             format,
             work,
+            repeat,
         } => {
             std::fs::create_dir_all(&work)?;
             let format = if format == "csv" {
@@ -62,32 +66,59 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
                 city.seed,
                 days,
                 format,
+                repeat,
                 &mut Bars::new(),
             )?;
             println!(
-                "ingest, {} preset, {days} days, {} feed ({:.0} MB)",
+                "ingest, {} preset, {days} days, {} feed ({:.0} MB): {} records, {} put-ins",
                 city.preset,
                 f.format,
-                f.feed_bytes as f64 / 1e6
+                f.feed_bytes as f64 / 1e6,
+                f.records,
+                f.put_ins
             );
-            println!("  records          {:>12}", f.records);
-            println!("  put-ins          {:>12}", f.put_ins);
-            println!("  seconds          {:>12.2}", f.seconds);
-            println!(
-                "  put-ins/s        {:>12.0}  (wall clock)",
-                f.put_ins_per_second
-            );
-            if let (Some(cpu), Some(waited), Some(rate)) =
-                (f.cpu_seconds, f.waited_seconds, f.put_ins_per_cpu_second)
-            {
-                println!("  CPU seconds      {cpu:>12.2}  (waited {waited:.2} s for a core)");
-                println!("  put-ins/CPU-s    {rate:>12.0}  (one dedicated core)");
+            for (i, r) in f.runs.iter().enumerate() {
+                let cpu = r
+                    .cpu_seconds
+                    .map(|c| format!("{c:.2} s CPU ({:.0} put-ins/CPU-s)", f.put_ins as f64 / c))
+                    .unwrap_or_default();
+                let waited = r
+                    .waited_seconds
+                    .map(|w| format!(", waited {w:.2} s for a core"))
+                    .unwrap_or_default();
+                println!(
+                    "  run {}: {:.2} s wall ({:.0} put-ins/s), {cpu}{waited}",
+                    i + 1,
+                    r.seconds,
+                    f.put_ins as f64 / r.seconds
+                );
             }
-            println!("  records/s        {:>12.0}", f.records_per_second);
-            println!("  log B/put-in     {:>12.2}", f.log_bytes_per_put_in);
-            println!("  store B/record   {:>12.2}", f.store_bytes_per_record);
+            if let (Some(best), Some(median)) = (
+                f.best_put_ins_per_cpu_second,
+                f.median_put_ins_per_cpu_second,
+            ) {
+                println!(
+                    "  put-ins per CPU-second   best {best:.0}, median {median:.0}  (one core: parse → validate → append → rollup)"
+                );
+            }
             println!(
-                "  re-ingest s      {:>12.2}  (every record a duplicate)",
+                "  put-ins per wall second  best {:.0}",
+                f.best_put_ins_per_second
+            );
+            println!(
+                "  bytes per put-in in the log        {:.2}",
+                f.log_bytes_per_put_in
+            );
+            println!(
+                "  bytes per record in SQLite         {:.2}",
+                f.db_bytes_per_record
+            );
+            println!(
+                "  bytes per record, whole store      {:.2}",
+                f.store_bytes_per_record
+            );
+            println!(
+                "  re-ingest of the same feed         {:.2} s, nothing stored",
                 f.reingest_seconds
             );
         }

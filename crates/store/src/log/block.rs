@@ -44,13 +44,15 @@ fn household_code(e: &PutIn) -> u64 {
     e.household.map_or(0, |h| h.0 as u64 + 1)
 }
 
-/// Sorts by household (unidentified first), then time. A radix sort of packed
-/// `household | second | index` words: several times faster than a comparison sort of records.
-fn sort(records: &mut [PutIn]) {
+/// The order to store records in: by household (unidentified first), then time. A radix
+/// sort of packed `household | second | index` words, several times faster than a comparison
+/// sort of the records themselves.
+fn order(records: &[PutIn]) -> Vec<usize> {
     let n = records.len();
     if n >= 1 << 23 || records.iter().any(|e| household_code(e) >= 1 << 24) {
-        records.sort_unstable_by_key(|e| (household_code(e), e.time, e.key));
-        return;
+        let mut idx: Vec<usize> = (0..n).collect();
+        idx.sort_by_key(|&i| (household_code(&records[i]), records[i].time, records[i].key));
+        return idx;
     }
     let mut keys: Vec<u64> = records
         .iter()
@@ -58,18 +60,17 @@ fn sort(records: &mut [PutIn]) {
         .map(|(i, e)| household_code(e) << 40 | (e.time.second_of_day() as u64) << 23 | i as u64)
         .collect();
     radix_sort(&mut keys);
-    let sorted: Vec<PutIn> = keys
-        .iter()
-        .map(|k| records[(k & ((1 << 23) - 1)) as usize])
-        .collect();
-    records.copy_from_slice(&sorted);
+    keys.iter()
+        .map(|k| (k & ((1 << 23) - 1)) as usize)
+        .collect()
 }
 
 /// LSD radix sort, 16 bits a pass, skipping passes where every key has the same digit.
 fn radix_sort(keys: &mut Vec<u64>) {
     let mut scratch = vec![0u64; keys.len()];
+    let mut counts = vec![0usize; 1 << 16];
     for shift in (0..64).step_by(16) {
-        let mut counts = vec![0usize; 1 << 16];
+        counts.iter_mut().for_each(|c| *c = 0);
         for &k in keys.iter() {
             counts[(k >> shift & 0xffff) as usize] += 1;
         }
@@ -91,33 +92,36 @@ fn radix_sort(keys: &mut Vec<u64>) {
     }
 }
 
-/// Encodes `records` (all on one day) as a block, appending to `out`. Sorts `records`.
-pub fn encode(records: &mut [PutIn], out: &mut Vec<u8>) {
-    sort(records);
+/// Encodes `records` (all on one day) as a block, appending to `out`.
+pub fn encode(records: &[PutIn], out: &mut Vec<u8>) {
     let n = records.len();
+    let order = order(records);
+    // Gather each column in storage order once; everything after is sequential.
+    let mut columns: [Vec<u64>; 4] = std::array::from_fn(|_| Vec::with_capacity(n));
     let mut payload = Vec::with_capacity(n * 16 + 64);
-    for e in records.iter() {
-        payload.extend_from_slice(&e.key.0.to_le_bytes());
-    }
     let mut prev = 0;
-    for e in records.iter() {
+    let mut households = Vec::with_capacity(n * 2);
+    for &i in &order {
+        let e = &records[i];
+        payload.extend_from_slice(&e.key.0.to_le_bytes());
         let h = household_code(e);
-        put_varint(&mut payload, h - prev);
+        put_varint(&mut households, h - prev);
         prev = h;
+        columns[0].push(e.time.second_of_day() as u64);
+        columns[1].push(e.point.0 as u64);
+        columns[2].push(e.grams as u64);
+        columns[3].push(flags(e));
     }
-    let columns: [fn(&PutIn) -> u64; 4] = [
-        |e| e.time.second_of_day() as u64,
-        |e| e.point.0 as u64,
-        |e| e.grams as u64,
-        flags,
-    ];
-    for column in columns {
-        let base = records.iter().map(column).min().unwrap_or(0);
-        let max = records.iter().map(column).max().unwrap_or(0);
+    payload.extend_from_slice(&households);
+    for column in &columns {
+        let (base, max) = column
+            .iter()
+            .fold((u64::MAX, 0), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let base = if n == 0 { 0 } else { base };
         let w = width(max - base);
         payload.extend_from_slice(&base.to_le_bytes());
         payload.push(w);
-        pack(&mut payload, records.iter().map(column), base, w);
+        pack(&mut payload, column.iter().copied(), base, w);
     }
     out.extend_from_slice(&BLOCK_MAGIC.to_le_bytes());
     out.extend_from_slice(&(n as u32).to_le_bytes());
@@ -249,28 +253,29 @@ mod tests {
 
     #[test]
     fn the_radix_sort_orders_like_a_comparison_sort() {
-        let mut records = sample(5000);
+        let records = sample(5000);
         let mut expected = records.clone();
         expected.sort_by_key(|e| (household_code(e), e.time));
-        sort(&mut records);
         let key = |e: &PutIn| (household_code(e), e.time);
-        assert_eq!(
-            records.iter().map(key).collect::<Vec<_>>(),
-            expected.iter().map(key).collect::<Vec<_>>()
-        );
+        let sorted: Vec<_> = order(&records)
+            .into_iter()
+            .map(|i| key(&records[i]))
+            .collect();
+        assert_eq!(sorted, expected.iter().map(key).collect::<Vec<_>>());
     }
 
     #[test]
     fn blocks_round_trip() {
         let day = Day::from_ymd(2026, 3, 1).expect("date");
-        let mut records = sample(1000);
+        let records = sample(1000);
         let mut buf = Vec::new();
-        encode(&mut records, &mut buf);
+        encode(&records, &mut buf);
         let raw = read_raw(&buf).expect("valid block");
         assert_eq!(raw.len, buf.len());
         let mut back = Vec::new();
         decode(day, &raw, &mut back).expect("decodes");
-        assert_eq!(back, records);
+        let stored: Vec<PutIn> = order(&records).into_iter().map(|i| records[i]).collect();
+        assert_eq!(back, stored, "records come back in storage order");
         assert!(
             buf.len() < 1000 * 16,
             "{} bytes for 1000 records",
@@ -280,9 +285,9 @@ mod tests {
 
     #[test]
     fn a_torn_block_is_detected() {
-        let mut records = sample(50);
+        let records = sample(50);
         let mut buf = Vec::new();
-        encode(&mut records, &mut buf);
+        encode(&records, &mut buf);
         assert_eq!(
             read_raw(&buf[..buf.len() - 1]).err(),
             Some(BlockError::Truncated)

@@ -227,7 +227,12 @@ impl PutInLog {
                     i
                 }
             };
-            if self.set_for(day)?.insert(e.key) {
+            let set = self.set_for(day)?;
+            if set.is_empty() {
+                // A day's first keys: size the set for the batch instead of growing it.
+                set.reserve(batch.len());
+            }
+            if set.insert(e.key) {
                 by_day[slot].1.push(*e);
             } else {
                 duplicates += 1;
@@ -245,13 +250,10 @@ impl PutInLog {
     }
 
     /// Appends one block per day and makes it durable. Returns `(day, offset)` of each block.
-    pub fn append(
-        &mut self,
-        by_day: &mut [(Day, Vec<PutIn>)],
-    ) -> Result<Vec<(Day, u64)>, LogError> {
+    pub fn append(&mut self, by_day: &[(Day, Vec<PutIn>)]) -> Result<Vec<(Day, u64)>, LogError> {
         let mut written = Vec::new();
         let mut buf = Vec::new();
-        for (day, records) in by_day.iter_mut() {
+        for (day, records) in by_day {
             if records.is_empty() {
                 continue;
             }
