@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod ingest;
+pub mod plan;
 pub mod progress;
 pub mod report;
 pub mod simulate;

@@ -89,7 +89,8 @@ fn pad(s: &str, width: usize, right: bool) -> String {
     }
 }
 
-fn table(header: &[Vec<String>], rows: &[Vec<String>], right_from: usize) -> String {
+/// Aligns cells into columns (CJK characters count double), header rows above a rule.
+pub(crate) fn table(header: &[Vec<String>], rows: &[Vec<String>], right_from: usize) -> String {
     let cols = header[0].len();
     let mut widths = vec![0; cols];
     for row in header.iter().chain(rows) {

@@ -6,6 +6,7 @@
 pub mod category;
 pub mod event;
 pub mod fastjson;
+pub mod plan;
 pub mod quantities;
 pub mod registry;
 pub mod time;

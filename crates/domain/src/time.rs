@@ -253,6 +253,18 @@ impl std::str::FromStr for Day {
     }
 }
 
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl serde::Serialize for Day {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// An inclusive range of local days, `from..=to`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DayRange {

@@ -26,6 +26,8 @@ enum Command {
     Ingest(cmd::ingest::IngestArgs),
     /// Print every metric for every unit of a level over a period.
     Report(cmd::report::ReportArgs),
+    /// Plan a district's collection routes for a category and day (or show stored plans).
+    Plan(cmd::plan::PlanArgs),
     /// Benchmarks: ingest throughput, query latency.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
@@ -44,6 +46,7 @@ fn main() -> std::process::ExitCode {
         Command::Sim(args) => cmd::sim::run(args),
         Command::Ingest(args) => cmd::ingest::run(args),
         Command::Report(args) => cmd::report::run(args),
+        Command::Plan(args) => cmd::plan::run(args),
         Command::Bench(command) => cmd::bench::run(command),
         Command::Guide(args) => cmd::guide::run(args),
         Command::Route(command) => cmd::route::run(command),

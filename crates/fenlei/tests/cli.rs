@@ -167,3 +167,48 @@ fn mistakes_get_clear_errors_and_a_failing_exit_code() {
     let out = fenlei(&["init", "--preset", "tiny", "--db", "db"], dir.path());
     assert!(String::from_utf8_lossy(&out.stderr).contains("already holds a fenlei store"));
 }
+
+#[test]
+fn collection_plans_are_solved_stored_and_shown_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    ok(
+        &[
+            "sim",
+            "--preset",
+            "tiny",
+            "--days",
+            "5",
+            "--start",
+            "2026-05-01",
+            "--into",
+            "db",
+        ],
+        p,
+    );
+    let out = ok(
+        &[
+            "plan",
+            "--db",
+            "db",
+            "--category",
+            "other",
+            "--iterations",
+            "200",
+            "--time",
+            "20",
+        ],
+        p,
+    );
+    assert!(
+        out.contains("可行 feasible") && out.contains("Truck") && out.contains("2026-05-06"),
+        "{out}"
+    );
+    let list = ok(&["plan", "--db", "db", "--list"], p);
+    assert!(list.starts_with("#1 ") && list.contains("other"), "{list}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["plan", "--db", "db", "--show", "1", "--json"], p))
+            .expect("JSON plan");
+    assert_eq!(json["category"], "other");
+    assert!(json["routes"][0]["stops"].as_array().expect("stops").len() > 2);
+}

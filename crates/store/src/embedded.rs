@@ -82,7 +82,7 @@ pub struct DiskUsage {
 /// The embedded (SQLite + log) store.
 pub struct EmbeddedStore {
     dir: PathBuf,
-    conn: Connection,
+    pub(crate) conn: Connection,
     log: PutInLog,
     registry: std::sync::Arc<Registry>,
     delta: Delta,
@@ -229,6 +229,8 @@ impl EmbeddedStore {
                 expected: FORMAT_VERSION,
             });
         }
+        // Tables added within a format version (plans) are created on open; the rest exist.
+        conn.execute_batch(schema::SCHEMA)?;
         let registry = std::sync::Arc::new(load_registry(&conn)?);
         let log = PutInLog::open(&dir.join(LOG_DIR))?;
         if let Some(u) = registry

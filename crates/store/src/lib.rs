@@ -8,6 +8,7 @@
 pub mod bitmap;
 pub mod embedded;
 pub mod log;
+pub mod plans;
 pub mod query;
 pub mod recompute;
 pub mod rollup;

@@ -73,6 +73,20 @@ CREATE TABLE IF NOT EXISTS treatment_flows (
     to_day INTEGER NOT NULL, category INTEGER NOT NULL, route INTEGER NOT NULL,
     grams INTEGER NOT NULL, PRIMARY KEY (event_key, category, route)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS treatment_flows_period ON treatment_flows (to_day, from_day);
+-- Collection plans (see fenlei_domain::plan): a plan, its routes, their stops.
+CREATE TABLE IF NOT EXISTS plans (
+    id INTEGER PRIMARY KEY, district INTEGER NOT NULL, category INTEGER NOT NULL, day INTEGER NOT NULL,
+    created TEXT NOT NULL, points INTEGER NOT NULL, expected_kg REAL NOT NULL, vehicles INTEGER NOT NULL,
+    distance_m INTEGER NOT NULL, feasible INTEGER NOT NULL, iterations INTEGER NOT NULL,
+    solve_seconds REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS plan_routes (
+    plan INTEGER NOT NULL, route INTEGER NOT NULL, vehicle INTEGER NOT NULL, points INTEGER NOT NULL,
+    trips INTEGER NOT NULL, collected_kg REAL NOT NULL, distance_m INTEGER NOT NULL,
+    duration_s INTEGER NOT NULL, PRIMARY KEY (plan, route)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS plan_stops (
+    plan INTEGER NOT NULL, route INTEGER NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
+    at INTEGER, arrival INTEGER NOT NULL, start INTEGER NOT NULL, load_kg REAL NOT NULL,
+    PRIMARY KEY (plan, route, seq)) WITHOUT ROWID;
 -- How much of the raw data the rollups hold: bytes of each put-in day file, and events.seq.
 CREATE TABLE IF NOT EXISTS checkpoint_log (day INTEGER PRIMARY KEY, applied_bytes INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoint_events (id INTEGER PRIMARY KEY CHECK (id = 1), applied_seq INTEGER NOT NULL);

@@ -1,4 +1,5 @@
 //! Integration tests of the use cases: ingesting feed files, reports, simulation paths.
 
 mod ingest;
+mod plan;
 mod report;

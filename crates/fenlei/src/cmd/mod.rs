@@ -5,6 +5,7 @@ pub mod demo;
 pub mod guide;
 pub mod ingest;
 pub mod init;
+pub mod plan;
 pub mod report;
 pub mod route;
 pub mod sim;

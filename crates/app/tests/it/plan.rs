@@ -1,0 +1,90 @@
+//! Collection plans: feasible, by category-marked trucks only, every expected point once, the
+//! truck empty when it comes home, and stored as planned.
+
+use fenlei_app::plan::{PlanRequest, plan};
+use fenlei_app::progress::Silent;
+use fenlei_app::simulate;
+use fenlei_domain::plan::StopKind;
+use fenlei_domain::{Category, Day, Level};
+use fenlei_sim::{Preset, SimConfig};
+use std::collections::HashSet;
+use std::time::Duration;
+
+#[test]
+fn a_plan_collects_every_point_once_with_trucks_of_its_category() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = simulate::world(Preset::Tiny, 2);
+    let mut store = simulate::create_store(&dir.path().join("db"), &world).expect("store");
+    let start = Day::parse("2026-04-01").expect("date");
+    simulate::simulate_into(
+        &mut store,
+        &world,
+        SimConfig { start, days: 7 },
+        &mut Silent,
+    )
+    .expect("simulate");
+    let district = store
+        .model()
+        .at_level(Level::District)
+        .next()
+        .expect("district")
+        .id;
+    for category in [Category::Kitchen, Category::Other] {
+        let request = PlanRequest {
+            district,
+            category,
+            day: start.plus(7),
+            lookback_days: 7,
+            time_limit: Duration::from_secs(30),
+            iterations: Some(300),
+            seed: 1,
+        };
+        let p = plan(&mut store, &request, &mut Silent).expect("plan");
+        assert!(p.feasible, "{category}: {p:?}");
+        assert!(p.points > 0 && p.vehicles > 0);
+        let mut seen = HashSet::new();
+        for route in &p.routes {
+            let truck = &store.model().vehicles[route.vehicle.0 as usize];
+            assert_eq!(truck.category, category, "bin colour = truck type");
+            assert!(matches!(
+                route.stops.first().map(|s| s.kind),
+                Some(StopKind::Depot)
+            ));
+            assert!(matches!(
+                route.stops.last().map(|s| s.kind),
+                Some(StopKind::Depot)
+            ));
+            let before_home = route.stops[..route.stops.len() - 1]
+                .iter()
+                .rev()
+                .find(|s| s.kind != StopKind::Break)
+                .expect("a stop before home");
+            assert!(
+                matches!(before_home.kind, StopKind::Facility(_)),
+                "unloads before going home: {:?}",
+                route.stops
+            );
+            let lunch = route
+                .stops
+                .iter()
+                .filter(|s| s.kind == StopKind::Break)
+                .count();
+            assert!(lunch <= 1);
+            assert_eq!(before_home.load_kg, 0.0, "comes home empty");
+            for s in &route.stops {
+                assert!(s.load_kg <= truck.capacity_kg as f64, "{s:?} over capacity");
+                if let StopKind::Point(pt) = s.kind {
+                    assert!(seen.insert(pt), "point {pt:?} twice");
+                    assert_eq!(
+                        store.model().ancestor_at(pt, Level::District),
+                        Some(district)
+                    );
+                }
+            }
+        }
+        assert_eq!(seen.len(), p.points, "every expected point is collected");
+        let stored = store.plan(p.id).expect("read").expect("stored");
+        assert_eq!(stored, p);
+    }
+    assert_eq!(store.plans().expect("list").len(), 2);
+}
