@@ -2,7 +2,7 @@
 //!
 //! Why not SQLite for raw put-ins: a plain SQLite table with a unique key for idempotency takes
 //! ~30 bytes per event and tops out near 1–2 M inserts/s without the key, ~0.15 M/s with it.
-//! The log stores ~15 bytes per event and appends at memory speed; deduplication uses an
+//! The log stores ~14.4 bytes per event and appends at memory speed; deduplication uses an
 //! in-memory set of event keys per day, rebuilt lazily from the day's file. SQLite keeps the
 //! units, the rollups and the checkpoint that says how much of each day file the rollups hold.
 //!
