@@ -540,7 +540,7 @@ fn ingest_csv(
                 match cell(4).map(str::parse::<f64>).transpose() {
                     Ok(grams) => {
                         let row = CsvPutIn {
-                            cells: std::array::from_fn(|i| cell(i)),
+                            cells: std::array::from_fn(cell),
                             grams,
                         };
                         match validator.put_in(&row) {
