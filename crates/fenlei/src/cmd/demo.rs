@@ -63,11 +63,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     let usage = store.disk_usage();
     println!(
-        "{} events in {:.1} s; store {} ({:.1} MB). Next: fenlei report --db {} --level estate | fenlei ingest --db {} FILE",
+        "{} events in {:.1} s; store {} ({:.1} MB). Next: fenlei report --db {} --level estate | fenlei plan --db {} | fenlei ingest --db {} FILE",
         stats.total(),
         t.elapsed().as_secs_f64(),
         args.db.display(),
         (usage.log_bytes + usage.db_bytes) as f64 / 1e6,
+        args.db.display(),
         args.db.display(),
         args.db.display()
     );
