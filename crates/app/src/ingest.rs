@@ -169,7 +169,9 @@ struct Run<'a> {
     file: FileReport,
 }
 
-const PUT_IN_BATCH: usize = 1 << 20;
+/// Put-ins per append: small enough that a block's sort and columns stay in cache (64 Ki
+/// measured ~10 % faster than 1 Mi), large enough that fsyncs are rare.
+const PUT_IN_BATCH: usize = 1 << 16;
 const OTHER_BATCH: usize = 20_000;
 const SAMPLES: usize = 20;
 

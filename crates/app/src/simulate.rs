@@ -59,7 +59,7 @@ pub struct StoreSink<'s, 'p> {
     start: Day,
 }
 
-const BATCH: usize = 1 << 20;
+const BATCH: usize = 1 << 16;
 
 impl<'s, 'p> StoreSink<'s, 'p> {
     /// A sink into `store`.

@@ -167,6 +167,8 @@ pub struct PointInfo {
 pub struct Registry {
     model: CityModel,
     units: FingerprintMap,
+    /// Each unit's code inline (see `inline`), for confirming lookups.
+    unit_codes: Vec<[u8; 24]>,
     vehicles: Map<VehicleId>,
     facilities: Map<FacilityId>,
     households: FingerprintMap,
@@ -209,9 +211,15 @@ impl Registry {
                 _ => u.id,
             })
             .collect();
+        let unit_codes = model
+            .units
+            .iter()
+            .map(|u| inline(&u.code).unwrap_or([0xff; 24]))
+            .collect();
         let mut registry = Registry {
             model,
             units,
+            unit_codes,
             vehicles,
             facilities,
             households: FingerprintMap::default(),
@@ -295,9 +303,14 @@ impl Registry {
 
     /// The unit with this code.
     pub fn unit(&self, code: &str) -> Option<UnitId> {
-        // Units are few and their codes in cache: confirm the fingerprint's match exactly.
+        // Units are few: confirm the fingerprint's match exactly, against inline copies of the
+        // codes (a compact table, no pointer to chase).
         let id = UnitId(self.units.get(code)?);
-        (self.model.unit(id).code == code).then_some(id)
+        let confirmed = match inline(code) {
+            Some(k) => self.unit_codes[id.0 as usize] == k,
+            None => self.model.unit(id).code == code,
+        };
+        confirmed.then_some(id)
     }
 
     /// The collection point with this code (units of other levels are not points).

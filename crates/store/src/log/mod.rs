@@ -209,44 +209,41 @@ impl PutInLog {
         batch: &[PutIn],
         by_day: &mut Vec<(Day, Vec<PutIn>)>,
     ) -> Result<u64, LogError> {
-        let mut duplicates = 0;
+        // Group by day first (batches hold a day or two), then one set lookup per group.
         let mut current: Option<(Day, usize)> = None;
         for e in batch {
             let day = e.time.day();
             let slot = match current {
                 Some((d, i)) if d == day => i,
                 _ => {
-                    let i = match by_day.iter().position(|(d, _)| *d == day) {
-                        Some(i) => i,
-                        None => {
+                    let i = by_day
+                        .iter()
+                        .position(|(d, _)| *d == day)
+                        .unwrap_or_else(|| {
                             by_day.push((day, Vec::new()));
                             by_day.len() - 1
-                        }
-                    };
+                        });
                     current = Some((day, i));
                     i
                 }
             };
-            let set = self.set_for(day)?;
+            by_day[slot].1.push(*e);
+        }
+        let mut duplicates = 0;
+        for (day, records) in by_day.iter_mut() {
+            if records.is_empty() {
+                continue;
+            }
+            let set = self.set(*day)?;
             if set.is_empty() {
-                // A day's first keys: size the set for the batch instead of growing it.
-                set.reserve(batch.len());
+                // A day's first keys: size the set for them instead of growing it.
+                set.reserve(records.len());
             }
-            if set.insert(e.key) {
-                by_day[slot].1.push(*e);
-            } else {
-                duplicates += 1;
-            }
+            let before = records.len();
+            records.retain(|e| set.insert(e.key));
+            duplicates += (before - records.len()) as u64;
         }
         Ok(duplicates)
-    }
-
-    fn set_for(&mut self, day: Day) -> Result<&mut KeySet, LogError> {
-        // Fast path: the set exists; skip the LRU bookkeeping's map walk.
-        if self.sets.contains_key(&day) {
-            return Ok(&mut self.sets.get_mut(&day).expect("present").keys);
-        }
-        self.set(day)
     }
 
     /// Appends one block per day and makes it durable. Returns `(day, offset)` of each block.
