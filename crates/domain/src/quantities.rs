@@ -4,7 +4,7 @@
 //! them here, in plain numbers, lets a test recompute them from raw events and compare.
 
 use crate::category::Category;
-use crate::event::{IncidentKind, TreatmentRoute};
+use crate::event::IncidentKind;
 use crate::time::DayRange;
 use crate::units::UnitId;
 
@@ -167,12 +167,5 @@ impl Quantities {
             t.add(f);
         }
         t
-    }
-
-    /// Share of a category's treated output that went down `route` (None without reports).
-    pub fn route_share(&self, c: Category, route: TreatmentRoute) -> Option<f64> {
-        let row = &self.treated[c.index()];
-        let total: u64 = row.iter().sum();
-        (total > 0).then(|| row[route as usize] as f64 / total as f64)
     }
 }

@@ -253,17 +253,6 @@ impl CityModel {
         self.units.first()
     }
 
-    /// Children of every unit, indexed by parent id.
-    pub fn children(&self) -> Vec<Vec<UnitId>> {
-        let mut out = vec![Vec::new(); self.units.len()];
-        for u in &self.units {
-            if let Some(p) = u.parent {
-                out[p.0 as usize].push(u.id);
-            }
-        }
-        out
-    }
-
     /// Renumbers the units breadth first: the city, then every district, every street and so
     /// on, children in their parents' order. Each level then occupies one contiguous range of
     /// ids, which is what lets the store answer for a whole level with range scans. Returns
@@ -288,18 +277,6 @@ impl CityModel {
         }
         self.units = units;
         (self, old_to_new)
-    }
-
-    /// The contiguous id range of each level present, in level order.
-    pub fn level_ranges(&self) -> Vec<(Level, UnitId, UnitId)> {
-        let mut out: Vec<(Level, UnitId, UnitId)> = Vec::new();
-        for u in &self.units {
-            match out.last_mut() {
-                Some((l, _, last)) if *l == u.level => *last = u.id,
-                _ => out.push((u.level, u.id, u.id)),
-            }
-        }
-        out
     }
 
     /// Checks the structural invariants: dense ids, parents before children, one level down,

@@ -13,9 +13,9 @@ use crate::query;
 use crate::rollup::Delta;
 use crate::schema::{self, FORMAT_VERSION};
 use fenlei_domain::{
-    Category, CategorySet, CityModel, Day, DayRange, Event, EventKey, Facility, FacilityKind,
-    Facts, Household, Level, Limits, PutIn, Quantities, Registry, Timestamp, Unit, UnitId,
-    Validator, Vehicle, WireRecord,
+    Category, CategorySet, CityModel, Day, DayRange, Event, Facility, FacilityKind, Facts,
+    Household, Level, Limits, PutIn, Quantities, Registry, Timestamp, Unit, UnitId, Validator,
+    Vehicle, WireRecord,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
@@ -708,17 +708,4 @@ fn update_coverage(
         }
     }
     Ok(())
-}
-
-/// Whether an event key is stored (low-volume events only).
-pub fn has_event(store: &EmbeddedStore, key: EventKey) -> Result<bool, StoreError> {
-    Ok(store
-        .conn
-        .query_row(
-            "SELECT 1 FROM events WHERE key = ?1",
-            [key.0 as i64],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some())
 }
