@@ -12,10 +12,11 @@ use crate::log::{LogError, PutInLog};
 use crate::query;
 use crate::rollup::Delta;
 use crate::schema::{self, FORMAT_VERSION};
+use fenlei_domain::wire;
 use fenlei_domain::{
     Category, CategorySet, CityModel, Day, DayRange, Event, Facility, FacilityKind, Facts,
     Household, Level, Limits, PutIn, Quantities, Registry, Timestamp, Unit, UnitId, Validator,
-    Vehicle, WireRecord,
+    Vehicle,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
@@ -284,29 +285,11 @@ impl EmbeddedStore {
                 .query_row("SELECT applied_seq FROM checkpoint_events", [], |r| {
                     r.get(0)
                 })?;
-        let rows: Vec<String> = {
-            let mut st = self
-                .conn
-                .prepare("SELECT body FROM events WHERE seq > ?1 ORDER BY seq")?;
-            st.query_map([applied_seq], |r| r.get(0))?
-                .collect::<Result<_, _>>()?
-        };
-        // Replayed events were validated when they arrived; only the clock check must not apply.
-        let validator = Validator::new(&self.registry, Timestamp(i64::MAX / 4), Limits::default());
-        let mut events = Vec::new();
-        for body in &rows {
-            let wire = WireRecord::from_json(body)
-                .map_err(|e| StoreError::Corrupt(format!("stored event: {e}")))?;
-            events.push(
-                validator
-                    .validate(&wire)
-                    .map_err(|e| StoreError::Corrupt(format!("stored event: {e}")))?,
-            );
-        }
+        let events = self.read_events(applied_seq)?;
         for e in &events {
             self.delta.add_event(e, &self.registry);
         }
-        self.recovered += rows.len() as u64;
+        self.recovered += events.len() as u64;
         if !self.delta.is_empty() {
             self.flush()?;
         }
@@ -387,16 +370,18 @@ impl EmbeddedStore {
         let mut stored = Vec::new();
         let tx = self.conn.transaction()?;
         {
-            let mut st = tx.prepare_cached("INSERT OR IGNORE INTO events (key, id, type, day, body) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            let mut st = tx.prepare_cached(
+                "INSERT OR IGNORE INTO events (key, type, day, body) VALUES (?1, ?2, ?3, ?4)",
+            )?;
             let mut body = Vec::new();
             for e in others {
                 body.clear();
                 let id = event_id(e);
-                fenlei_domain::wire::write_json(e, id, &*self.registry, &mut body);
+                wire::write_csv(e, id, &*self.registry, &mut body);
                 let text = std::str::from_utf8(&body)
                     .expect("writer emits UTF-8")
                     .trim_end();
-                if st.execute(params![e.key().0 as i64, id, e.kind(), e.day().0, text])? == 1 {
+                if st.execute(params![e.key().0 as i64, e.kind(), e.day().0, text])? == 1 {
                     stored.push(e);
                     outcome.accepted += 1;
                 } else {
@@ -572,19 +557,44 @@ impl EmbeddedStore {
 
     /// Every stored low-volume event (re-validated from its stored wire form).
     pub fn other_events(&self) -> Result<Vec<Event>, StoreError> {
-        let mut st = self.conn.prepare("SELECT body FROM events ORDER BY seq")?;
-        let bodies: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        self.read_events(0)
+    }
+
+    /// Stored low-volume events after `seq`, in arrival order, re-read from their CSV rows.
+    fn read_events(&self, after: i64) -> Result<Vec<Event>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT type, body FROM events WHERE seq > ?1 ORDER BY seq")?;
+        let rows: Vec<(String, String)> = st
+            .query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        // They were validated when they arrived; only the clock check must not apply again.
         let validator = Validator::new(&self.registry, Timestamp(i64::MAX / 4), Limits::default());
-        bodies
-            .iter()
-            .map(|b| {
-                let wire =
-                    WireRecord::from_json(b).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let corrupt = |what: String| StoreError::Corrupt(format!("stored event: {what}"));
+        let mut out = Vec::with_capacity(rows.len());
+        for (kind, body) in &rows {
+            let kind = wire::EVENT_TYPES
+                .into_iter()
+                .find(|t| t == kind)
+                .ok_or_else(|| corrupt(format!("type {kind:?}")))?;
+            let header = wire::csv_header(kind).expect("known type");
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(body.as_bytes());
+            let record = reader
+                .records()
+                .next()
+                .ok_or_else(|| corrupt("empty row".into()))?
+                .map_err(|e| corrupt(e.to_string()))?;
+            let wire = wire::record_from_csv(kind, header, record.iter())
+                .map_err(|e| corrupt(e.to_string()))?;
+            out.push(
                 validator
                     .validate(&wire)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))
-            })
-            .collect()
+                    .map_err(|e| corrupt(e.to_string()))?,
+            );
+        }
+        Ok(out)
     }
 }
 

@@ -41,9 +41,10 @@ CREATE TABLE IF NOT EXISTS facilities (
     id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, kind TEXT NOT NULL,
     accepts INTEGER NOT NULL, capacity_t_per_day INTEGER NOT NULL, x_m INTEGER NOT NULL,
     y_m INTEGER NOT NULL);
--- Low-volume events, raw, as received (wire JSON). The key makes re-delivery idempotent.
+-- Low-volume events, raw: the wire CSV row of the event's type (id first), about half the size
+-- of its JSON line. The key makes re-delivery idempotent; seq orders replays.
 CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY, key INTEGER NOT NULL UNIQUE, id TEXT NOT NULL, type TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY, key INTEGER NOT NULL UNIQUE, type TEXT NOT NULL,
     day INTEGER NOT NULL, body TEXT NOT NULL);
 -- Rollups are keyed period first: one period's rows for a whole level are one range scan
 -- (unit ids are breadth first, so each level is a contiguous id range), and one unit's rows
