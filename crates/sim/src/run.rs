@@ -110,6 +110,7 @@ fn other(id: String, event: Event) -> Pending {
     Pending::Other(id, event)
 }
 
+#[derive(Clone, Copy)]
 struct Delivery {
     day: Day,
     district: UnitId,
@@ -413,6 +414,15 @@ impl Generator<'_> {
                 let step = ((23 * 3600 + 1800 - start) / chunk.len().max(1) as u32).clamp(60, 600);
                 let mut time = start;
                 let mut load = 0u64;
+                // The truck's trips all end at its category's facility; only the time differs.
+                let delivery = Delivery {
+                    day,
+                    district,
+                    category,
+                    facility: fleet.destination[category.index()],
+                    vehicle: truck,
+                    time,
+                };
                 for &(point, estate) in chunk {
                     time += step;
                     let grams = self.bins[point.0 as usize][category.index()];
@@ -458,36 +468,12 @@ impl Generator<'_> {
                     }
                     load += grams;
                     if load as f64 >= capacity as f64 * 0.9 {
-                        self.deliver(
-                            Delivery {
-                                day,
-                                district,
-                                category,
-                                facility: fleet.destination[category.index()],
-                                vehicle: truck,
-                                time,
-                            },
-                            &mut tickets,
-                            &mut load,
-                            out,
-                            &mut rng,
-                        );
+                        let trip = Delivery { time, ..delivery };
+                        self.deliver(trip, &mut tickets, &mut load, out, &mut rng);
                     }
                 }
-                self.deliver(
-                    Delivery {
-                        day,
-                        district,
-                        category,
-                        facility: fleet.destination[category.index()],
-                        vehicle: truck,
-                        time,
-                    },
-                    &mut tickets,
-                    &mut load,
-                    out,
-                    &mut rng,
-                );
+                let last = Delivery { time, ..delivery };
+                self.deliver(last, &mut tickets, &mut load, out, &mut rng);
             }
         }
         // Each transfer station forwards the day's other waste to its incinerator in 25 t
