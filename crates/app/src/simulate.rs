@@ -12,16 +12,34 @@ use std::path::{Path, PathBuf};
 
 /// Creates a store for the simulated city of `preset` and `seed`.
 pub fn create_store(dir: &Path, world: &World) -> Result<EmbeddedStore, AppError> {
+    create_store_reporting(dir, world, &mut crate::progress::Silent)
+}
+
+/// [`create_store`], reporting households written (a city has millions).
+pub fn create_store_reporting(
+    dir: &Path,
+    world: &World,
+    progress: &mut dyn Progress,
+) -> Result<EmbeddedStore, AppError> {
     let meta = [
         ("preset", world.preset.name().to_owned()),
         ("seed", world.seed.to_string()),
     ];
-    Ok(EmbeddedStore::create(
-        dir,
-        &world.model,
-        world.households(),
-        &meta,
-    )?)
+    progress.start("households", world.household_count as u64, "households");
+    let mut written = 0u64;
+    let households = world.households().inspect(|_| {
+        written += 1;
+        if written.is_multiple_of(65_536) {
+            progress.set(written);
+        }
+    });
+    let store = EmbeddedStore::create(dir, &world.model, households, &meta)?;
+    progress.finish(&format!(
+        "{} units and {} households stored",
+        world.model.units.len(),
+        world.household_count
+    ));
+    Ok(store)
 }
 
 /// Opens the store in `dir` if it holds this simulated city, or creates it.

@@ -37,7 +37,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
     let t = std::time::Instant::now();
     let world = simulate::world(args.city.preset(), args.city.seed);
-    let mut store = simulate::create_store(&args.db, &world)?;
+    let mut store = simulate::create_store_reporting(&args.db, &world, &mut Bars::new())?;
     store.set_meta("demo", "true")?;
     let start = Day::today().plus(-(args.days as i32));
     let config = SimConfig {

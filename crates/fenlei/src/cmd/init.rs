@@ -16,8 +16,12 @@ pub struct InitArgs {
 /// Runs `fenlei init`.
 pub fn run(args: InitArgs) -> anyhow::Result<()> {
     let world = fenlei_app::simulate::world(args.city.preset(), args.city.seed);
-    let store = fenlei_app::simulate::create_store(&args.store.db, &world)
-        .with_context(|| format!("creating {}", args.store.db.display()))?;
+    let store = fenlei_app::simulate::create_store_reporting(
+        &args.store.db,
+        &world,
+        &mut crate::bar::Bars::new(),
+    )
+    .with_context(|| format!("creating {}", args.store.db.display()))?;
     let model = store.model();
     println!(
         "created {}: {} ({}), {} units, {} households, {} trucks, {} facilities",
