@@ -246,7 +246,8 @@ impl Generator<'_> {
                     x if x < 0.95 => EVENING,
                     _ => DAYTIME,
                 };
-                let mut time = rng.between(window.0, window.1);
+                // Room for the next bags, 15–60 s apart, before the window closes.
+                let mut time = rng.between(window.0, window.1 - 180);
                 let household = rng.chance(identify).then_some(HouseholdId(h));
                 for (category, chance, share) in [
                     (Category::Kitchen, 0.95, 0.32),
@@ -527,7 +528,9 @@ impl Generator<'_> {
         let world = self.world;
         *tickets += 1;
         let code = &world.model.facilities[d.facility as usize].code;
-        let id = format!("wt-{code}-{}-{}", ymd(d.day), *tickets);
+        // Plants serve several districts: the district keeps ticket numbers apart.
+        let origin = &world.model.unit(d.district).code;
+        let id = format!("wt-{code}-{}-{origin}-{}", ymd(d.day), *tickets);
         let net = (*load as f64 * rng.normal(1.0, 0.003)).round() as u64;
         out.push(other(
             id.clone(),

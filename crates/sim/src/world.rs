@@ -18,6 +18,9 @@ use fenlei_domain::{
 pub enum Preset {
     /// One street, a few thousand households: for tests.
     Tiny,
+    /// Three small districts (about 7,000 households): for tests of anything that spans
+    /// districts (shared plants, city totals).
+    Towns,
     /// One district of about 300,000 households.
     District,
     /// A Chongqing-like city of about 10 million households in 38 districts.
@@ -29,6 +32,7 @@ impl Preset {
     pub fn parse(s: &str) -> Option<Preset> {
         match s {
             "tiny" => Some(Preset::Tiny),
+            "towns" => Some(Preset::Towns),
             "district" => Some(Preset::District),
             "city" => Some(Preset::City),
             _ => None,
@@ -39,6 +43,7 @@ impl Preset {
     pub fn name(self) -> &'static str {
         match self {
             Preset::Tiny => "tiny",
+            Preset::Towns => "towns",
             Preset::District => "district",
             Preset::City => "city",
         }
@@ -51,6 +56,12 @@ impl Preset {
                 streets: (1, 1),
                 communities: (2, 2),
                 estates: (4, 4),
+            },
+            Preset::Towns => Shape {
+                districts: 3,
+                streets: (1, 1),
+                communities: (2, 2),
+                estates: (3, 3),
             },
             Preset::District => Shape {
                 districts: 1,

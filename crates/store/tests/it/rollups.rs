@@ -120,3 +120,40 @@ fn an_event_from_days_ago_updates_its_own_day() {
     );
     assert_rollups_match(&mut store, start, 6);
 }
+
+#[test]
+fn a_city_of_several_districts_adds_up() {
+    let start = day("2026-02-27");
+    let world = fenlei_sim::World::build(fenlei_sim::Preset::Towns, 5);
+    let mut sink = Collect(Vec::new());
+    fenlei_sim::run(&world, fenlei_sim::SimConfig { start, days: 4 }, &mut sink).expect("simulate");
+    let events: Vec<Event> = sink.0.into_iter().map(|(_, e)| e).collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = create(dir.path(), &world);
+    store.append(&events).expect("append");
+    let range = sample_ranges(start, 4)[0];
+    let districts: Vec<_> = store
+        .model()
+        .at_level(Level::District)
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(districts.len(), 3);
+    let city = store.model().at_level(Level::City).next().expect("city").id;
+    let per_district = store.quantities_many(&districts, range).expect("query");
+    let whole = store.quantities(city, range).expect("query");
+    assert_eq!(
+        whole.participating_households,
+        per_district
+            .iter()
+            .map(|q| q.participating_households)
+            .sum::<u64>()
+    );
+    assert_eq!(
+        whole.total().putins,
+        per_district.iter().map(|q| q.total().putins).sum::<u64>()
+    );
+    for unit in districts.iter().copied().chain([city]) {
+        let slow = fenlei_store::recompute(&store, unit, range).expect("recompute");
+        assert_eq!(store.quantities(unit, range).expect("query"), slow);
+    }
+}
