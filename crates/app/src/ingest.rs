@@ -253,6 +253,11 @@ pub fn ingest(
     now: Timestamp,
     progress: &mut dyn Progress,
 ) -> Result<IngestReport, AppError> {
+    if !store.registry().has_households() {
+        return Err(AppError::Usage(
+            "the store was opened for queries only; open it fully to ingest".into(),
+        ));
+    }
     let files = expand_inputs(inputs)?;
     let total_bytes: u64 = files
         .iter()

@@ -180,6 +180,7 @@ pub struct Registry {
     /// Per unit: the household ids `lo..hi` whose home is in it (estates and above), when the
     /// households are numbered in tree order; `None` for points, or when they are not.
     household_ranges: Vec<Option<(u32, u32)>>,
+    households_loaded: bool,
 }
 
 impl Registry {
@@ -229,25 +230,57 @@ impl Registry {
             household_persons: Vec::new(),
             point_estate,
             household_ranges: Vec::new(),
+            households_loaded: true,
         };
         registry.households.by_fingerprint.reserve(households.len());
         for h in households {
             registry.push_household(h);
         }
-        registry.household_ranges = registry.compute_household_ranges();
+        let spans: Vec<(UnitId, u32, u32)> = {
+            let mut spans: Vec<(UnitId, u32, u32)> = Vec::new();
+            for (h, &e) in registry.household_estate.iter().enumerate() {
+                match spans.last_mut() {
+                    Some((last, _, n)) if *last == e => *n += 1,
+                    _ => spans.push((e, h as u32, 1)),
+                }
+            }
+            spans
+        };
+        registry.household_ranges = registry.compute_household_ranges(&spans);
+        registry.households_loaded = true;
         registry
     }
 
-    fn compute_household_ranges(&self) -> Vec<Option<(u32, u32)>> {
+    /// A registry of the units, trucks and facilities, and of where each estate's households
+    /// lie (`estate, first id, count`), without the households themselves: enough to answer
+    /// queries, not to validate put-ins (see [`Self::has_households`]). Loading ten million
+    /// household codes takes seconds; a report needs none of them.
+    pub fn without_households(
+        model: CityModel,
+        estate_households: &[(UnitId, u32, u32)],
+    ) -> Registry {
+        let mut registry = Registry::new(model, Vec::new());
+        registry.household_ranges = registry.compute_household_ranges(estate_households);
+        registry.households_loaded = false;
+        registry
+    }
+
+    /// Whether the households were loaded: only then can put-ins be validated.
+    pub fn has_households(&self) -> bool {
+        self.households_loaded
+    }
+
+    /// Household id ranges per unit from each estate's runs of households.
+    fn compute_household_ranges(&self, spans: &[(UnitId, u32, u32)]) -> Vec<Option<(u32, u32)>> {
         let n = self.model.units.len();
         let mut lo = vec![u32::MAX; n];
         let mut hi = vec![0u32; n];
         let mut count = vec![0u64; n];
-        for (h, e) in self.household_estate.iter().enumerate() {
+        for &(e, first, len) in spans {
             let e = e.0 as usize;
-            lo[e] = lo[e].min(h as u32);
-            hi[e] = hi[e].max(h as u32 + 1);
-            count[e] += 1;
+            lo[e] = lo[e].min(first);
+            hi[e] = hi[e].max(first + len);
+            count[e] += len as u64;
         }
         // Children have larger ids than parents: one pass from the end folds them upwards.
         for u in self.model.units.iter().rev() {

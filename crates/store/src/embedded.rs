@@ -140,7 +140,8 @@ impl EmbeddedStore {
             tx.execute("INSERT OR REPLACE INTO meta VALUES (?1, ?2)", params![k, v])?;
         }
         {
-            let mut st = tx.prepare("INSERT INTO units VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")?;
+            let mut st =
+                tx.prepare("INSERT INTO units VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,NULL,NULL)")?;
             for u in &model.units {
                 st.execute(params![
                     u.id.0,
@@ -157,7 +158,12 @@ impl EmbeddedStore {
             }
             let mut st = tx.prepare("INSERT INTO households VALUES (?1,?2,?3,?4,?5)")?;
             let mut last_estate = UnitId(0);
+            let mut spans: Vec<(UnitId, u32, u32)> = Vec::new();
             for (i, h) in households.enumerate() {
+                match spans.last_mut() {
+                    Some((e, _, n)) if *e == h.estate => *n += 1,
+                    _ => spans.push((h.estate, i as u32, 1)),
+                }
                 // Participation counts a unit's households as one id range: they must come
                 // estate by estate, in the order of the estates.
                 if h.estate < last_estate {
@@ -174,6 +180,11 @@ impl EmbeddedStore {
                     h.home_point.0,
                     h.persons
                 ])?;
+            }
+            let mut st =
+                tx.prepare("UPDATE units SET first_household = ?2, registered = ?3 WHERE id = ?1")?;
+            for (estate, first, n) in spans {
+                st.execute(params![estate.0, first, n])?;
             }
             let mut st = tx.prepare("INSERT INTO vehicles VALUES (?1,?2,?3,?4,?5,?6,?7)")?;
             for (i, v) in model.vehicles.iter().enumerate() {
@@ -209,6 +220,42 @@ impl EmbeddedStore {
 
     /// Opens the store in `dir`, replaying raw data the rollups do not hold yet.
     pub fn open(dir: &Path) -> Result<EmbeddedStore, StoreError> {
+        Self::open_as(dir, true)
+    }
+
+    /// Opens the store for queries (and plans) only, without loading the households: seconds
+    /// faster for a city of millions. Appending events to it is refused. When raw data waits
+    /// to be replayed (after a crash), this opens fully instead.
+    pub fn open_for_queries(dir: &Path) -> Result<EmbeddedStore, StoreError> {
+        Self::open_as(dir, false)
+    }
+
+    fn raw_data_pending(&self) -> Result<bool, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT day, applied_bytes FROM checkpoint_log")?;
+        let applied: HashMap<i32, u64> = st
+            .query_map([], |r| {
+                Ok((r.get::<_, i32>(0)?, r.get::<_, i64>(1)? as u64))
+            })?
+            .collect::<Result<_, _>>()?;
+        if self
+            .log
+            .lengths()
+            .iter()
+            .any(|(d, &len)| len > applied.get(&d.0).copied().unwrap_or(0).max(16))
+        {
+            return Ok(true);
+        }
+        let pending: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM events WHERE seq > (SELECT applied_seq FROM checkpoint_events)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(pending > 0)
+    }
+
+    fn open_as(dir: &Path, with_households: bool) -> Result<EmbeddedStore, StoreError> {
         if !Self::exists(dir) {
             return Err(StoreError::Path {
                 path: dir.to_owned(),
@@ -232,7 +279,13 @@ impl EmbeddedStore {
         }
         // Tables added within a format version (plans) are created on open; the rest exist.
         conn.execute_batch(schema::SCHEMA)?;
-        let registry = std::sync::Arc::new(load_registry(&conn)?);
+        let model = load_model(&conn)?;
+        let registry = if with_households {
+            Registry::new(model, load_households(&conn)?)
+        } else {
+            Registry::without_households(model, &load_estate_spans(&conn)?)
+        };
+        let registry = std::sync::Arc::new(registry);
         let log = PutInLog::open(&dir.join(LOG_DIR))?;
         if let Some(u) = registry
             .model()
@@ -256,6 +309,14 @@ impl EmbeddedStore {
             estates_under,
             recovered: 0,
         };
+        if !with_households {
+            if store.raw_data_pending()? {
+                // Replaying needs the households: open fully (once; it catches up).
+                drop(store);
+                return Self::open_as(dir, true);
+            }
+            return Ok(store);
+        }
         store.recover()?;
         Ok(store)
     }
@@ -328,8 +389,20 @@ impl EmbeddedStore {
         Ok(())
     }
 
+    fn require_households(&self) -> Result<(), StoreError> {
+        if self.registry.has_households() {
+            Ok(())
+        } else {
+            Err(StoreError::Path {
+                path: self.dir.clone(),
+                message: "opened for queries only; open it fully to append events".into(),
+            })
+        }
+    }
+
     /// Stores put-ins: deduplicated, durable on return, aggregated for the next flush.
     pub fn append_put_ins(&mut self, batch: &[PutIn]) -> Result<AppendOutcome, StoreError> {
+        self.require_households()?;
         for (_, v) in &mut self.by_day {
             v.clear();
         }
@@ -349,6 +422,7 @@ impl EmbeddedStore {
 
     /// Stores events of any type: put-ins go to the log, the others to the events table.
     pub fn append(&mut self, events: &[Event]) -> Result<AppendOutcome, StoreError> {
+        self.require_households()?;
         let put_ins: Vec<PutIn> = events
             .iter()
             .filter_map(|e| {
@@ -609,7 +683,31 @@ fn event_id(e: &Event) -> &str {
     }
 }
 
-fn load_registry(conn: &Connection) -> Result<Registry, StoreError> {
+fn load_estate_spans(conn: &Connection) -> Result<Vec<(UnitId, u32, u32)>, StoreError> {
+    let mut st = conn.prepare("SELECT id, first_household, registered FROM units WHERE first_household IS NOT NULL ORDER BY first_household")?;
+    let spans = st
+        .query_map([], |r| Ok((UnitId(r.get(0)?), r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(spans)
+}
+
+fn load_households(conn: &Connection) -> Result<Vec<Household>, StoreError> {
+    let mut households = Vec::new();
+    let mut st =
+        conn.prepare("SELECT code, estate, home_point, persons FROM households ORDER BY id")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        households.push(Household {
+            code: r.get(0)?,
+            estate: UnitId(r.get(1)?),
+            home_point: UnitId(r.get(2)?),
+            persons: r.get(3)?,
+        });
+    }
+    Ok(households)
+}
+
+fn load_model(conn: &Connection) -> Result<CityModel, StoreError> {
     let ruleset: String =
         conn.query_row("SELECT value FROM meta WHERE key = 'ruleset'", [], |r| {
             r.get(0)
@@ -661,25 +759,12 @@ fn load_registry(conn: &Connection) -> Result<Registry, StoreError> {
             y_m: r.get(6)?,
         });
     }
-    let model = CityModel {
+    Ok(CityModel {
         ruleset,
         units,
         vehicles,
         facilities,
-    };
-    let mut households = Vec::new();
-    let mut st =
-        conn.prepare("SELECT code, estate, home_point, persons FROM households ORDER BY id")?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        households.push(Household {
-            code: r.get(0)?,
-            estate: UnitId(r.get(1)?),
-            home_point: UnitId(r.get(2)?),
-            persons: r.get(3)?,
-        });
-    }
-    Ok(Registry::new(model, households))
+    })
 }
 
 /// Re-evaluates whether each touched estate-month is covered and moves the counts up the tree.

@@ -26,10 +26,13 @@ pub const GRAINS: [Grain; 2] = [Grain::Day, Grain::Month];
 
 pub(crate) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- first_household, registered: for estates, the run of household ids that live there (so
+-- queries need not load the households).
 CREATE TABLE IF NOT EXISTS units (
     id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, level INTEGER NOT NULL,
     parent INTEGER, households INTEGER NOT NULL, residents INTEGER NOT NULL,
-    accepts INTEGER NOT NULL, x_m INTEGER NOT NULL, y_m INTEGER NOT NULL);
+    accepts INTEGER NOT NULL, x_m INTEGER NOT NULL, y_m INTEGER NOT NULL,
+    first_household INTEGER, registered INTEGER);
 CREATE TABLE IF NOT EXISTS households (
     id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, estate INTEGER NOT NULL,
     home_point INTEGER NOT NULL, persons INTEGER NOT NULL);

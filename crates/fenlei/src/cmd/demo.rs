@@ -26,7 +26,7 @@ pub struct DemoArgs {
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.days > 0, "--days must be at least 1");
     if EmbeddedStore::exists(&args.db) {
-        let old = EmbeddedStore::open(&args.db)?;
+        let old = EmbeddedStore::open_for_queries(&args.db)?;
         anyhow::ensure!(
             old.meta("demo")?.is_some(),
             "{} holds a store that is not a demo; choose another --db",

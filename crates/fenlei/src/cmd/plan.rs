@@ -51,7 +51,7 @@ pub struct PlanArgs {
 
 /// Runs `fenlei plan`.
 pub fn run(args: PlanArgs) -> anyhow::Result<()> {
-    let mut store = EmbeddedStore::open(&args.store.db)?;
+    let mut store = EmbeddedStore::open_for_queries(&args.store.db)?;
     let rules = RuleSet::for_city(&store.model().ruleset)?;
     if args.list {
         for p in store.plans()? {

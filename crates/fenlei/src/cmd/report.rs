@@ -30,7 +30,7 @@ pub struct ReportArgs {
 
 /// Runs `fenlei report`.
 pub fn run(args: ReportArgs) -> anyhow::Result<()> {
-    let mut store = EmbeddedStore::open(&args.store.db)?;
+    let mut store = EmbeddedStore::open_for_queries(&args.store.db)?;
     let to = match args.to {
         Some(d) => d,
         None => store

@@ -71,6 +71,50 @@ pub struct PutInLog {
     pub truncated_bytes: u64,
 }
 
+/// The length of the valid prefix of a day file, and the file's length. Walks the block headers
+/// (a few per day) and checks the last block's checksum: appends are fsynced in order, so a
+/// crash can only tear the last block. Reads a few kilobytes, not the whole file.
+fn valid_length(path: &Path) -> Result<(u64, u64), LogError> {
+    let mut f = File::open(path).map_err(io_err(path))?;
+    let len = f.metadata().map_err(io_err(path))?.len();
+    let mut header = [0u8; FILE_HEADER as usize];
+    f.read_exact(&mut header).map_err(io_err(path))?;
+    if &header[..8] != FILE_MAGIC
+        || u32::from_le_bytes(header[8..12].try_into().expect("4 bytes")) != LOG_FORMAT_VERSION
+    {
+        return Err(LogError::Format {
+            path: path.to_owned(),
+            message: "not a fenlei put-in log of this version".into(),
+        });
+    }
+    let mut at = FILE_HEADER;
+    while at < len {
+        let mut head = [0u8; block::BLOCK_HEADER];
+        f.seek(SeekFrom::Start(at)).map_err(io_err(path))?;
+        if len - at < block::BLOCK_HEADER as u64 || f.read_exact(&mut head).is_err() {
+            break;
+        }
+        let payload = u32::from_le_bytes(head[8..12].try_into().expect("4 bytes")) as u64;
+        let next = at + block::BLOCK_HEADER as u64 + payload;
+        if u32::from_le_bytes(head[..4].try_into().expect("4 bytes")) != block::BLOCK_MAGIC
+            || next > len
+        {
+            break;
+        }
+        if next == len {
+            // The last block: the only one a crash can have torn.
+            let mut whole = vec![0u8; (next - at) as usize];
+            f.seek(SeekFrom::Start(at)).map_err(io_err(path))?;
+            f.read_exact(&mut whole).map_err(io_err(path))?;
+            if block::read_raw(&whole).is_err() {
+                break;
+            }
+        }
+        at = next;
+    }
+    Ok((at, len))
+}
+
 impl PutInLog {
     /// Opens (creating if needed) the log in `dir`, cutting off torn blocks.
     pub fn open(dir: &Path) -> Result<PutInLog, LogError> {
@@ -95,24 +139,17 @@ impl PutInLog {
             if path.extension().is_none_or(|e| e != "log") {
                 continue;
             }
-            let (data, _) = log.read_file(day)?;
-            let mut at = FILE_HEADER as usize;
-            while at < data.len() {
-                match block::read_raw(&data[at..]) {
-                    Ok(raw) => at += raw.len,
-                    Err(_) => break,
-                }
-            }
-            if at < data.len() {
-                log.truncated_bytes += (data.len() - at) as u64;
+            let (at, len) = valid_length(&path)?;
+            if at < len {
+                log.truncated_bytes += len - at;
                 let f = OpenOptions::new()
                     .write(true)
                     .open(&path)
                     .map_err(io_err(&path))?;
-                f.set_len(at as u64).map_err(io_err(&path))?;
+                f.set_len(at).map_err(io_err(&path))?;
                 f.sync_all().map_err(io_err(&path))?;
             }
-            log.lengths.insert(day, at as u64);
+            log.lengths.insert(day, at);
         }
         Ok(log)
     }

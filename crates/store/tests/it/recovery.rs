@@ -76,3 +76,42 @@ fn a_store_of_another_format_version_is_refused() {
         .to_string();
     assert!(err.contains("999") && err.contains("version"), "{err}");
 }
+
+#[test]
+fn a_store_opened_for_queries_answers_the_same_and_refuses_appends() {
+    let start = day("2026-02-20");
+    let (world, events) = simulate(13, start, 3);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = create(dir.path(), &world);
+    let (first, second) = events.split_at(events.len() / 2);
+    store.append(first).expect("append");
+    store.flush().expect("flush");
+    let district = store
+        .model()
+        .at_level(Level::District)
+        .next()
+        .expect("district")
+        .id;
+    let range = sample_ranges(start, 3)[0];
+    let full = store.quantities(district, range).expect("query");
+    drop(store);
+    let mut light = EmbeddedStore::open_for_queries(dir.path()).expect("open for queries");
+    assert!(!light.registry().has_households());
+    assert_eq!(light.quantities(district, range).expect("query"), full);
+    assert!(light.append(second).is_err(), "appends need the households");
+    drop(light);
+    // With raw data waiting to be replayed, it opens fully and catches up.
+    let mut store = EmbeddedStore::open(dir.path()).expect("open");
+    store.append(second).expect("append");
+    drop(store);
+    let mut caught_up = EmbeddedStore::open_for_queries(dir.path()).expect("open for queries");
+    assert!(
+        caught_up.registry().has_households(),
+        "replaying needed the households"
+    );
+    assert_eq!(caught_up.recovered, second.len() as u64);
+    assert_eq!(
+        caught_up.quantities(district, range).expect("query"),
+        fenlei_store::recompute(&caught_up, district, range).expect("recompute")
+    );
+}
