@@ -212,3 +212,74 @@ fn collection_plans_are_solved_stored_and_shown_again() {
     assert_eq!(json["category"], "other");
     assert!(json["routes"][0]["stops"].as_array().expect("stops").len() > 2);
 }
+
+fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn the_router_solves_a_file_writes_a_sol_and_names_bad_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let instance = repo_root().join("data/vrp/solomon/C101.txt");
+    let sol = dir.path().join("c101.sol");
+    let out = ok(
+        &[
+            "route",
+            "solve",
+            instance.to_str().expect("path"),
+            "--iterations",
+            "300",
+            "--json",
+            "--sol",
+            sol.to_str().expect("path"),
+        ],
+        dir.path(),
+    );
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON result");
+    assert_eq!(json["feasible"], true);
+    assert!(json["vehicles"].as_u64().expect("vehicles") >= 10);
+    let text = std::fs::read_to_string(&sol).expect("sol written");
+    assert!(
+        text.starts_with("Route #1: ") && text.lines().last().expect("a line").starts_with("Cost "),
+        "{text}"
+    );
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "C101\n\nVEHICLE\nNUMBER CAPACITY\n 25 200\n\nCUSTOMER\nCUST NO. XCOORD. YCOORD. DEMAND READY DUE SERVICE\n 0 40 50 0 0 1236 0\n 1 45 x 10 912 967 90\n").expect("write");
+    let out = fenlei(
+        &[
+            "route",
+            "solve",
+            bad.to_str().expect("path"),
+            "--iterations",
+            "10",
+        ],
+        dir.path(),
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bad.txt:10:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_router_benchmark_reports_gaps_against_the_best_known_solutions() {
+    let out = ok(
+        &[
+            "route",
+            "bench",
+            "--set",
+            "solomon",
+            "--only",
+            "C101,C201",
+            "--iterations",
+            "300",
+        ],
+        &repo_root(),
+    );
+    assert!(
+        out.contains("C101") && out.contains("C201") && out.contains("summary: 2 instances"),
+        "{out}"
+    );
+}

@@ -92,7 +92,7 @@ pub enum RouteCommand {
         /// Data folder.
         #[arg(long, default_value = "data/vrp")]
         dir: PathBuf,
-        /// Only instances whose name contains one of these (comma-separated).
+        /// Only instances whose name starts with one of these (comma-separated), e.g. `C1,R101`.
         #[arg(long)]
         only: Option<String>,
     },
@@ -437,7 +437,7 @@ fn bench_cmd(
                 filters.is_empty()
                     || filters
                         .iter()
-                        .any(|f| stem.to_lowercase().contains(&f.to_lowercase()))
+                        .any(|f| stem.to_lowercase().starts_with(&f.to_lowercase()))
             })
             .collect();
         entries.sort();
@@ -490,6 +490,12 @@ fn bench_cmd(
             mid.distance
         };
         let (bks_text, gap_text, bks_veh) = match row.and_then(|r| r.value.map(|v| (r, v))) {
+            // An infeasible result has no gap: it must not pull the mean down.
+            Some((r, value)) if !mid.feasible => (
+                format!("{value}"),
+                "infeas.".into(),
+                r.vehicles.map_or("-".into(), |v| v.to_string()),
+            ),
             Some((r, value)) => {
                 let gap = 100.0 * (ours - value) / value;
                 gaps.push(gap);
@@ -543,7 +549,7 @@ fn bench_cmd(
     };
     let worst = gaps.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     println!(
-        "summary: {} instances, mean gap {:.3} %, {} at 0.00 %, worst {:.2} %, vehicle counts matching BKS {}/{}, infeasible {}, {:.0} it/s overall",
+        "summary: {} instances, mean gap {:.3} % over the feasible ones, {} at 0.00 %, worst {:.2} %, vehicle counts matching BKS {}/{}, infeasible {}, {:.0} it/s overall",
         files.len(),
         mean,
         zero,
