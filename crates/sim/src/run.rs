@@ -201,8 +201,7 @@ impl Generator<'_> {
             let kg_per_person = 0.75 + 0.5 * unit_hash(seed, world::HH_KG, h as u64);
             let daily_grams = persons * kg_per_person * 1000.0 * rng.normal(1.0, 0.2).max(0.3);
             let sorter = unit_hash(seed, world::HH_SORTER, h as u64) < participation;
-            let mut emit = |rng: &mut Rng,
-                            out: &mut Vec<Pending>,
+            let mut emit = |out: &mut Vec<Pending>,
                             time: u32,
                             category: Category,
                             grams: f64,
@@ -231,7 +230,6 @@ impl Generator<'_> {
                     },
                 ));
                 self.bins[point.0 as usize][category.index()] += grams as u64;
-                let _ = rng;
             };
             if sorter {
                 let frequency = 0.75 + 0.23 * unit_hash(seed, world::HH_FREQUENCY, h as u64);
@@ -275,7 +273,7 @@ impl Generator<'_> {
                     } else {
                         time
                     };
-                    emit(&mut rng, out, at, category, grams, household, verdict);
+                    emit(out, at, category, grams, household, verdict);
                     time += rng.between(15, 60);
                 }
             } else if rng.chance(0.85) {
@@ -288,7 +286,6 @@ impl Generator<'_> {
                     Verdict::Unchecked
                 };
                 emit(
-                    &mut rng,
                     out,
                     time,
                     Category::Other,
