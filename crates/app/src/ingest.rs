@@ -514,6 +514,8 @@ fn ingest_csv(
     });
     let mut record = csv::StringRecord::new();
     let mut rows = 0u64;
+    let mut pending = PendingCsv::default();
+    let mut ids = Vec::with_capacity(RESOLVE_BATCH);
     loop {
         let line = reader.position().line() + 1;
         match reader.read_record(&mut record) {
@@ -550,8 +552,28 @@ fn ingest_csv(
                             cells: std::array::from_fn(cell),
                             grams,
                         };
-                        match validator.put_in(&row) {
-                            Ok(p) => run.push_put_in(p).map(|()| None)?,
+                        match validator.put_in_unresolved(&row) {
+                            Ok((p, None)) => run.push_put_in(p).map(|()| None)?,
+                            Ok((put_in, Some(household))) => {
+                                // The row buffer is reused: keep the household code (and the
+                                // row, for a rejection) in the batch's text arena.
+                                let code = pending.text.len()..pending.text.len() + household.len();
+                                pending.text.push_str(household);
+                                let raw_start = pending.text.len();
+                                for (i, cell) in record.iter().enumerate() {
+                                    if i > 0 {
+                                        pending.text.push(',');
+                                    }
+                                    pending.text.push_str(cell);
+                                }
+                                pending.rows.push((
+                                    line,
+                                    put_in,
+                                    code,
+                                    raw_start..pending.text.len(),
+                                ));
+                                None
+                            }
                             Err(rejection) => Some(rejection),
                         }
                     }
@@ -566,6 +588,10 @@ fn ingest_csv(
                 Err(e) => Some(Rejection::new(RejectReason::Malformed, e.to_string())),
             },
         };
+        if pending.rows.len() >= RESOLVE_BATCH || rejection.is_some() {
+            // Earlier lines first, so the reject file stays in line order.
+            pending.resolve(run, validator, &mut ids)?;
+        }
         if let Some(rejection) = rejection {
             run.reject(line, rejection, &raw_row())?;
         }
@@ -574,7 +600,42 @@ fn ingest_csv(
             progress(reader.position().byte());
         }
     }
+    pending.resolve(run, validator, &mut ids)?;
     let bytes = reader.position().byte();
     progress(bytes);
     Ok(bytes)
+}
+
+/// CSV put-ins waiting for a batch of household lookups; their household codes and rows live
+/// in one text arena, since the CSV reader reuses its row buffer.
+#[derive(Default)]
+struct PendingCsv {
+    text: String,
+    rows: Vec<(u64, PutIn, std::ops::Range<usize>, std::ops::Range<usize>)>,
+}
+
+impl PendingCsv {
+    fn resolve(
+        &mut self,
+        run: &mut Run<'_>,
+        validator: &Validator<'_>,
+        ids: &mut Vec<Option<fenlei_domain::HouseholdId>>,
+    ) -> Result<(), AppError> {
+        validator.resolve_households(self.rows.iter().map(|r| &self.text[r.2.clone()]), ids);
+        for ((line, put_in, code, raw), id) in self.rows.drain(..).zip(ids.iter()) {
+            match id {
+                Some(h) => run.push_put_in(PutIn {
+                    household: Some(*h),
+                    ..put_in
+                })?,
+                None => run.reject(
+                    line,
+                    validator.unknown_household(&self.text[code]),
+                    &self.text[raw],
+                )?,
+            }
+        }
+        self.text.clear();
+        Ok(())
+    }
 }

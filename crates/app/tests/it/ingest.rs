@@ -182,14 +182,30 @@ fn a_csv_row_with_a_wrong_field_count_is_rejected_alone() {
         "id,time,point,category,grams,household,verdict,source\n\
          c1,2026-03-01T07:30:00+08:00,P000001,kitchen,850,H000000001,correct,smart_bin\n\
          c2,2026-03-01T07:31:00+08:00,P000001,kitchen\n\
+         c5,2026-03-01T07:31:30+08:00,P000001,kitchen,700,H999999999,correct,smart_bin\n\
          c3,2026-03-01T07:32:00+08:00,P000001,other,1200,,unchecked,manual\n\
-         c4,2026-03-01T07:33:00+08:00,P000001,glass,1200,,unchecked,manual\n",
+         c4,2026-03-01T07:33:00+08:00,P000001,glass,1200,,unchecked,manual\n\
+         c6,2026-03-01T07:34:00+08:00,P000001,kitchen,900,H000000002,correct,smart_bin\n",
     )
     .expect("write");
     let report = run(&mut store, &[feed], dir.path());
     let where_why: Vec<(u64, &str)> = report.samples.iter().map(|s| (s.line, s.reason)).collect();
-    assert_eq!(where_why, vec![(3, "malformed"), (5, "unknown_category")]);
-    assert_eq!(report.total().accepted, 2);
+    assert_eq!(
+        where_why,
+        vec![
+            (3, "malformed"),
+            (4, "unknown_household"),
+            (6, "unknown_category")
+        ]
+    );
+    assert_eq!(report.total().accepted, 3);
+    let rejects = std::fs::read_to_string(dir.path().join("rejects.jsonl")).expect("rejects");
+    let second: serde_json::Value =
+        serde_json::from_str(rejects.lines().nth(1).expect("two rejects")).expect("json");
+    assert_eq!(
+        second["record"],
+        "c5,2026-03-01T07:31:30+08:00,P000001,kitchen,700,H999999999,correct,smart_bin"
+    );
 }
 
 #[test]
