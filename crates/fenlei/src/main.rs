@@ -28,6 +28,8 @@ enum Command {
     Report(cmd::report::ReportArgs),
     /// Plan a district's collection routes for a category and day (or show stored plans).
     Plan(cmd::plan::PlanArgs),
+    /// Check a unit's rollups against a recomputation from the raw events.
+    Verify(cmd::verify::VerifyArgs),
     /// Benchmarks: ingest throughput, query latency.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
@@ -47,6 +49,7 @@ fn main() -> std::process::ExitCode {
         Command::Ingest(args) => cmd::ingest::run(args),
         Command::Report(args) => cmd::report::run(args),
         Command::Plan(args) => cmd::plan::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
         Command::Bench(command) => cmd::bench::run(command),
         Command::Guide(args) => cmd::guide::run(args),
         Command::Route(command) => cmd::route::run(command),

@@ -10,3 +10,4 @@ pub mod report;
 pub mod route;
 pub mod sim;
 pub mod store_args;
+pub mod verify;

@@ -1,0 +1,67 @@
+//! `fenlei verify`: recomputes a unit's quantities from the raw events alone and compares them
+//! with the rollups the reports read: published figures must be reproducible from stored data.
+
+use super::store_args::StoreArgs;
+use anyhow::Context;
+use fenlei_domain::{Day, DayRange, Level};
+use fenlei_store::EmbeddedStore;
+
+/// Arguments of `fenlei verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Unit code (default: the city).
+    #[arg(long)]
+    unit: Option<String>,
+    /// First day (YYYY-MM-DD); default: 6 days before --to.
+    #[arg(long)]
+    from: Option<Day>,
+    /// Last day (YYYY-MM-DD); default: the last simulated day, else yesterday.
+    #[arg(long)]
+    to: Option<Day>,
+}
+
+/// Runs `fenlei verify`.
+pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
+    let mut store = EmbeddedStore::open(&args.store.db)?;
+    let unit = match &args.unit {
+        Some(code) => store
+            .registry()
+            .unit(code)
+            .with_context(|| format!("no unit with code {code:?}"))?,
+        None => {
+            store
+                .model()
+                .at_level(Level::City)
+                .next()
+                .context("the store has no city")?
+                .id
+        }
+    };
+    let to = match args.to {
+        Some(d) => d,
+        None => store
+            .meta("last_day")?
+            .and_then(|d| Day::parse(&d).ok())
+            .unwrap_or_else(|| Day::today().plus(-1)),
+    };
+    let range =
+        DayRange::new(args.from.unwrap_or(to.plus(-6)), to).context("--from is after --to")?;
+    let t = std::time::Instant::now();
+    let rolled = store.quantities(unit, range)?;
+    let raw = fenlei_store::recompute(&store, unit, range)?;
+    let name = &store.model().unit(unit).name;
+    if rolled == raw {
+        println!(
+            "{name} {range}: rollups equal the recomputation from raw events ({} put-ins, {} participating households; {:.1} s)",
+            raw.total().putins,
+            raw.participating_households,
+            t.elapsed().as_secs_f64()
+        );
+        Ok(())
+    } else {
+        println!("rollups:   {rolled:?}\nraw data:  {raw:?}");
+        anyhow::bail!("{name} {range}: rollups differ from the raw events")
+    }
+}
