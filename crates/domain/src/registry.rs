@@ -172,7 +172,9 @@ pub struct Registry {
     vehicles: Map<VehicleId>,
     facilities: Map<FacilityId>,
     households: FingerprintMap,
-    household_codes: Vec<Box<str>>,
+    /// Household codes back to back, and where each ends: one allocation for millions.
+    household_codes: String,
+    household_code_ends: Vec<u32>,
     household_estate: Vec<UnitId>,
     household_point: Vec<UnitId>,
     household_persons: Vec<u8>,
@@ -185,7 +187,7 @@ pub struct Registry {
 
 impl Registry {
     /// Builds the lookups. Household `i` in `households` gets `HouseholdId(i)`.
-    pub fn new(model: CityModel, households: Vec<Household>) -> Registry {
+    pub fn new(model: CityModel, households: impl IntoIterator<Item = Household>) -> Registry {
         let mut units = FingerprintMap::default();
         for u in &model.units {
             units.insert(&u.code, u.id.0, |i| {
@@ -224,7 +226,8 @@ impl Registry {
             vehicles,
             facilities,
             households: FingerprintMap::default(),
-            household_codes: Vec::new(),
+            household_codes: String::new(),
+            household_code_ends: Vec::new(),
             household_estate: Vec::new(),
             household_point: Vec::new(),
             household_persons: Vec::new(),
@@ -232,7 +235,11 @@ impl Registry {
             household_ranges: Vec::new(),
             households_loaded: true,
         };
-        registry.households.by_fingerprint.reserve(households.len());
+        let households = households.into_iter();
+        registry
+            .households
+            .by_fingerprint
+            .reserve(households.size_hint().0);
         for h in households {
             registry.push_household(h);
         }
@@ -259,7 +266,7 @@ impl Registry {
         model: CityModel,
         estate_households: &[(UnitId, u32, u32)],
     ) -> Registry {
-        let mut registry = Registry::new(model, Vec::new());
+        let mut registry = Registry::new(model, std::iter::empty());
         registry.household_ranges = registry.compute_household_ranges(estate_households);
         registry.households_loaded = false;
         registry
@@ -318,11 +325,20 @@ impl Registry {
 
     /// Registers one more household and returns its id.
     fn push_household(&mut self, h: Household) -> HouseholdId {
-        let id = HouseholdId(self.household_codes.len() as u32);
-        let codes = &self.household_codes;
-        self.households
-            .insert(&h.code, id.0, |i| codes[i as usize].clone());
-        self.household_codes.push(h.code.into());
+        let id = HouseholdId(self.household_code_ends.len() as u32);
+        let (codes, ends) = (&self.household_codes, &self.household_code_ends);
+        let code_of = |i: u32| {
+            let start = if i == 0 {
+                0
+            } else {
+                ends[i as usize - 1] as usize
+            };
+            codes[start..ends[i as usize] as usize].into()
+        };
+        self.households.insert(&h.code, id.0, code_of);
+        self.household_codes.push_str(&h.code);
+        self.household_code_ends
+            .push(self.household_codes.len() as u32);
         self.household_estate.push(h.estate);
         self.household_point.push(h.home_point);
         self.household_persons.push(h.persons);
@@ -369,7 +385,13 @@ impl Registry {
 
     /// The code of a household.
     pub fn household_code(&self, id: HouseholdId) -> &str {
-        &self.household_codes[id.0 as usize]
+        let i = id.0 as usize;
+        let start = if i == 0 {
+            0
+        } else {
+            self.household_code_ends[i - 1] as usize
+        };
+        &self.household_codes[start..self.household_code_ends[i] as usize]
     }
 
     /// The home estate of a household.
@@ -384,13 +406,13 @@ impl Registry {
 
     /// Number of registered households.
     pub fn household_count(&self) -> usize {
-        self.household_codes.len()
+        self.household_code_ends.len()
     }
 
     /// Every household, in id order.
     pub fn households(&self) -> impl Iterator<Item = Household> + '_ {
         (0..self.household_count()).map(|i| Household {
-            code: self.household_codes[i].to_string(),
+            code: self.household_code(HouseholdId(i as u32)).to_owned(),
             estate: self.household_estate[i],
             home_point: self.household_point[i],
             persons: self.household_persons[i],

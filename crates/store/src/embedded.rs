@@ -281,7 +281,7 @@ impl EmbeddedStore {
         conn.execute_batch(schema::SCHEMA)?;
         let model = load_model(&conn)?;
         let registry = if with_households {
-            Registry::new(model, load_households(&conn)?)
+            load_with_households(&conn, model)?
         } else {
             Registry::without_households(model, &load_estate_spans(&conn)?)
         };
@@ -691,20 +691,28 @@ fn load_estate_spans(conn: &Connection) -> Result<Vec<(UnitId, u32, u32)>, Store
     Ok(spans)
 }
 
-fn load_households(conn: &Connection) -> Result<Vec<Household>, StoreError> {
-    let mut households = Vec::new();
+/// The registry with every household, streamed from the table (a city has millions: no
+/// intermediate list).
+fn load_with_households(conn: &Connection, model: CityModel) -> Result<Registry, StoreError> {
     let mut st =
         conn.prepare("SELECT code, estate, home_point, persons FROM households ORDER BY id")?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        households.push(Household {
+    let rows = st.query_map([], |r| {
+        Ok(Household {
             code: r.get(0)?,
             estate: UnitId(r.get(1)?),
             home_point: UnitId(r.get(2)?),
             persons: r.get(3)?,
-        });
+        })
+    })?;
+    let mut failure = None;
+    let registry = Registry::new(
+        model,
+        rows.map_while(|row| row.map_err(|e| failure = Some(e)).ok()),
+    );
+    match failure {
+        Some(e) => Err(e.into()),
+        None => Ok(registry),
     }
-    Ok(households)
 }
 
 fn load_model(conn: &Connection) -> Result<CityModel, StoreError> {
