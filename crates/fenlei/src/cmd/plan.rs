@@ -1,7 +1,7 @@
 //! `fenlei plan`: a district's collection routes for one category and day, solved, stored and
 //! printed; or a stored plan shown again.
 
-use super::store_args::StoreArgs;
+use super::store_args::{StoreArgs, last_day, unit_or_first};
 use crate::bar::Bars;
 use anyhow::Context;
 use fenlei_app::plan::{self, PlanRequest};
@@ -75,26 +75,10 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
     let plan = match args.show {
         Some(id) => store.plan(id)?.with_context(|| format!("no plan #{id}"))?,
         None => {
-            let district = match &args.district {
-                Some(code) => store
-                    .registry()
-                    .unit(code)
-                    .with_context(|| format!("no unit with code {code:?}"))?,
-                None => {
-                    store
-                        .model()
-                        .at_level(Level::District)
-                        .next()
-                        .context("the store has no district")?
-                        .id
-                }
-            };
+            let district = unit_or_first(&store, args.district.as_deref(), Level::District)?;
             let day = match args.date {
                 Some(d) => d,
-                None => store
-                    .meta("last_day")?
-                    .and_then(|d| Day::parse(&d).ok())
-                    .map_or_else(Day::today, |d| d.plus(1)),
+                None => last_day(&store)?.map_or_else(Day::today, |d| d.plus(1)),
             };
             let request = PlanRequest {
                 district,

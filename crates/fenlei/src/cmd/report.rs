@@ -1,6 +1,6 @@
 //! `fenlei report`: every metric for every unit of a level over a period.
 
-use super::store_args::StoreArgs;
+use super::store_args::{StoreArgs, last_day};
 use anyhow::Context;
 use fenlei_app::report;
 use fenlei_domain::{Day, DayRange, Level};
@@ -33,10 +33,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let mut store = EmbeddedStore::open_for_queries(&args.store.db)?;
     let to = match args.to {
         Some(d) => d,
-        None => store
-            .meta("last_day")?
-            .and_then(|d| Day::parse(&d).ok())
-            .unwrap_or_else(|| Day::today().plus(-1)),
+        None => last_day(&store)?.unwrap_or_else(|| Day::today().plus(-1)),
     };
     let from = args.from.unwrap_or(to.plus(-29));
     let range =

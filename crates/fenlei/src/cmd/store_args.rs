@@ -28,3 +28,31 @@ impl CityArgs {
         fenlei_sim::Preset::parse(&self.preset).expect("clap checked the value")
     }
 }
+
+/// The unit with `code`, or the first unit of `level` when no code is given.
+pub fn unit_or_first(
+    store: &fenlei_store::EmbeddedStore,
+    code: Option<&str>,
+    level: fenlei_domain::Level,
+) -> anyhow::Result<fenlei_domain::UnitId> {
+    use anyhow::Context;
+    match code {
+        Some(code) => store
+            .registry()
+            .unit(code)
+            .with_context(|| format!("no unit with code {code:?}")),
+        None => Ok(store
+            .model()
+            .at_level(level)
+            .next()
+            .with_context(|| format!("the store has no {level}"))?
+            .id),
+    }
+}
+
+/// The last simulated day the store records, if any.
+pub fn last_day(store: &fenlei_store::EmbeddedStore) -> anyhow::Result<Option<fenlei_domain::Day>> {
+    Ok(store
+        .meta("last_day")?
+        .and_then(|d| fenlei_domain::Day::parse(&d).ok()))
+}

@@ -1,7 +1,7 @@
 //! `fenlei verify`: recomputes a unit's quantities from the raw events alone and compares them
 //! with the rollups the reports read: published figures must be reproducible from stored data.
 
-use super::store_args::StoreArgs;
+use super::store_args::{StoreArgs, last_day, unit_or_first};
 use anyhow::Context;
 use fenlei_domain::{Day, DayRange, Level};
 use fenlei_store::EmbeddedStore;
@@ -25,26 +25,10 @@ pub struct VerifyArgs {
 /// Runs `fenlei verify`.
 pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     let mut store = EmbeddedStore::open(&args.store.db)?;
-    let unit = match &args.unit {
-        Some(code) => store
-            .registry()
-            .unit(code)
-            .with_context(|| format!("no unit with code {code:?}"))?,
-        None => {
-            store
-                .model()
-                .at_level(Level::City)
-                .next()
-                .context("the store has no city")?
-                .id
-        }
-    };
+    let unit = unit_or_first(&store, args.unit.as_deref(), Level::City)?;
     let to = match args.to {
         Some(d) => d,
-        None => store
-            .meta("last_day")?
-            .and_then(|d| Day::parse(&d).ok())
-            .unwrap_or_else(|| Day::today().plus(-1)),
+        None => last_day(&store)?.unwrap_or_else(|| Day::today().plus(-1)),
     };
     let range =
         DayRange::new(args.from.unwrap_or(to.plus(-6)), to).context("--from is after --to")?;
