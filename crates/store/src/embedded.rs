@@ -8,7 +8,7 @@
 //! data past the checkpoint: an acknowledged event is never lost and never counted twice.
 
 use crate::bitmap;
-use crate::log::{LogError, PutInLog};
+use crate::log::{Damage, LogError, OpenReport, PutInLog, Redelivery};
 use crate::query;
 use crate::rollup::Delta;
 use crate::schema::{self, FORMAT_VERSION};
@@ -52,6 +52,9 @@ pub enum StoreError {
     /// Stored data that does not decode.
     #[error("corrupt store: {0}")]
     Corrupt(String),
+    /// The put-in log is damaged: the store takes no writes until it is repaired.
+    #[error("{}; the store takes no writes until `fenlei repair` has quarantined the damage (`fenlei verify` lists it)", .0.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; "))]
+    Damaged(Vec<Damage>),
 }
 
 /// What an append did.
@@ -59,8 +62,11 @@ pub enum StoreError {
 pub struct AppendOutcome {
     /// Events stored for the first time.
     pub accepted: u64,
-    /// Events already stored (same id), ignored.
+    /// Events already stored with the same id and the same content, ignored.
     pub duplicates: u64,
+    /// Events already stored with the same id but other content: the stored version stands
+    /// (see [`EmbeddedStore::conflicts`]).
+    pub conflicts: u64,
 }
 
 impl AppendOutcome {
@@ -68,6 +74,40 @@ impl AppendOutcome {
     pub fn add(&mut self, other: AppendOutcome) {
         self.accepted += other.accepted;
         self.duplicates += other.duplicates;
+        self.conflicts += other.conflicts;
+    }
+}
+
+/// A field in which a re-delivered record differs from the stored one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldDiff {
+    /// The field's wire name.
+    pub field: &'static str,
+    /// The stored value (it stands).
+    pub stored: String,
+    /// The re-delivered value (ignored).
+    pub offered: String,
+}
+
+/// A re-delivered id whose content differs from the stored record: the first version stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    /// Position of the re-delivered event in the slice given to the append.
+    pub index: usize,
+    /// The fields that differ.
+    pub fields: Vec<FieldDiff>,
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("id already stored with other content (the stored record stands): ")?;
+        for (i, d) in self.fields.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{} stored {} offered {}", d.field, d.stored, d.offered)?;
+        }
+        Ok(())
     }
 }
 
@@ -89,6 +129,12 @@ pub struct EmbeddedStore {
     delta: Delta,
     by_day: Vec<(Day, Vec<PutIn>)>,
     estates_under: Vec<u64>,
+    redelivered: Vec<Redelivery>,
+    conflicts: Vec<Conflict>,
+    /// Bytes of each day file the rollups plus the pending delta hold, not yet checkpointed.
+    in_delta: HashMap<Day, u64>,
+    /// The events-table sequence the rollups plus the delta hold, not yet checkpointed.
+    events_in_delta: Option<i64>,
     /// Events replayed from raw data when the store was opened (after a crash).
     pub recovered: u64,
 }
@@ -286,7 +332,10 @@ impl EmbeddedStore {
             Registry::without_households(model, &load_estate_spans(&conn)?)
         };
         let registry = std::sync::Arc::new(registry);
-        let log = PutInLog::open(&dir.join(LOG_DIR))?;
+        let log = PutInLog::open(&dir.join(LOG_DIR), &applied_lengths(&conn)?, with_households)?;
+        if with_households && !log.opened.damage.is_empty() {
+            return Err(StoreError::Damaged(log.opened.damage.clone()));
+        }
         if let Some(u) = registry
             .model()
             .units
@@ -307,6 +356,10 @@ impl EmbeddedStore {
             delta: Delta::default(),
             by_day: Vec::new(),
             estates_under,
+            redelivered: Vec::new(),
+            conflicts: Vec::new(),
+            in_delta: HashMap::new(),
+            events_in_delta: None,
             recovered: 0,
         };
         if !with_households {
@@ -322,23 +375,20 @@ impl EmbeddedStore {
     }
 
     fn recover(&mut self) -> Result<(), StoreError> {
-        let applied: HashMap<i32, u64> = {
-            let mut st = self
-                .conn
-                .prepare("SELECT day, applied_bytes FROM checkpoint_log")?;
-            let rows = st.query_map([], |r| {
-                Ok((r.get::<_, i32>(0)?, r.get::<_, i64>(1)? as u64))
-            })?;
-            rows.collect::<Result<_, _>>()?
-        };
+        let applied = applied_lengths(&self.conn)?;
         let mut buf = Vec::new();
         for day in self.log.days() {
-            let done = applied.get(&day.0).copied().unwrap_or(0);
+            let done = applied.get(&day).copied().unwrap_or(0);
             if self.log.lengths()[&day] > done.max(16) {
                 buf.clear();
                 self.log.read(day, done, &mut buf)?;
                 self.recovered += buf.len() as u64;
                 self.delta.add_put_ins(&buf);
+                self.in_delta.insert(day, self.log.lengths()[&day]);
+                // A rebuild replays everything: keep the pending aggregate to a few days.
+                if self.delta.events > 5_000_000 {
+                    self.flush()?;
+                }
             }
         }
         let applied_seq: i64 =
@@ -346,15 +396,28 @@ impl EmbeddedStore {
                 .query_row("SELECT applied_seq FROM checkpoint_events", [], |r| {
                     r.get(0)
                 })?;
+        let last_seq = self.last_event_seq()?;
         let events = self.read_events(applied_seq)?;
         for e in &events {
             self.delta.add_event(e, &self.registry);
         }
+        self.events_in_delta = Some(last_seq);
         self.recovered += events.len() as u64;
         if !self.delta.is_empty() {
             self.flush()?;
         }
         Ok(())
+    }
+
+    fn last_event_seq(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?)
+    }
+
+    /// What opening the put-in log found: torn tails cut, torn new files removed, damage.
+    pub fn log_opened(&self) -> &OpenReport {
+        &self.log.opened
     }
 
     /// The registry of the stored city.
@@ -400,66 +463,121 @@ impl EmbeddedStore {
         }
     }
 
-    /// Stores put-ins: deduplicated, durable on return, aggregated for the next flush.
+    /// Stores put-ins: deduplicated against every stored day, durable on return, aggregated
+    /// for the next flush. Re-deliveries of a stored id count as duplicates when their content
+    /// is the same and as conflicts otherwise ([`Self::conflicts`]); the stored record stands.
+    /// On an error, nothing of the failed write counts as stored: retrying is safe.
     pub fn append_put_ins(&mut self, batch: &[PutIn]) -> Result<AppendOutcome, StoreError> {
         self.require_households()?;
+        self.conflicts.clear();
+        self.append_put_ins_at(batch, None)
+    }
+
+    fn append_put_ins_at(
+        &mut self,
+        batch: &[PutIn],
+        positions: Option<&[usize]>,
+    ) -> Result<AppendOutcome, StoreError> {
         for (_, v) in &mut self.by_day {
             v.clear();
         }
-        let duplicates = self.log.dedup(batch, &mut self.by_day)?;
-        self.log.append(&self.by_day)?;
-        let mut accepted = 0;
-        for (_, records) in &self.by_day {
+        self.redelivered.clear();
+        self.log
+            .classify(batch, &mut self.by_day, &mut self.redelivered)?;
+        let mut outcome = AppendOutcome::default();
+        for r in &self.redelivered {
+            if r.differs.is_empty() {
+                outcome.duplicates += 1;
+            } else {
+                outcome.conflicts += 1;
+                let offered = &batch[r.index];
+                let fields = r
+                    .differs
+                    .iter()
+                    .map(|&field| FieldDiff {
+                        field,
+                        stored: put_in_field(&self.registry, &r.stored, field),
+                        offered: put_in_field(&self.registry, offered, field),
+                    })
+                    .collect();
+                self.conflicts.push(Conflict {
+                    index: positions.map_or(r.index, |p| p[r.index]),
+                    fields,
+                });
+            }
+        }
+        // Whatever reached the disk is stored (and marked), even when a later day failed.
+        let (written, failure) = match self.log.append(&self.by_day) {
+            Ok(w) => (w, None),
+            Err(e) => (e.written, Some(e.error)),
+        };
+        for (day, _) in &written {
+            let records = &self.by_day.iter().find(|(d, _)| d == day).expect("day").1;
             self.delta.add_put_ins(records);
-            accepted += records.len() as u64;
+            outcome.accepted += records.len() as u64;
+            self.in_delta.insert(*day, self.log.lengths()[day]);
+        }
+        if let Some(e) = failure {
+            return Err(e.into());
         }
         self.by_day.retain(|(_, v)| !v.is_empty());
-        Ok(AppendOutcome {
-            accepted,
-            duplicates,
-        })
+        Ok(outcome)
+    }
+
+    /// Conflicts of the last append: re-delivered ids whose content differs from the stored
+    /// record, with the fields that differ.
+    pub fn conflicts(&self) -> &[Conflict] {
+        &self.conflicts
     }
 
     /// Stores events of any type: put-ins go to the log, the others to the events table.
     pub fn append(&mut self, events: &[Event]) -> Result<AppendOutcome, StoreError> {
         self.require_households()?;
-        let put_ins: Vec<PutIn> = events
-            .iter()
-            .filter_map(|e| {
-                if let Event::PutIn(p) = e {
-                    Some(*p)
-                } else {
-                    None
-                }
-            })
-            .collect();
-        let mut outcome = self.append_put_ins(&put_ins)?;
-        let others: Vec<&Event> = events
-            .iter()
-            .filter(|e| !matches!(e, Event::PutIn(_)))
-            .collect();
-        if others.is_empty() {
+        self.conflicts.clear();
+        let mut positions = Vec::new();
+        let mut put_ins = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            if let Event::PutIn(p) = e {
+                positions.push(i);
+                put_ins.push(*p);
+            }
+        }
+        let mut outcome = self.append_put_ins_at(&put_ins, Some(&positions))?;
+        if put_ins.len() == events.len() {
             return Ok(outcome);
         }
         let mut stored = Vec::new();
         let tx = self.conn.transaction()?;
         {
-            let mut st = tx.prepare_cached(
+            let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO events (key, type, day, body) VALUES (?1, ?2, ?3, ?4)",
             )?;
+            let mut existing = tx.prepare_cached("SELECT type, body FROM events WHERE key = ?1")?;
             let mut body = Vec::new();
-            for e in others {
+            for (i, e) in events.iter().enumerate() {
+                if matches!(e, Event::PutIn(_)) {
+                    continue;
+                }
                 body.clear();
                 let id = event_id(e);
                 wire::write_csv(e, id, &*self.registry, &mut body);
                 let text = std::str::from_utf8(&body)
                     .expect("writer emits UTF-8")
                     .trim_end();
-                if st.execute(params![e.key().0 as i64, e.kind(), e.day().0, text])? == 1 {
+                let key = e.key().0 as i64;
+                if insert.execute(params![key, e.kind(), e.day().0, text])? == 1 {
                     stored.push(e);
                     outcome.accepted += 1;
-                } else {
+                    continue;
+                }
+                let (kind, old): (String, String) =
+                    existing.query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                let fields = csv_row_differences(&kind, &old, e.kind(), text);
+                if fields.is_empty() {
                     outcome.duplicates += 1;
+                } else {
+                    outcome.conflicts += 1;
+                    self.conflicts.push(Conflict { index: i, fields });
                 }
             }
         }
@@ -467,6 +585,7 @@ impl EmbeddedStore {
         for e in stored {
             self.delta.add_event(e, &self.registry);
         }
+        self.events_in_delta = Some(self.last_event_seq()?);
         Ok(outcome)
     }
 
@@ -553,12 +672,17 @@ impl EmbeddedStore {
             update_coverage(&tx, self.registry.model(), &touched)?;
             let mut st =
                 tx.prepare_cached("INSERT OR REPLACE INTO checkpoint_log VALUES (?1, ?2)")?;
-            for (day, len) in self.log.lengths() {
+            for (day, len) in &self.in_delta {
                 st.execute(params![day.0, *len as i64])?;
             }
-            tx.execute("UPDATE checkpoint_events SET applied_seq = (SELECT COALESCE(MAX(seq), 0) FROM events)", [])?;
+            if let Some(seq) = self.events_in_delta {
+                tx.execute("UPDATE checkpoint_events SET applied_seq = ?1", [seq])?;
+            }
         }
         tx.commit()?;
+        self.in_delta.clear();
+        self.events_in_delta = None;
+        self.log.save_index()?;
         Ok(())
     }
 
@@ -669,6 +793,72 @@ impl EmbeddedStore {
             );
         }
         Ok(out)
+    }
+}
+
+/// The checkpoint: how many bytes of each day file the rollups hold.
+fn applied_lengths(conn: &Connection) -> Result<HashMap<Day, u64>, StoreError> {
+    let mut st = conn.prepare("SELECT day, applied_bytes FROM checkpoint_log")?;
+    let rows = st.query_map([], |r| Ok((Day(r.get(0)?), r.get::<_, i64>(1)? as u64)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The fields in which two stored CSV rows of events differ (the rows are the wire form of
+/// their types; a different type differs in `type`).
+fn csv_row_differences(kind_a: &str, a: &str, kind_b: &str, b: &str) -> Vec<FieldDiff> {
+    if kind_a != kind_b {
+        return vec![FieldDiff {
+            field: "type",
+            stored: kind_a.to_owned(),
+            offered: kind_b.to_owned(),
+        }];
+    }
+    if a == b {
+        return Vec::new();
+    }
+    let row = |text: &str| -> Vec<String> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes())
+            .records()
+            .next()
+            .and_then(Result::ok)
+            .map(|r| r.iter().map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    let (ra, rb) = (row(a), row(b));
+    let header = wire::csv_header(kind_a).unwrap_or(&[]);
+    let mut out = Vec::new();
+    for i in 0..ra.len().max(rb.len()) {
+        let (va, vb) = (ra.get(i), rb.get(i));
+        if va != vb {
+            out.push(FieldDiff {
+                field: header.get(i).copied().unwrap_or("?"),
+                stored: va.cloned().unwrap_or_default(),
+                offered: vb.cloned().unwrap_or_default(),
+            });
+        }
+    }
+    if out.is_empty() {
+        // Same fields, other quoting: the same record.
+        return Vec::new();
+    }
+    out
+}
+
+/// A put-in's field as its wire form writes it.
+fn put_in_field(registry: &Registry, e: &PutIn, field: &str) -> String {
+    match field {
+        "time" => e.time.to_string(),
+        "point" => registry.unit_code(e.point).to_owned(),
+        "household" => e
+            .household
+            .map_or(String::new(), |h| registry.household_code(h).to_owned()),
+        "category" => e.category.key().to_owned(),
+        "grams" => e.grams.to_string(),
+        "verdict" => e.verdict.key().to_owned(),
+        "source" => e.source.key().to_owned(),
+        _ => String::new(),
     }
 }
 

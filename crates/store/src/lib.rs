@@ -14,7 +14,7 @@ pub mod recompute;
 pub mod rollup;
 pub mod schema;
 
-pub use embedded::{AppendOutcome, DiskUsage, EmbeddedStore, StoreError};
+pub use embedded::{AppendOutcome, Conflict, DiskUsage, EmbeddedStore, FieldDiff, StoreError};
 pub use query::decompose;
 pub use recompute::recompute;
 pub use schema::{FORMAT_VERSION, Grain};

@@ -2,29 +2,45 @@
 //!
 //! Why not SQLite for raw put-ins: a plain SQLite table with a unique key for idempotency takes
 //! ~30 bytes per event and tops out near 1–2 M inserts/s without the key, ~0.15 M/s with it.
-//! The log stores ~14.4 bytes per event and appends at memory speed; deduplication uses an
-//! in-memory set of event keys per day, rebuilt lazily from the day's file. SQLite keeps the
-//! units, the rollups and the checkpoint that says how much of each day file the rollups hold.
+//! The log stores ~14.4 bytes per event and appends at memory speed; deduplication across the
+//! whole store uses [`keyindex::KeyIndex`] (which day holds a key) and the stored records
+//! themselves (is a re-delivery the same record, or a conflicting one). SQLite keeps the units,
+//! the rollups and the checkpoint that says how much of each day file the rollups hold.
 //!
 //! Files: `<dir>/YYYY-MM-DD.log`, a 16-byte header (`FENLEIPI`, format version, day) then
-//! blocks (see [`block`]). Appends are fsynced before they are acknowledged; a torn block at
-//! the end of a file (a crash mid-write) is cut off when the log is opened.
+//! blocks (see [`block`]). A block is written at the file's durable length and fsynced before it
+//! is acknowledged; only then are its keys marked as stored.
+//!
+//! Torn write or corruption (see [`scan`]): appends are fsynced in order, so a crash can only
+//! leave an incomplete *last* block, or a day file whose header is incomplete and that holds
+//! nothing checkpointed. Those are cut (or removed) on open and counted in
+//! [`PutInLog::opened`]. Anything else — a bad block with valid blocks after it, damage inside
+//! the bytes the checkpoint holds, an unreadable header of a non-empty file — is
+//! [`Damage`]: never cut silently; the store refuses to write until `fenlei repair` has
+//! quarantined it.
 
 pub mod bits;
 pub mod block;
+pub mod keyindex;
+pub mod scan;
 
 use fenlei_domain::{Day, EventKey, PutIn};
-use std::collections::{HashMap, HashSet};
+use keyindex::KeyIndex;
+pub use scan::{Damage, OpenReport};
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// Version of the log's file format.
 pub const LOG_FORMAT_VERSION: u32 = 1;
-const FILE_MAGIC: &[u8; 8] = b"FENLEIPI";
-const FILE_HEADER: u64 = 16;
+pub(crate) const FILE_MAGIC: &[u8; 8] = b"FENLEIPI";
+pub(crate) const FILE_HEADER: u64 = 16;
+const INDEX_FILE: &str = "keys.idx";
+/// Decoded records kept for comparing re-deliveries (about 64 bytes each).
+const CACHED_RECORDS: usize = 4_000_000;
 
-type KeySet = HashSet<EventKey, foldhash::fast::FixedState>;
+type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 /// Errors of the log.
 #[derive(Debug, thiserror::Error)]
@@ -45,17 +61,67 @@ pub enum LogError {
         /// What is wrong.
         message: String,
     },
+    /// Damaged data found where it must be whole.
+    #[error("{0}; run `fenlei verify`, then `fenlei repair`")]
+    Damaged(Damage),
 }
 
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> LogError + '_ {
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> LogError + '_ {
     move |source| LogError::Io {
         path: path.to_owned(),
         source,
     }
 }
 
-struct DaySet {
-    keys: KeySet,
+/// An append that failed part way: the days written before the failure are durable and stored.
+#[derive(Debug)]
+pub struct AppendError {
+    /// Days whose block is durable (and whose keys are marked).
+    pub written: Vec<(Day, u64)>,
+    /// The failure.
+    pub error: LogError,
+}
+
+/// How a re-delivered put-in compares with the stored record of its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redelivery {
+    /// Position of the re-delivered record in the batch given to [`PutInLog::classify`].
+    pub index: usize,
+    /// The record stored first (it stands).
+    pub stored: PutIn,
+    /// Fields whose value differs (empty: an exact duplicate).
+    pub differs: Vec<&'static str>,
+}
+
+/// Names of the fields in which two put-ins of one id differ.
+pub fn put_in_differences(a: &PutIn, b: &PutIn) -> Vec<&'static str> {
+    let mut d = Vec::new();
+    if a.time != b.time {
+        d.push("time");
+    }
+    if a.point != b.point {
+        d.push("point");
+    }
+    if a.household != b.household {
+        d.push("household");
+    }
+    if a.category != b.category {
+        d.push("category");
+    }
+    if a.grams != b.grams {
+        d.push("grams");
+    }
+    if a.verdict != b.verdict {
+        d.push("verdict");
+    }
+    if a.source != b.source {
+        d.push("source");
+    }
+    d
+}
+
+struct CachedDay {
+    records: Map<EventKey, PutIn>,
     last_used: u64,
 }
 
@@ -64,98 +130,63 @@ pub struct PutInLog {
     dir: PathBuf,
     /// Durable length of each day's file, header included.
     lengths: HashMap<Day, u64>,
-    sets: HashMap<Day, DaySet>,
+    /// Which day holds each key; loaded on the first append.
+    index: Option<KeyIndex>,
+    /// Keys marked since the index was last saved.
+    unsaved: u64,
+    cache: HashMap<Day, CachedDay>,
+    cached_records: usize,
     clock: u64,
-    max_cached_days: usize,
-    /// Bytes cut off torn blocks when the log was opened.
-    pub truncated_bytes: u64,
-}
-
-/// The length of the valid prefix of a day file, and the file's length. Walks the block headers
-/// (a few per day) and checks the last block's checksum: appends are fsynced in order, so a
-/// crash can only tear the last block. Reads a few kilobytes, not the whole file.
-fn valid_length(path: &Path) -> Result<(u64, u64), LogError> {
-    let mut f = File::open(path).map_err(io_err(path))?;
-    let len = f.metadata().map_err(io_err(path))?.len();
-    let mut header = [0u8; FILE_HEADER as usize];
-    f.read_exact(&mut header).map_err(io_err(path))?;
-    if &header[..8] != FILE_MAGIC
-        || u32::from_le_bytes(header[8..12].try_into().expect("4 bytes")) != LOG_FORMAT_VERSION
-    {
-        return Err(LogError::Format {
-            path: path.to_owned(),
-            message: "not a fenlei put-in log of this version".into(),
-        });
-    }
-    let mut at = FILE_HEADER;
-    while at < len {
-        let mut head = [0u8; block::BLOCK_HEADER];
-        f.seek(SeekFrom::Start(at)).map_err(io_err(path))?;
-        if len - at < block::BLOCK_HEADER as u64 || f.read_exact(&mut head).is_err() {
-            break;
-        }
-        let payload = u32::from_le_bytes(head[8..12].try_into().expect("4 bytes")) as u64;
-        let next = at + block::BLOCK_HEADER as u64 + payload;
-        if u32::from_le_bytes(head[..4].try_into().expect("4 bytes")) != block::BLOCK_MAGIC
-            || next > len
-        {
-            break;
-        }
-        if next == len {
-            // The last block: the only one a crash can have torn.
-            let mut whole = vec![0u8; (next - at) as usize];
-            f.seek(SeekFrom::Start(at)).map_err(io_err(path))?;
-            f.read_exact(&mut whole).map_err(io_err(path))?;
-            if block::read_raw(&whole).is_err() {
-                break;
-            }
-        }
-        at = next;
-    }
-    Ok((at, len))
+    /// What opening found: torn tails cut, empty files removed, damage.
+    pub opened: OpenReport,
+    /// Fault injection for tests: the next appends fail after writing this many bytes.
+    pub fail_after_bytes: Option<u64>,
 }
 
 impl PutInLog {
-    /// Opens (creating if needed) the log in `dir`, cutting off torn blocks.
-    pub fn open(dir: &Path) -> Result<PutInLog, LogError> {
+    /// Opens (creating if needed) the log in `dir`. `applied` is the checkpoint: the bytes of
+    /// each day file the rollups hold, which must be whole. Torn tails past it are cut; damage
+    /// is recorded in [`Self::opened`] and left in place. With `full`, every block's checksum
+    /// is verified (for writing); otherwise the blocks' frames, and the checksums of the blocks
+    /// past the checkpoint and of each file's last block.
+    pub fn open(
+        dir: &Path,
+        applied: &HashMap<Day, u64>,
+        full: bool,
+    ) -> Result<PutInLog, LogError> {
         fs::create_dir_all(dir).map_err(io_err(dir))?;
         let mut log = PutInLog {
             dir: dir.to_owned(),
             lengths: HashMap::new(),
-            sets: HashMap::new(),
+            index: None,
+            unsaved: 0,
+            cache: HashMap::new(),
+            cached_records: 0,
             clock: 0,
-            max_cached_days: 64,
-            truncated_bytes: 0,
+            opened: OpenReport::default(),
+            fail_after_bytes: None,
         };
-        for entry in fs::read_dir(dir).map_err(io_err(dir))? {
-            let path = entry.map_err(io_err(dir))?.path();
-            let Some(day) = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .and_then(|s| Day::parse(s).ok())
-            else {
-                continue;
-            };
-            if path.extension().is_none_or(|e| e != "log") {
-                continue;
+        for (day, path) in day_files(dir)? {
+            let checkpointed = applied.get(&day).copied().unwrap_or(0);
+            match scan::on_open(&path, day, checkpointed, full, &mut log.opened)? {
+                Some(len) => {
+                    log.lengths.insert(day, len);
+                }
+                None => {
+                    // A day file whose creation was torn (nothing durable in it): removed.
+                }
             }
-            let (at, len) = valid_length(&path)?;
-            if at < len {
-                log.truncated_bytes += len - at;
-                let f = OpenOptions::new()
-                    .write(true)
-                    .open(&path)
-                    .map_err(io_err(&path))?;
-                f.set_len(at).map_err(io_err(&path))?;
-                f.sync_all().map_err(io_err(&path))?;
-            }
-            log.lengths.insert(day, at);
         }
         Ok(log)
     }
 
     fn path(&self, day: Day) -> PathBuf {
-        self.dir.join(format!("{day}.log"))
+        day_path(&self.dir, day)
+    }
+
+    /// The log's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     fn read_file(&self, day: Day) -> Result<(Vec<u8>, PathBuf), LogError> {
@@ -164,21 +195,7 @@ impl PutInLog {
         File::open(&path)
             .and_then(|mut f| f.read_to_end(&mut data))
             .map_err(io_err(&path))?;
-        if data.len() < FILE_HEADER as usize || &data[..8] != FILE_MAGIC {
-            return Err(LogError::Format {
-                path,
-                message: "not a fenlei put-in log".into(),
-            });
-        }
-        let version = u32::from_le_bytes(data[8..12].try_into().expect("4 bytes"));
-        if version != LOG_FORMAT_VERSION {
-            return Err(LogError::Format {
-                path,
-                message: format!(
-                    "log format version {version}, this fenlei reads {LOG_FORMAT_VERSION}"
-                ),
-            });
-        }
+        scan::check_header(&data, &path, day)?;
         Ok((data, path))
     }
 
@@ -199,127 +216,340 @@ impl PutInLog {
         self.lengths.values().sum()
     }
 
-    fn set(&mut self, day: Day) -> Result<&mut KeySet, LogError> {
-        self.clock += 1;
-        if !self.sets.contains_key(&day) {
-            if self.sets.len() >= self.max_cached_days {
-                let oldest = self
-                    .sets
-                    .iter()
-                    .min_by_key(|(_, s)| s.last_used)
-                    .map(|(d, _)| *d);
-                if let Some(d) = oldest {
-                    self.sets.remove(&d);
-                }
-            }
-            let mut keys = KeySet::default();
-            if self.lengths.contains_key(&day) {
-                let (data, path) = self.read_file(day)?;
-                let mut at = FILE_HEADER as usize;
-                let mut buf = Vec::new();
-                while at < data.len() {
-                    let raw = block::read_raw(&data[at..]).map_err(|e| LogError::Format {
-                        path: path.clone(),
-                        message: e.to_string(),
-                    })?;
-                    buf.clear();
-                    block::keys(&raw, &mut buf).map_err(|e| LogError::Format {
-                        path: path.clone(),
-                        message: e.to_string(),
-                    })?;
-                    keys.extend(buf.iter().copied());
-                    at += raw.len;
-                }
-            }
-            self.sets.insert(day, DaySet { keys, last_used: 0 });
+    /// Calls `f` with the keys of every block of `day` from byte `from` (a block boundary) on.
+    fn for_each_key_block(
+        &self,
+        day: Day,
+        from: u64,
+        mut f: impl FnMut(&[EventKey]),
+    ) -> Result<(), LogError> {
+        let Some(&len) = self.lengths.get(&day) else {
+            return Ok(());
+        };
+        let (data, path) = self.read_file(day)?;
+        let mut at = from.max(FILE_HEADER) as usize;
+        let mut keys = Vec::new();
+        while at < len as usize {
+            let raw = block::read_raw(&data[at..])
+                .map_err(|e| scan::damage_at(&path, day, at as u64, e))?;
+            keys.clear();
+            block::keys(&raw, &mut keys).map_err(|e| scan::damage_at(&path, day, at as u64, e))?;
+            f(&keys);
+            at += raw.len;
         }
-        let set = self.sets.get_mut(&day).expect("inserted above");
-        set.last_used = self.clock;
-        Ok(&mut set.keys)
+        Ok(())
     }
 
-    /// Keeps the put-ins never seen before (in the log or earlier in `batch`), grouped by day.
-    /// Returns the number of duplicates dropped. The kept keys count as seen from now on, so
-    /// the caller must [`append`](Self::append) them (or drop this log).
-    pub fn dedup(
+    /// Builds the key index from every day file (on the first append, when no saved index
+    /// matches the log, or to grow it).
+    fn rebuild_index(&self, room_for: u64) -> Result<KeyIndex, LogError> {
+        let days = self.days();
+        let mut total = 0u64;
+        for &day in &days {
+            self.for_each_key_block(day, 0, |k| total += k.len() as u64)?;
+        }
+        let first = days.first().copied().unwrap_or(Day::today());
+        let mut index = KeyIndex::with_capacity(total + room_for, first);
+        for &day in &days {
+            self.for_each_key_block(day, 0, |keys| {
+                for &k in keys {
+                    index.insert(k, day);
+                }
+            })?;
+            index.covered.insert(day, self.lengths[&day]);
+        }
+        Ok(index)
+    }
+
+    /// Loads the saved index and adds what was appended since, or rebuilds it.
+    fn load_index(&mut self) -> Result<(), LogError> {
+        if self.index.is_some() {
+            return Ok(());
+        }
+        let path = self.dir.join(INDEX_FILE);
+        let mut index = match KeyIndex::load(&path) {
+            // Covering more than a file holds: the file was cut or repaired since.
+            Some(i)
+                if i.covered
+                    .iter()
+                    .all(|(d, &c)| self.lengths.get(d).is_some_and(|&l| l >= c)) =>
+            {
+                i
+            }
+            _ => {
+                let index = self.rebuild_index(0)?;
+                self.index = Some(index);
+                self.unsaved = u64::MAX / 2;
+                return Ok(());
+            }
+        };
+        let mut added = 0u64;
+        for day in self.days() {
+            let from = index.covered.get(&day).copied().unwrap_or(0);
+            let len = self.lengths[&day];
+            if len > from.max(FILE_HEADER) {
+                let mut keys = Vec::new();
+                self.for_each_key_block(day, from, |k| keys.extend_from_slice(k))?;
+                if !index.has_room(keys.len() as u64) {
+                    self.index = Some(self.rebuild_index(0)?);
+                    self.unsaved = u64::MAX / 2;
+                    return Ok(());
+                }
+                added += keys.len() as u64;
+                for k in keys {
+                    index.insert(k, day);
+                }
+            }
+            index.covered.insert(day, len);
+        }
+        self.index = Some(index);
+        self.unsaved = added;
+        Ok(())
+    }
+
+    /// Saves the key index if keys were marked since it was last saved (it is derived data:
+    /// a crash before this costs a scan of the newer blocks on the next open, nothing else).
+    pub fn save_index(&mut self) -> Result<(), LogError> {
+        if self.unsaved == 0 {
+            return Ok(());
+        }
+        if let Some(index) = &self.index {
+            let path = self.dir.join(INDEX_FILE);
+            index.save(&path).map_err(io_err(&path))?;
+            self.unsaved = 0;
+        }
+        Ok(())
+    }
+
+    /// Bytes of memory the key index holds (0 until the first append loads it).
+    pub fn index_memory(&self) -> u64 {
+        self.index.as_ref().map_or(0, KeyIndex::memory_bytes)
+    }
+
+    /// Keys in the key index.
+    pub fn index_len(&self) -> u64 {
+        self.index.as_ref().map_or(0, KeyIndex::len)
+    }
+
+    /// The stored records of `day` by key, decoded once and cached.
+    fn cached_day(&mut self, day: Day) -> Result<&Map<EventKey, PutIn>, LogError> {
+        self.clock += 1;
+        if !self.cache.contains_key(&day) {
+            let mut records = Vec::new();
+            self.read(day, 0, &mut records)?;
+            while self.cached_records + records.len() > CACHED_RECORDS && !self.cache.is_empty() {
+                let oldest = *self
+                    .cache
+                    .iter()
+                    .min_by_key(|(_, c)| c.last_used)
+                    .map(|(d, _)| d)
+                    .expect("not empty");
+                let gone = self.cache.remove(&oldest).expect("present");
+                self.cached_records -= gone.records.len();
+            }
+            self.cached_records += records.len();
+            let map = records.into_iter().map(|e| (e.key, e)).collect();
+            self.cache.insert(
+                day,
+                CachedDay {
+                    records: map,
+                    last_used: 0,
+                },
+            );
+        }
+        let c = self.cache.get_mut(&day).expect("inserted above");
+        c.last_used = self.clock;
+        Ok(&c.records)
+    }
+
+    /// Sorts `batch` into put-ins never stored before (grouped by day into `fresh`) and
+    /// re-deliveries of stored ids (or of ids earlier in the batch): exact duplicates and
+    /// conflicts, each with the record that stands. Marks nothing: keys count as stored only
+    /// once [`Self::append`] made them durable.
+    pub fn classify(
         &mut self,
         batch: &[PutIn],
-        by_day: &mut Vec<(Day, Vec<PutIn>)>,
-    ) -> Result<u64, LogError> {
-        // Group by day first (batches hold a day or two), then one set lookup per group.
+        fresh: &mut Vec<(Day, Vec<PutIn>)>,
+        redelivered: &mut Vec<Redelivery>,
+    ) -> Result<(), LogError> {
+        self.load_index()?;
+        let index = self.index.as_ref().expect("loaded");
+        let mut in_batch: Map<EventKey, usize> = Map::default();
+        in_batch.reserve(batch.len());
+        let mut maybe: Vec<(usize, Day)> = Vec::new();
+        let mut candidates = Vec::new();
+        let mut keep = vec![false; batch.len()];
+        for (i, e) in batch.iter().enumerate() {
+            if let Some(&first) = in_batch.get(&e.key) {
+                redelivered.push(Redelivery {
+                    index: i,
+                    stored: batch[first],
+                    differs: put_in_differences(&batch[first], e),
+                });
+                continue;
+            }
+            in_batch.insert(e.key, i);
+            candidates.clear();
+            index.candidates(e.key, &mut candidates);
+            if candidates.is_empty() {
+                keep[i] = true;
+            } else {
+                maybe.extend(candidates.iter().map(|&d| (i, d)));
+            }
+        }
+        // Possible re-deliveries: read the candidate days' records once each.
+        maybe.sort_by_key(|&(i, d)| (d, i));
+        let mut found = vec![false; batch.len()];
+        let mut at = 0;
+        while at < maybe.len() {
+            let day = maybe[at].1;
+            let records = self.cached_day(day)?;
+            while at < maybe.len() && maybe[at].1 == day {
+                let i = maybe[at].0;
+                if let Some(stored) = records.get(&batch[i].key)
+                    && !found[i]
+                {
+                    found[i] = true;
+                    redelivered.push(Redelivery {
+                        index: i,
+                        stored: *stored,
+                        differs: put_in_differences(stored, &batch[i]),
+                    });
+                }
+                at += 1;
+            }
+        }
+        for &(i, _) in &maybe {
+            if !found[i] {
+                keep[i] = true;
+            }
+        }
+        redelivered.sort_by_key(|r| r.index);
+        // Group the fresh ones by day (batches hold a day or two).
         let mut current: Option<(Day, usize)> = None;
-        for e in batch {
+        for (e, _) in batch.iter().zip(&keep).filter(|(_, k)| **k) {
             let day = e.time.day();
             let slot = match current {
                 Some((d, i)) if d == day => i,
                 _ => {
-                    let i = by_day
-                        .iter()
-                        .position(|(d, _)| *d == day)
-                        .unwrap_or_else(|| {
-                            by_day.push((day, Vec::new()));
-                            by_day.len() - 1
-                        });
+                    let i = fresh.iter().position(|(d, _)| *d == day).unwrap_or_else(|| {
+                        fresh.push((day, Vec::new()));
+                        fresh.len() - 1
+                    });
                     current = Some((day, i));
                     i
                 }
             };
-            by_day[slot].1.push(*e);
+            fresh[slot].1.push(*e);
         }
-        let mut duplicates = 0;
-        for (day, records) in by_day.iter_mut() {
-            if records.is_empty() {
-                continue;
-            }
-            let set = self.set(*day)?;
-            if set.is_empty() {
-                // A day's first keys: size the set for them instead of growing it.
-                set.reserve(records.len());
-            }
-            let before = records.len();
-            records.retain(|e| set.insert(e.key));
-            duplicates += (before - records.len()) as u64;
-        }
-        Ok(duplicates)
+        Ok(())
     }
 
-    /// Appends one block per day and makes it durable. Returns `(day, offset)` of each block.
-    pub fn append(&mut self, by_day: &[(Day, Vec<PutIn>)]) -> Result<Vec<(Day, u64)>, LogError> {
+    /// Marks `records`, now durable in `day`'s file, as stored.
+    fn mark(&mut self, day: Day, records: &[PutIn]) -> Result<(), LogError> {
+        let room = self
+            .index
+            .as_ref()
+            .is_some_and(|i| i.has_room(records.len() as u64));
+        if !room {
+            // Grow: rebuild from the log, which already holds these records.
+            self.index = Some(self.rebuild_index(records.len() as u64)?);
+            self.unsaved = u64::MAX / 2;
+        } else {
+            let index = self.index.as_mut().expect("loaded");
+            for e in records {
+                index.insert(e.key, day);
+            }
+            self.unsaved += records.len() as u64;
+        }
+        let len = self.lengths[&day];
+        self.index
+            .as_mut()
+            .expect("loaded")
+            .covered
+            .insert(day, len);
+        if let Some(c) = self.cache.get_mut(&day) {
+            c.records.extend(records.iter().map(|e| (e.key, *e)));
+            self.cached_records += records.len();
+        }
+        Ok(())
+    }
+
+    /// Appends one block per day, each written at the file's durable length and fsynced, and
+    /// marks its keys as stored once it is durable. On an error, the days written before it
+    /// stay stored (and marked); the failed day's bytes are not counted and are overwritten
+    /// by the next append. Returns `(day, offset)` of each block.
+    pub fn append(&mut self, by_day: &[(Day, Vec<PutIn>)]) -> Result<Vec<(Day, u64)>, AppendError> {
         let mut written = Vec::new();
+        if let Err(error) = self.load_index() {
+            return Err(AppendError { written, error });
+        }
         let mut buf = Vec::new();
         for (day, records) in by_day {
             if records.is_empty() {
                 continue;
             }
-            let path = self.path(*day);
-            let mut file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .map_err(io_err(&path))?;
-            buf.clear();
-            let new_file = !self.lengths.contains_key(day);
-            if new_file {
-                buf.extend_from_slice(FILE_MAGIC);
-                buf.extend_from_slice(&LOG_FORMAT_VERSION.to_le_bytes());
-                buf.extend_from_slice(&day.0.to_le_bytes());
-                file.set_len(0).map_err(io_err(&path))?;
+            match self.append_day(*day, records, &mut buf) {
+                Ok(offset) => written.push((*day, offset)),
+                Err(error) => return Err(AppendError { written, error }),
             }
-            let before = self.lengths.get(day).copied().unwrap_or(0);
-            let offset = before.max(FILE_HEADER);
-            block::encode(records, &mut buf);
-            file.seek(SeekFrom::End(0)).map_err(io_err(&path))?;
-            file.write_all(&buf).map_err(io_err(&path))?;
-            file.sync_data().map_err(io_err(&path))?;
-            if new_file {
-                File::open(&self.dir)
-                    .and_then(|d| d.sync_all())
-                    .map_err(io_err(&self.dir))?;
+            if let Err(error) = self.mark(*day, records) {
+                // The block is durable but the index missed it: reload the index from the
+                // log before the next append.
+                self.index = None;
+                return Err(AppendError { written, error });
             }
-            self.lengths.insert(*day, before + buf.len() as u64);
-            written.push((*day, offset));
         }
         Ok(written)
+    }
+
+    fn append_day(&mut self, day: Day, records: &[PutIn], buf: &mut Vec<u8>) -> Result<u64, LogError> {
+        let path = self.path(day);
+        let new_file = !self.lengths.contains_key(&day);
+        let before = self.lengths.get(&day).copied().unwrap_or(0);
+        buf.clear();
+        if new_file {
+            buf.extend_from_slice(FILE_MAGIC);
+            buf.extend_from_slice(&LOG_FORMAT_VERSION.to_le_bytes());
+            buf.extend_from_slice(&day.0.to_le_bytes());
+        }
+        let offset = before.max(FILE_HEADER);
+        block::encode(records, buf);
+        self.write_at(&path, before, buf)?;
+        if new_file {
+            File::open(&self.dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io_err(&self.dir))?;
+        }
+        self.lengths.insert(day, before + buf.len() as u64);
+        Ok(offset)
+    }
+
+    /// Writes `bytes` at `at` (the durable length: whatever a failed write left past it is
+    /// overwritten) and syncs the file.
+    fn write_at(&mut self, path: &Path, at: u64, bytes: &[u8]) -> Result<(), LogError> {
+        let mut file = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(false)
+            .open(path)
+            .map_err(io_err(path))?;
+        let len = file.metadata().map_err(io_err(path))?.len();
+        if len != at {
+            file.set_len(at).map_err(io_err(path))?;
+        }
+        file.seek(SeekFrom::Start(at)).map_err(io_err(path))?;
+        if let Some(limit) = self.fail_after_bytes {
+            let n = (limit as usize).min(bytes.len());
+            file.write_all(&bytes[..n]).map_err(io_err(path))?;
+            return Err(LogError::Io {
+                path: path.to_owned(),
+                source: io::Error::new(io::ErrorKind::StorageFull, "injected write failure"),
+            });
+        }
+        file.write_all(bytes).map_err(io_err(path))?;
+        file.sync_data().map_err(io_err(path))?;
+        Ok(())
     }
 
     /// Reads the put-ins of `day` stored from byte `from` (0 = the whole file) to the end.
@@ -330,16 +560,35 @@ impl PutInLog {
         let (data, path) = self.read_file(day)?;
         let mut at = from.max(FILE_HEADER) as usize;
         while at < len as usize {
-            let raw = block::read_raw(&data[at..]).map_err(|e| LogError::Format {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-            block::decode(day, &raw, out).map_err(|e| LogError::Format {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
+            let raw = block::read_raw(&data[at..])
+                .map_err(|e| scan::damage_at(&path, day, at as u64, e))?;
+            block::decode(day, &raw, out).map_err(|e| scan::damage_at(&path, day, at as u64, e))?;
             at += raw.len;
         }
         Ok(len)
     }
+}
+
+/// The day files in `dir`, by day.
+pub(crate) fn day_files(dir: &Path) -> Result<Vec<(Day, PathBuf)>, LogError> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io_err(dir))? {
+        let path = entry.map_err(io_err(dir))?.path();
+        if path.extension().is_none_or(|e| e != "log") {
+            continue;
+        }
+        if let Some(day) = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| Day::parse(s).ok())
+        {
+            files.push((day, path));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+pub(crate) fn day_path(dir: &Path, day: Day) -> PathBuf {
+    dir.join(format!("{day}.log"))
 }
