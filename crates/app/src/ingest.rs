@@ -10,7 +10,7 @@ use crate::progress::Progress;
 use fenlei_domain::fastjson;
 use fenlei_domain::wire::{self, WireRecord};
 use fenlei_domain::{Event, Limits, PutIn, RejectReason, Rejection, Timestamp, Validator};
-use fenlei_store::{AppendOutcome, EmbeddedStore};
+use fenlei_store::{AppendOutcome, Conflict, EmbeddedStore};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -25,8 +25,11 @@ pub struct FileReport {
     pub records: u64,
     /// Records stored for the first time.
     pub accepted: u64,
-    /// Records already stored (same id).
+    /// Records already stored (same id, same content).
     pub duplicates: u64,
+    /// Records whose id is stored with other content: the stored version stands, the
+    /// conflict goes to the reject file with the fields that differ.
+    pub conflicts: u64,
     /// Records rejected.
     pub rejected: u64,
     /// Rejections by reason code.
@@ -65,6 +68,7 @@ impl IngestReport {
             t.records += f.records;
             t.accepted += f.accepted;
             t.duplicates += f.duplicates;
+            t.conflicts += f.conflicts;
             t.rejected += f.rejected;
             for (k, v) in &f.by_reason {
                 *t.by_reason.entry(k).or_default() += v;
@@ -143,10 +147,6 @@ impl Rejects {
         rejection: &Rejection,
         record: &str,
     ) -> Result<(), AppError> {
-        if self.out.is_none() {
-            let f = File::create(&self.path).map_err(|e| AppError::io(&self.path, e))?;
-            self.out = Some(BufWriter::new(f));
-        }
         let row = serde_json::json!({
             "file": file.display().to_string(),
             "line": line,
@@ -154,17 +154,49 @@ impl Rejects {
             "detail": rejection.detail,
             "record": record,
         });
+        self.write_row(&row)
+    }
+
+    fn write_row(&mut self, row: &serde_json::Value) -> Result<(), AppError> {
+        if self.out.is_none() {
+            let f = File::create(&self.path).map_err(|e| AppError::io(&self.path, e))?;
+            self.out = Some(BufWriter::new(f));
+        }
         let out = self.out.as_mut().expect("opened above");
         writeln!(out, "{row}").map_err(|e| AppError::io(&self.path, e))
     }
+
+    /// A re-delivered record whose content differs from the stored one.
+    fn conflict(&mut self, file: &Path, line: u64, conflict: &Conflict) -> Result<(), AppError> {
+        let differs: Vec<_> = conflict
+            .fields
+            .iter()
+            .map(
+                |d| serde_json::json!({"field": d.field, "stored": d.stored, "offered": d.offered}),
+            )
+            .collect();
+        self.write_row(&serde_json::json!({
+            "file": file.display().to_string(),
+            "line": line,
+            "reason": CONFLICT,
+            "detail": conflict.to_string(),
+            "differs": differs,
+        }))
+    }
 }
+
+/// The reject file's reason for a conflicting re-delivery.
+pub const CONFLICT: &str = "conflict";
 
 /// Batches and counters shared by the two readers.
 struct Run<'a> {
     store: &'a mut EmbeddedStore,
     rejects: Rejects,
     put_ins: Vec<PutIn>,
+    /// Line of each buffered put-in (to report conflicts).
+    put_in_lines: Vec<u64>,
     others: Vec<Event>,
+    other_lines: Vec<u64>,
     samples: Vec<RejectSample>,
     file: FileReport,
 }
@@ -201,6 +233,7 @@ impl Run<'_> {
         &mut self,
         validator: &Validator<'_>,
         record: &WireRecord<'_>,
+        line: u64,
     ) -> Result<Option<Rejection>, AppError> {
         let result = if record.r#type.as_deref() == Some("put_in") {
             validator.put_in(record).map(Event::PutIn)
@@ -208,9 +241,10 @@ impl Run<'_> {
             validator.validate(record)
         };
         match result {
-            Ok(Event::PutIn(p)) => self.push_put_in(p)?,
+            Ok(Event::PutIn(p)) => self.push_put_in(p, line)?,
             Ok(e) => {
                 self.others.push(e);
+                self.other_lines.push(line);
                 if self.others.len() >= OTHER_BATCH {
                     self.drain()?;
                 }
@@ -220,8 +254,9 @@ impl Run<'_> {
         Ok(None)
     }
 
-    fn push_put_in(&mut self, p: PutIn) -> Result<(), AppError> {
+    fn push_put_in(&mut self, p: PutIn, line: u64) -> Result<(), AppError> {
         self.put_ins.push(p);
+        self.put_in_lines.push(line);
         if self.put_ins.len() >= PUT_IN_BATCH {
             self.drain()?;
         }
@@ -233,13 +268,44 @@ impl Run<'_> {
         if !self.put_ins.is_empty() {
             outcome.add(self.store.append_put_ins(&self.put_ins)?);
             self.put_ins.clear();
+            self.report_conflicts(false)?;
         }
         if !self.others.is_empty() {
             outcome.add(self.store.append(&self.others)?);
             self.others.clear();
+            self.report_conflicts(true)?;
         }
         self.file.accepted += outcome.accepted;
         self.file.duplicates += outcome.duplicates;
+        self.file.conflicts += outcome.conflicts;
+        Ok(())
+    }
+
+    fn report_conflicts(&mut self, others: bool) -> Result<(), AppError> {
+        let lines = if others {
+            std::mem::take(&mut self.other_lines)
+        } else {
+            std::mem::take(&mut self.put_in_lines)
+        };
+        for c in self.store.conflicts() {
+            let line = lines.get(c.index).copied().unwrap_or(0);
+            if self.samples.len() < SAMPLES {
+                self.samples.push(RejectSample {
+                    path: self.file.path.clone(),
+                    line,
+                    reason: CONFLICT,
+                    detail: c.to_string(),
+                });
+            }
+            self.rejects.conflict(&self.file.path, line, c)?;
+        }
+        let mut lines = lines;
+        lines.clear();
+        if others {
+            self.other_lines = lines;
+        } else {
+            self.put_in_lines = lines;
+        }
         Ok(())
     }
 }
@@ -272,7 +338,9 @@ pub fn ingest(
             out: None,
         },
         put_ins: Vec::with_capacity(PUT_IN_BATCH),
+        put_in_lines: Vec::with_capacity(PUT_IN_BATCH),
         others: Vec::new(),
+        other_lines: Vec::new(),
         samples: Vec::new(),
         file: FileReport::default(),
     };
@@ -304,8 +372,8 @@ pub fn ingest(
     report.samples = run.samples;
     let t = report.total();
     progress.finish(&format!(
-        "{} records: {} stored, {} duplicates, {} rejected",
-        t.records, t.accepted, t.duplicates, t.rejected
+        "{} records: {} stored, {} duplicates, {} conflicts, {} rejected",
+        t.records, t.accepted, t.duplicates, t.conflicts, t.rejected
     ));
     Ok(report)
 }
@@ -396,7 +464,7 @@ fn ingest_jsonl(
                 let rejection = match reader.read(line) {
                     Some(flat) if flat.r#type() == Some("put_in") => {
                         match validator.put_in_unresolved(flat) {
-                            Ok((p, None)) => run.push_put_in(p).map(|()| None)?,
+                            Ok((p, None)) => run.push_put_in(p, line_no).map(|()| None)?,
                             Ok((put_in, Some(household))) => {
                                 unresolved.push(Unresolved {
                                     line_no,
@@ -409,9 +477,9 @@ fn ingest_jsonl(
                             Err(rejection) => Some(rejection),
                         }
                     }
-                    Some(flat) => run.accept(validator, &flat.into_record())?,
+                    Some(flat) => run.accept(validator, &flat.into_record(), line_no)?,
                     None => match serde_json::from_slice::<WireRecord<'_>>(line) {
-                        Ok(record) => run.accept(validator, &record)?,
+                        Ok(record) => run.accept(validator, &record, line_no)?,
                         Err(e) => Some(Rejection::new(
                             RejectReason::Malformed,
                             format!("invalid JSON: {e}"),
@@ -447,10 +515,13 @@ fn resolve(
     validator.resolve_households(unresolved.iter().map(|u| u.household), ids);
     for (u, id) in unresolved.drain(..).zip(ids.iter()) {
         match id {
-            Some(h) => run.push_put_in(PutIn {
-                household: Some(*h),
-                ..u.put_in
-            })?,
+            Some(h) => run.push_put_in(
+                PutIn {
+                    household: Some(*h),
+                    ..u.put_in
+                },
+                u.line_no,
+            )?,
             None => run.reject(
                 u.line_no,
                 validator.unknown_household(u.household),
@@ -545,7 +616,7 @@ fn ingest_csv(
                             grams,
                         };
                         match validator.put_in_unresolved(&row) {
-                            Ok((p, None)) => run.push_put_in(p).map(|()| None)?,
+                            Ok((p, None)) => run.push_put_in(p, line).map(|()| None)?,
                             Ok((put_in, Some(household))) => {
                                 // The row buffer is reused: keep the household code (and the
                                 // row, for a rejection) in the batch's text arena.
@@ -576,7 +647,7 @@ fn ingest_csv(
                 }
             }
             None => match wire::record_from_csv(kind, &names, record.iter()) {
-                Ok(r) => run.accept(validator, &r)?,
+                Ok(r) => run.accept(validator, &r, line)?,
                 Err(e) => Some(Rejection::new(RejectReason::Malformed, e.to_string())),
             },
         };
@@ -616,10 +687,13 @@ impl PendingCsv {
         validator.resolve_households(self.rows.iter().map(|r| &self.text[r.2.clone()]), ids);
         for ((line, put_in, code, raw), id) in self.rows.drain(..).zip(ids.iter()) {
             match id {
-                Some(h) => run.push_put_in(PutIn {
-                    household: Some(*h),
-                    ..put_in
-                })?,
+                Some(h) => run.push_put_in(
+                    PutIn {
+                        household: Some(*h),
+                        ..put_in
+                    },
+                    line,
+                )?,
                 None => run.reject(
                     line,
                     validator.unknown_household(&self.text[code]),

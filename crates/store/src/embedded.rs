@@ -140,7 +140,7 @@ pub struct EmbeddedStore {
 }
 
 const DB_FILE: &str = "fenlei.sqlite";
-const LOG_DIR: &str = "putins";
+pub(crate) const LOG_DIR: &str = "putins";
 
 fn level_of(i: i64) -> Result<Level, StoreError> {
     Level::from_index(i as u8).ok_or_else(|| StoreError::Corrupt(format!("unit level {i}")))
@@ -301,7 +301,8 @@ impl EmbeddedStore {
         Ok(pending > 0)
     }
 
-    fn open_as(dir: &Path, with_households: bool) -> Result<EmbeddedStore, StoreError> {
+    /// Connects to the store's database after checking that it is a store of this version.
+    pub(crate) fn connect_checked(dir: &Path) -> Result<Connection, StoreError> {
         if !Self::exists(dir) {
             return Err(StoreError::Path {
                 path: dir.to_owned(),
@@ -323,6 +324,11 @@ impl EmbeddedStore {
                 expected: FORMAT_VERSION,
             });
         }
+        Ok(conn)
+    }
+
+    fn open_as(dir: &Path, with_households: bool) -> Result<EmbeddedStore, StoreError> {
+        let conn = Self::connect_checked(dir)?;
         // Tables added within a format version (plans) are created on open; the rest exist.
         conn.execute_batch(schema::SCHEMA)?;
         let model = load_model(&conn)?;
@@ -332,7 +338,11 @@ impl EmbeddedStore {
             Registry::without_households(model, &load_estate_spans(&conn)?)
         };
         let registry = std::sync::Arc::new(registry);
-        let log = PutInLog::open(&dir.join(LOG_DIR), &applied_lengths(&conn)?, with_households)?;
+        let log = PutInLog::open(
+            &dir.join(LOG_DIR),
+            &applied_lengths(&conn)?,
+            with_households,
+        )?;
         if with_households && !log.opened.damage.is_empty() {
             return Err(StoreError::Damaged(log.opened.damage.clone()));
         }
@@ -522,6 +532,12 @@ impl EmbeddedStore {
         }
         self.by_day.retain(|(_, v)| !v.is_empty());
         Ok(outcome)
+    }
+
+    /// Fault injection, for tests of the failure path: with `Some(n)`, every put-in append
+    /// writes `n` bytes and then fails as a full disk does, until set back to `None`.
+    pub fn inject_write_failure(&mut self, after_bytes: Option<u64>) {
+        self.log.fail_after_bytes = after_bytes;
     }
 
     /// Conflicts of the last append: re-delivered ids whose content differs from the stored
@@ -905,7 +921,7 @@ fn load_with_households(conn: &Connection, model: CityModel) -> Result<Registry,
     }
 }
 
-fn load_model(conn: &Connection) -> Result<CityModel, StoreError> {
+pub(crate) fn load_model(conn: &Connection) -> Result<CityModel, StoreError> {
     let ruleset: String =
         conn.query_row("SELECT value FROM meta WHERE key = 'ruleset'", [], |r| {
             r.get(0)

@@ -11,10 +11,12 @@ pub mod log;
 pub mod plans;
 pub mod query;
 pub mod recompute;
+pub mod repair;
 pub mod rollup;
 pub mod schema;
 
 pub use embedded::{AppendOutcome, Conflict, DiskUsage, EmbeddedStore, FieldDiff, StoreError};
 pub use query::decompose;
 pub use recompute::recompute;
+pub use repair::{DayRepair, RepairReport};
 pub use schema::{FORMAT_VERSION, Grain};

@@ -53,15 +53,27 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     }
     for f in &report.files {
         println!(
-            "{}: {} records, {} stored, {} duplicates, {} rejected",
+            "{}: {} records, {} stored, {} duplicates, {} conflicts, {} rejected",
             f.path.display(),
             f.records,
             f.accepted,
             f.duplicates,
+            f.conflicts,
             f.rejected
         );
     }
     let t = report.total();
+    if t.conflicts > 0 {
+        println!(
+            "conflicts {}: ids already stored with other content; the stored records stand; the fields that differ are in {}",
+            t.conflicts,
+            report
+                .rejects_path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        );
+    }
     if t.rejected > 0 {
         let reasons: Vec<String> = t
             .by_reason

@@ -170,7 +170,10 @@ impl KeyIndex {
     /// version or damaged (the caller rebuilds it from the log).
     pub fn load(path: &Path) -> Option<KeyIndex> {
         let mut data = Vec::new();
-        std::fs::File::open(path).ok()?.read_to_end(&mut data).ok()?;
+        std::fs::File::open(path)
+            .ok()?
+            .read_to_end(&mut data)
+            .ok()?;
         if data.len() < 44 {
             return None;
         }
@@ -266,7 +269,10 @@ mod tests {
             loaded.candidates(key(i), &mut days);
             false_matches += days.len();
         }
-        assert!(false_matches < 20, "{false_matches} false matches in 100,000");
+        assert!(
+            false_matches < 20,
+            "{false_matches} false matches in 100,000"
+        );
         // A damaged file is not trusted.
         let mut bytes = std::fs::read(&path).expect("read");
         bytes[100] ^= 1;

@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 pub const LOG_FORMAT_VERSION: u32 = 1;
 pub(crate) const FILE_MAGIC: &[u8; 8] = b"FENLEIPI";
 pub(crate) const FILE_HEADER: u64 = 16;
-const INDEX_FILE: &str = "keys.idx";
+pub(crate) const INDEX_FILE: &str = "keys.idx";
 /// Decoded records kept for comparing re-deliveries (about 64 bytes each).
 const CACHED_RECORDS: usize = 4_000_000;
 
@@ -149,11 +149,7 @@ impl PutInLog {
     /// is recorded in [`Self::opened`] and left in place. With `full`, every block's checksum
     /// is verified (for writing); otherwise the blocks' frames, and the checksums of the blocks
     /// past the checkpoint and of each file's last block.
-    pub fn open(
-        dir: &Path,
-        applied: &HashMap<Day, u64>,
-        full: bool,
-    ) -> Result<PutInLog, LogError> {
+    pub fn open(dir: &Path, applied: &HashMap<Day, u64>, full: bool) -> Result<PutInLog, LogError> {
         fs::create_dir_all(dir).map_err(io_err(dir))?;
         let mut log = PutInLog {
             dir: dir.to_owned(),
@@ -432,10 +428,13 @@ impl PutInLog {
             let slot = match current {
                 Some((d, i)) if d == day => i,
                 _ => {
-                    let i = fresh.iter().position(|(d, _)| *d == day).unwrap_or_else(|| {
-                        fresh.push((day, Vec::new()));
-                        fresh.len() - 1
-                    });
+                    let i = fresh
+                        .iter()
+                        .position(|(d, _)| *d == day)
+                        .unwrap_or_else(|| {
+                            fresh.push((day, Vec::new()));
+                            fresh.len() - 1
+                        });
                     current = Some((day, i));
                     i
                 }
@@ -503,7 +502,12 @@ impl PutInLog {
         Ok(written)
     }
 
-    fn append_day(&mut self, day: Day, records: &[PutIn], buf: &mut Vec<u8>) -> Result<u64, LogError> {
+    fn append_day(
+        &mut self,
+        day: Day,
+        records: &[PutIn],
+        buf: &mut Vec<u8>,
+    ) -> Result<u64, LogError> {
         let path = self.path(day);
         let new_file = !self.lengths.contains_key(&day);
         let before = self.lengths.get(&day).copied().unwrap_or(0);

@@ -91,7 +91,9 @@ pub(crate) fn check_header(data: &[u8], path: &Path, day: Day) -> Result<(), Log
     if version != LOG_FORMAT_VERSION {
         return Err(LogError::Format {
             path: path.to_owned(),
-            message: format!("log format version {version}, this fenlei reads {LOG_FORMAT_VERSION}"),
+            message: format!(
+                "log format version {version}, this fenlei reads {LOG_FORMAT_VERSION}"
+            ),
         });
     }
     let stored_day = i32::from_le_bytes(data[12..16].try_into().expect("4 bytes"));

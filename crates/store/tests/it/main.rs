@@ -2,6 +2,7 @@
 //! rollups against recomputation, crash recovery and the on-disk format.
 
 mod compat;
+mod durability;
 mod fixture;
 mod participation;
 mod recovery;
