@@ -28,8 +28,10 @@ enum Command {
     Report(cmd::report::ReportArgs),
     /// Plan a district's collection routes for a category and day (or show stored plans).
     Plan(cmd::plan::PlanArgs),
-    /// Check a unit's rollups against a recomputation from the raw events.
+    /// Check the whole store: log checksums, one record per id, every rollup against the raw events.
     Verify(cmd::verify::VerifyArgs),
+    /// Quarantine damaged put-in log blocks and rebuild the rollups from what remains.
+    Repair(cmd::repair::RepairArgs),
     /// Benchmarks: ingest throughput, query latency.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
@@ -50,6 +52,7 @@ fn main() -> std::process::ExitCode {
         Command::Report(args) => cmd::report::run(args),
         Command::Plan(args) => cmd::plan::run(args),
         Command::Verify(args) => cmd::verify::run(args),
+        Command::Repair(args) => cmd::repair::run(args),
         Command::Bench(command) => cmd::bench::run(command),
         Command::Guide(args) => cmd::guide::run(args),
         Command::Route(command) => cmd::route::run(command),

@@ -63,7 +63,10 @@ fn a_simulated_feed_goes_through_init_ingest_and_report() {
         p,
     );
     let first = ok(&["ingest", "--db", "db", "feed.jsonl"], p);
-    assert!(first.contains(" 0 duplicates, 0 rejected"), "{first}");
+    assert!(
+        first.contains(" 0 duplicates, 0 conflicts, 0 rejected"),
+        "{first}"
+    );
     let second = ok(&["ingest", "--db", "db", "feed.jsonl"], p);
     assert!(
         second.contains(" 0 stored"),
@@ -282,4 +285,105 @@ fn the_router_benchmark_reports_gaps_against_the_best_known_solutions() {
         out.contains("C101") && out.contains("C201") && out.contains("summary: 2 instances"),
         "{out}"
     );
+}
+
+#[test]
+fn conflicts_are_reported_and_damage_is_verified_then_repaired() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    ok(
+        &["init", "--preset", "tiny", "--seed", "5", "--db", "db"],
+        p,
+    );
+    ok(
+        &[
+            "sim",
+            "--preset",
+            "tiny",
+            "--seed",
+            "5",
+            "--days",
+            "3",
+            "--start",
+            "2026-11-27",
+            "--out",
+            "feed.jsonl",
+        ],
+        p,
+    );
+    ok(&["ingest", "--db", "db", "feed.jsonl"], p);
+    let clean = ok(&["verify", "--db", "db"], p);
+    assert!(clean.contains("the store is whole"), "{clean}");
+
+    // The first put-in again, one day later and heavier: a conflict, reported with its fields.
+    let feed = std::fs::read_to_string(p.join("feed.jsonl")).expect("feed");
+    let line = feed
+        .lines()
+        .find(|l| l.contains("\"put_in\""))
+        .expect("a put-in");
+    let mut record: serde_json::Value = serde_json::from_str(line).expect("JSON");
+    let time = record["time"].as_str().expect("time").to_owned();
+    let day: u32 = time[8..10].parse().expect("day of month");
+    record["time"] = format!("{}{:02}{}", &time[..8], day + 1, &time[10..]).into();
+    record["grams"] = (record["grams"].as_f64().expect("grams") + 7.0).into();
+    std::fs::write(p.join("again.jsonl"), format!("{record}\n")).expect("write");
+    let out = ok(
+        &[
+            "ingest",
+            "--db",
+            "db",
+            "again.jsonl",
+            "--rejects",
+            "rej.jsonl",
+        ],
+        p,
+    );
+    assert!(out.contains("0 stored, 0 duplicates, 1 conflicts"), "{out}");
+    let rejects = std::fs::read_to_string(p.join("rej.jsonl")).expect("reject file");
+    let row: serde_json::Value = serde_json::from_str(rejects.trim()).expect("JSON row");
+    assert_eq!(row["reason"], "conflict");
+    assert_eq!(row["line"], 1);
+    let fields: Vec<&str> = row["differs"]
+        .as_array()
+        .expect("differs")
+        .iter()
+        .map(|d| d["field"].as_str().expect("field"))
+        .collect();
+    assert_eq!(fields, ["time", "grams"]);
+
+    // A flipped byte: ingest refuses, verify names the day, repair quarantines and rebuilds.
+    let file = p.join("db/putins/2026-11-28.log");
+    let mut bytes = std::fs::read(&file).expect("day file");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    std::fs::write(&file, bytes).expect("write");
+    let refused = fenlei(&["ingest", "--db", "db", "feed.jsonl"], p);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("2026-11-28") && err.contains("fenlei repair"),
+        "{err}"
+    );
+    let verify = fenlei(&["verify", "--db", "db"], p);
+    assert!(!verify.status.success());
+    let report = String::from_utf8_lossy(&verify.stdout);
+    assert!(
+        report.contains("damaged") && report.contains("2026-11-28.log"),
+        "{report}"
+    );
+    let repaired = ok(&["repair", "--db", "db"], p);
+    assert!(
+        repaired.contains("2026-11-28:") && repaired.contains("lost"),
+        "{repaired}"
+    );
+    assert!(
+        p.join("db/putins/quarantine")
+            .read_dir()
+            .expect("dir")
+            .count()
+            == 1
+    );
+    ok(&["ingest", "--db", "db", "feed.jsonl"], p);
+    let whole = ok(&["verify", "--db", "db"], p);
+    assert!(whole.contains("the store is whole"), "{whole}");
 }

@@ -419,6 +419,33 @@ impl EmbeddedStore {
         Ok(())
     }
 
+    pub(crate) fn delta_is_empty(&self) -> bool {
+        self.delta.is_empty()
+    }
+
+    pub(crate) fn log_dir(&self) -> &Path {
+        self.log.dir()
+    }
+
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Days the key index places `key` in (loading the index).
+    pub(crate) fn key_candidates(
+        &mut self,
+        key: fenlei_domain::EventKey,
+        out: &mut Vec<Day>,
+    ) -> Result<(), StoreError> {
+        self.log.candidates(key, out)?;
+        Ok(())
+    }
+
+    /// Memory the key index holds and the ids in it (0 until the first append loads it).
+    pub fn key_index_size(&self) -> (u64, u64) {
+        (self.log.index_memory(), self.log.index_len())
+    }
+
     fn last_event_seq(&self) -> Result<i64, StoreError> {
         Ok(self
             .conn

@@ -5,6 +5,7 @@
 //! event survives a crash and is counted once; rollups per unit, grain and category equal a
 //! recomputation from the raw events; any unit and period is answered from a handful of rows.
 
+pub mod audit;
 pub mod bitmap;
 pub mod embedded;
 pub mod log;
@@ -15,6 +16,7 @@ pub mod repair;
 pub mod rollup;
 pub mod schema;
 
+pub use audit::{AuditReport, Mismatch};
 pub use embedded::{AppendOutcome, Conflict, DiskUsage, EmbeddedStore, FieldDiff, StoreError};
 pub use query::decompose;
 pub use recompute::recompute;

@@ -25,6 +25,17 @@ pub struct IngestArgs {
 /// Runs `fenlei ingest`.
 pub fn run(args: IngestArgs) -> anyhow::Result<()> {
     let mut store = EmbeddedStore::open(&args.store.db)?;
+    let opened = store.log_opened();
+    for (day, bytes) in &opened.torn {
+        eprintln!(
+            "cut {bytes} bytes of a torn block at the end of {day}'s put-in log (never acknowledged)"
+        );
+    }
+    for day in &opened.removed {
+        eprintln!(
+            "removed {day}'s put-in log file, whose creation a crash interrupted (it held nothing)"
+        );
+    }
     if store.recovered > 0 {
         eprintln!(
             "recovered {} events written before an interrupted run",

@@ -6,6 +6,7 @@ pub mod guide;
 pub mod ingest;
 pub mod init;
 pub mod plan;
+pub mod repair;
 pub mod report;
 pub mod route;
 pub mod sim;

@@ -317,6 +317,13 @@ impl PutInLog {
         Ok(())
     }
 
+    /// Days the key index places `key` in.
+    pub fn candidates(&mut self, key: EventKey, out: &mut Vec<Day>) -> Result<(), LogError> {
+        self.load_index()?;
+        self.index.as_ref().expect("loaded").candidates(key, out);
+        Ok(())
+    }
+
     /// Bytes of memory the key index holds (0 until the first append loads it).
     pub fn index_memory(&self) -> u64 {
         self.index.as_ref().map_or(0, KeyIndex::memory_bytes)
