@@ -47,6 +47,10 @@ pub struct IngestFigures {
     pub db_bytes_per_record: f64,
     /// Whole store (log + SQLite) bytes per record.
     pub store_bytes_per_record: f64,
+    /// The saved key index (derived from the log) bytes per put-in.
+    pub index_bytes_per_put_in: f64,
+    /// Memory of the deduplication index, bytes per million stored ids.
+    pub dedup_bytes_per_million_ids: f64,
     /// Seconds for a second run of the same feed (everything a duplicate).
     pub reingest_seconds: f64,
 }
@@ -110,6 +114,7 @@ pub fn ingest(
     let mut store = store.expect("at least one run");
     store.compact()?;
     let usage = store.disk_usage();
+    let (index_memory, index_ids) = store.key_index_size();
     let t = Instant::now();
     let again = crate::ingest::ingest(
         &mut store,
@@ -144,7 +149,10 @@ pub fn ingest(
         runs,
         log_bytes_per_put_in: usage.log_bytes as f64 / stats.put_ins as f64,
         db_bytes_per_record: usage.db_bytes as f64 / stats.total() as f64,
-        store_bytes_per_record: (usage.log_bytes + usage.db_bytes) as f64 / stats.total() as f64,
+        store_bytes_per_record: (usage.log_bytes + usage.db_bytes + usage.index_bytes) as f64
+            / stats.total() as f64,
+        index_bytes_per_put_in: usage.index_bytes as f64 / stats.put_ins as f64,
+        dedup_bytes_per_million_ids: index_memory as f64 * 1e6 / index_ids.max(1) as f64,
         reingest_seconds,
     })
 }

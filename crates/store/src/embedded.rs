@@ -118,6 +118,8 @@ pub struct DiskUsage {
     pub log_bytes: u64,
     /// The SQLite database (with its WAL).
     pub db_bytes: u64,
+    /// The saved key index (`putins/keys.idx`, derived from the log).
+    pub index_bytes: u64,
 }
 
 /// The embedded (SQLite + log) store.
@@ -735,6 +737,7 @@ impl EmbeddedStore {
         DiskUsage {
             log_bytes: self.log.bytes(),
             db_bytes: size(self.dir.join(DB_FILE)) + size(self.dir.join(format!("{DB_FILE}-wal"))),
+            index_bytes: size(self.log.dir().join(crate::log::INDEX_FILE)),
         }
     }
 

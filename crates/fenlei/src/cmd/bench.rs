@@ -114,8 +114,16 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
                 f.db_bytes_per_record
             );
             println!(
+                "  bytes per put-in, key index file   {:.2}",
+                f.index_bytes_per_put_in
+            );
+            println!(
                 "  bytes per record, whole store      {:.2}",
                 f.store_bytes_per_record
+            );
+            println!(
+                "  dedup index in memory              {:.2} MB per million stored ids",
+                f.dedup_bytes_per_million_ids / 1e6
             );
             println!(
                 "  re-ingest of the same feed         {:.2} s, nothing stored",

@@ -4,8 +4,8 @@
 //! One id is one record across the whole store, whatever day a re-delivery claims, so a new
 //! put-in must be checked against every stored day. A hash set of 64-bit keys would take
 //! 16–32 bytes per id; this index takes 4 bytes a slot: a 20-bit fingerprint of the key and a
-//! 12-bit day offset, in an open-addressing table (linear probing) kept between 45 % and 90 %
-//! full, so **4.4–8.9 MB per million stored ids**. A lookup returns the days whose entries
+//! 12-bit day offset, in an open-addressing table (linear probing) built 70 % full and grown
+//! (to 50 %) when 90 % full, so **4.4–8 MB per million stored ids**, 5.7 when built. A lookup returns the days whose entries
 //! carry the key's fingerprint: nearly always none (a new id) or the right one; a false match
 //! (about 3 in a million lookups) is settled by reading that day's records, which the caller
 //! does anyway to compare a re-delivery's content. Days more than 4,094 days from the index's
@@ -25,7 +25,8 @@ const VERSION: u32 = 1;
 const FP_BITS: u32 = 20;
 const DAY_BITS: u32 = 12;
 const DAY_MASK: u32 = (1 << DAY_BITS) - 1;
-const MIN_SLOT_BITS: u32 = 16;
+const MIN_SLOTS: u64 = 1 << 16;
+const MAX_SLOTS: u64 = 1 << 40;
 /// Days before the first stored day that still fit the table (backfills).
 const BASE_MARGIN: i32 = 1024;
 
@@ -33,7 +34,6 @@ const BASE_MARGIN: i32 = 1024;
 #[derive(Clone, Debug, Default)]
 pub struct KeyIndex {
     slots: Vec<u32>,
-    slot_bits: u32,
     /// Day offset 1 is this day.
     base: i32,
     count: u64,
@@ -42,24 +42,21 @@ pub struct KeyIndex {
     pub(crate) covered: HashMap<Day, u64>,
 }
 
-fn home_and_fp(key: EventKey, slot_bits: u32) -> (usize, u32) {
+fn home_and_fp(key: EventKey, slots: usize) -> (usize, u32) {
     // Keys are xxh3 hashes: remix anyway so that hand-made keys spread too.
     let h = key.0.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ key.0.rotate_left(29);
-    let home = (h >> (64 - slot_bits)) as usize;
+    let home = ((h as u128 * slots as u128) >> 64) as usize;
     let fp = ((h >> 8) as u32) & ((1 << FP_BITS) - 1);
     (home, fp)
 }
 
 impl KeyIndex {
-    /// An empty index sized for `expected` keys, for days around `first_day`.
-    pub fn with_capacity(expected: u64, first_day: Day) -> KeyIndex {
-        let mut slot_bits = MIN_SLOT_BITS;
-        while (1u64 << slot_bits) * 9 / 10 < expected.saturating_mul(2) {
-            slot_bits += 1;
-        }
+    /// An empty index for `expected` keys at `load` (0.5–0.9) full, for days around
+    /// `first_day`.
+    pub fn with_capacity(expected: u64, load: f64, first_day: Day) -> KeyIndex {
+        let slots = ((expected as f64 / load) as u64).clamp(MIN_SLOTS, MAX_SLOTS);
         KeyIndex {
-            slots: vec![0; 1 << slot_bits],
-            slot_bits,
+            slots: vec![0; slots as usize],
             base: first_day.0 - BASE_MARGIN,
             count: 0,
             overflow: HashMap::default(),
@@ -94,8 +91,8 @@ impl KeyIndex {
 
     /// Days that may hold `key` (usually none or one), appended to `out`.
     pub fn candidates(&self, key: EventKey, out: &mut Vec<Day>) {
-        let (home, fp) = home_and_fp(key, self.slot_bits);
-        let mask = self.slots.len() - 1;
+        let n = self.slots.len();
+        let (home, fp) = home_and_fp(key, n);
         let mut at = home;
         loop {
             let slot = self.slots[at];
@@ -105,7 +102,7 @@ impl KeyIndex {
             if slot >> DAY_BITS == fp {
                 out.push(Day(self.base + (slot & DAY_MASK) as i32));
             }
-            at = (at + 1) & mask;
+            at = if at + 1 == n { 0 } else { at + 1 };
         }
         if !self.overflow.is_empty()
             && let Some(&d) = self.overflow.get(&key)
@@ -121,11 +118,11 @@ impl KeyIndex {
             self.overflow.insert(key, day);
             return;
         };
-        let (home, fp) = home_and_fp(key, self.slot_bits);
-        let mask = self.slots.len() - 1;
+        let n = self.slots.len();
+        let (home, fp) = home_and_fp(key, n);
         let mut at = home;
         while self.slots[at] != 0 {
-            at = (at + 1) & mask;
+            at = if at + 1 == n { 0 } else { at + 1 };
         }
         self.slots[at] = fp << DAY_BITS | off;
         self.count += 1;
@@ -136,7 +133,7 @@ impl KeyIndex {
         let mut buf = Vec::with_capacity(self.slots.len() * 4 + 64);
         buf.extend_from_slice(MAGIC);
         buf.extend_from_slice(&VERSION.to_le_bytes());
-        buf.extend_from_slice(&self.slot_bits.to_le_bytes());
+        buf.extend_from_slice(&(self.slots.len() as u64).to_le_bytes());
         buf.extend_from_slice(&self.base.to_le_bytes());
         buf.extend_from_slice(&self.count.to_le_bytes());
         let mut covered: Vec<_> = self.covered.iter().collect();
@@ -174,7 +171,7 @@ impl KeyIndex {
             .ok()?
             .read_to_end(&mut data)
             .ok()?;
-        if data.len() < 44 {
+        if data.len() < 48 {
             return None;
         }
         let (body, crc) = data.split_at(data.len() - 4);
@@ -185,8 +182,8 @@ impl KeyIndex {
         if r.take(8)? != MAGIC || r.u32()? != VERSION {
             return None;
         }
-        let slot_bits = r.u32()?;
-        if !(MIN_SLOT_BITS..=40).contains(&slot_bits) {
+        let n = r.u64()?;
+        if !(MIN_SLOTS..=MAX_SLOTS).contains(&n) {
             return None;
         }
         let base = r.u32()? as i32;
@@ -199,8 +196,7 @@ impl KeyIndex {
         for _ in 0..r.u64()? {
             overflow.insert(EventKey(r.u64()?), Day(r.u32()? as i32));
         }
-        let n = 1usize << slot_bits;
-        let raw = r.take(n * 4)?;
+        let raw = r.take(n as usize * 4)?;
         if r.at != body.len() {
             return None;
         }
@@ -210,7 +206,6 @@ impl KeyIndex {
             .collect();
         Some(KeyIndex {
             slots,
-            slot_bits,
             base,
             count,
             overflow,
@@ -244,7 +239,7 @@ mod tests {
 
     #[test]
     fn finds_every_inserted_key_and_survives_a_round_trip() {
-        let mut index = KeyIndex::with_capacity(10_000, Day(20_000));
+        let mut index = KeyIndex::with_capacity(10_000, 0.7, Day(20_000));
         let key = |i: u64| EventKey(i.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xABCD);
         for i in 0..10_000u64 {
             index.insert(key(i), Day(20_000 + (i % 40) as i32));

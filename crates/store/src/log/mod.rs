@@ -238,6 +238,7 @@ impl PutInLog {
 
     /// Builds the key index from every day file (on the first append, when no saved index
     /// matches the log, or to grow it).
+    /// `room_for` more keys are coming: size for them at half load.
     fn rebuild_index(&self, room_for: u64) -> Result<KeyIndex, LogError> {
         let days = self.days();
         let mut total = 0u64;
@@ -245,7 +246,8 @@ impl PutInLog {
             self.for_each_key_block(day, 0, |k| total += k.len() as u64)?;
         }
         let first = days.first().copied().unwrap_or(Day::today());
-        let mut index = KeyIndex::with_capacity(total + room_for, first);
+        let load = if room_for > 0 { 0.5 } else { 0.7 };
+        let mut index = KeyIndex::with_capacity(total + room_for, load, first);
         for &day in &days {
             self.for_each_key_block(day, 0, |keys| {
                 for &k in keys {
