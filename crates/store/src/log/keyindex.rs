@@ -111,6 +111,44 @@ impl KeyIndex {
         }
     }
 
+    /// Probes for `key`: appends to `out` the days that may hold it and returns `false`; or,
+    /// when none may, records it in `day` at the end of the same probe and returns `true`
+    /// (one cache miss for a new key). The caller makes room first.
+    pub fn insert_if_new(&mut self, key: EventKey, day: Day, out: &mut Vec<Day>) -> bool {
+        let n = self.slots.len();
+        let (home, fp) = home_and_fp(key, n);
+        let mut at = home;
+        let before = out.len();
+        loop {
+            let slot = self.slots[at];
+            if slot == 0 {
+                break;
+            }
+            if slot >> DAY_BITS == fp {
+                out.push(Day(self.base + (slot & DAY_MASK) as i32));
+            }
+            at = if at + 1 == n { 0 } else { at + 1 };
+        }
+        if !self.overflow.is_empty()
+            && let Some(&d) = self.overflow.get(&key)
+        {
+            out.push(d);
+        }
+        if out.len() > before {
+            return false;
+        }
+        match self.day_offset(day) {
+            Some(off) => {
+                self.slots[at] = fp << DAY_BITS | off;
+                self.count += 1;
+            }
+            None => {
+                self.overflow.insert(key, day);
+            }
+        }
+        true
+    }
+
     /// Records that `key` is stored in `day`'s file. The caller makes room first
     /// ([`Self::has_room`], else rebuild larger).
     pub fn insert(&mut self, key: EventKey, day: Day) {

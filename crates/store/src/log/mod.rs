@@ -369,67 +369,52 @@ impl PutInLog {
 
     /// Sorts `batch` into put-ins never stored before (grouped by day into `fresh`) and
     /// re-deliveries of stored ids (or of ids earlier in the batch): exact duplicates and
-    /// conflicts, each with the record that stands. Marks nothing: keys count as stored only
-    /// once [`Self::append`] made them durable.
+    /// conflicts, each with the record that stands. The fresh keys enter the key index at
+    /// once (one probe each) but count as stored only if [`Self::append`] makes them durable:
+    /// any failure before that drops the index, which is then reloaded from the log.
     pub fn classify(
         &mut self,
         batch: &[PutIn],
         fresh: &mut Vec<(Day, Vec<PutIn>)>,
         redelivered: &mut Vec<Redelivery>,
     ) -> Result<(), LogError> {
+        let result = self.classify_inner(batch, fresh, redelivered);
+        if result.is_err() {
+            self.index = None;
+        }
+        result
+    }
+
+    fn classify_inner(
+        &mut self,
+        batch: &[PutIn],
+        fresh: &mut Vec<(Day, Vec<PutIn>)>,
+        redelivered: &mut Vec<Redelivery>,
+    ) -> Result<(), LogError> {
         self.load_index()?;
-        let index = self.index.as_ref().expect("loaded");
-        let mut in_batch: Map<EventKey, usize> = Map::default();
-        in_batch.reserve(batch.len());
+        if !self
+            .index
+            .as_ref()
+            .is_some_and(|i| i.has_room(batch.len() as u64))
+        {
+            self.index = Some(self.rebuild_index(batch.len() as u64)?);
+            self.unsaved = u64::MAX / 2;
+        }
+        let index = self.index.as_mut().expect("loaded");
         let mut maybe: Vec<(usize, Day)> = Vec::new();
         let mut candidates = Vec::new();
         let mut keep = vec![false; batch.len()];
         for (i, e) in batch.iter().enumerate() {
-            if let Some(&first) = in_batch.get(&e.key) {
-                redelivered.push(Redelivery {
-                    index: i,
-                    stored: batch[first],
-                    differs: put_in_differences(&batch[first], e),
-                });
-                continue;
-            }
-            in_batch.insert(e.key, i);
             candidates.clear();
-            index.candidates(e.key, &mut candidates);
-            if candidates.is_empty() {
+            if index.insert_if_new(e.key, e.time.day(), &mut candidates) {
                 keep[i] = true;
             } else {
                 maybe.extend(candidates.iter().map(|&d| (i, d)));
             }
         }
-        // Possible re-deliveries: read the candidate days' records once each.
-        maybe.sort_by_key(|&(i, d)| (d, i));
-        let mut found = vec![false; batch.len()];
-        let mut at = 0;
-        while at < maybe.len() {
-            let day = maybe[at].1;
-            let records = self.cached_day(day)?;
-            while at < maybe.len() && maybe[at].1 == day {
-                let i = maybe[at].0;
-                if let Some(stored) = records.get(&batch[i].key)
-                    && !found[i]
-                {
-                    found[i] = true;
-                    redelivered.push(Redelivery {
-                        index: i,
-                        stored: *stored,
-                        differs: put_in_differences(stored, &batch[i]),
-                    });
-                }
-                at += 1;
-            }
+        if !maybe.is_empty() {
+            self.settle(batch, &maybe, &mut keep, redelivered)?;
         }
-        for &(i, _) in &maybe {
-            if !found[i] {
-                keep[i] = true;
-            }
-        }
-        redelivered.sort_by_key(|r| r.index);
         // Group the fresh ones by day (batches hold a day or two).
         let mut current: Option<(Day, usize)> = None;
         for (e, _) in batch.iter().zip(&keep).filter(|(_, k)| **k) {
@@ -453,34 +438,86 @@ impl PutInLog {
         Ok(())
     }
 
-    /// Marks `records`, now durable in `day`'s file, as stored.
-    fn mark(&mut self, day: Day, records: &[PutIn]) -> Result<(), LogError> {
-        let room = self
-            .index
-            .as_ref()
-            .is_some_and(|i| i.has_room(records.len() as u64));
-        if !room {
-            // Grow: rebuild from the log, which already holds these records.
-            self.index = Some(self.rebuild_index(records.len() as u64)?);
-            self.unsaved = u64::MAX / 2;
-        } else {
-            let index = self.index.as_mut().expect("loaded");
-            for e in records {
-                index.insert(e.key, day);
+    /// Settles the put-ins whose key the index may hold: a stored record of the key (read
+    /// once per candidate day), else an earlier put-in of the batch with the key, else none —
+    /// a false match of the index, so a new put-in after all.
+    fn settle(
+        &mut self,
+        batch: &[PutIn],
+        maybe: &[(usize, Day)],
+        keep: &mut [bool],
+        redelivered: &mut Vec<Redelivery>,
+    ) -> Result<(), LogError> {
+        let mut by_day = maybe.to_vec();
+        by_day.sort_by_key(|&(i, d)| (d, i));
+        let mut found = vec![false; batch.len()];
+        let mut at = 0;
+        while at < by_day.len() {
+            let day = by_day[at].1;
+            let records = self.cached_day(day)?;
+            while at < by_day.len() && by_day[at].1 == day {
+                let i = by_day[at].0;
+                if let Some(stored) = records.get(&batch[i].key)
+                    && !found[i]
+                {
+                    found[i] = true;
+                    redelivered.push(Redelivery {
+                        index: i,
+                        stored: *stored,
+                        differs: put_in_differences(stored, &batch[i]),
+                    });
+                }
+                at += 1;
             }
-            self.unsaved += records.len() as u64;
         }
+        // Not stored: a re-delivery within the batch, or new.
+        let mut unsettled: Vec<usize> = maybe
+            .iter()
+            .map(|&(i, _)| i)
+            .filter(|&i| !found[i])
+            .collect();
+        unsettled.sort_unstable();
+        unsettled.dedup();
+        if !unsettled.is_empty() {
+            let mut first: Map<EventKey, usize> = batch
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| keep[*i])
+                .map(|(i, e)| (e.key, i))
+                .collect();
+            let index = self.index.as_mut().expect("loaded");
+            for i in unsettled {
+                let e = &batch[i];
+                match first.get(&e.key) {
+                    Some(&f) if f < i => redelivered.push(Redelivery {
+                        index: i,
+                        stored: batch[f],
+                        differs: put_in_differences(&batch[f], e),
+                    }),
+                    _ => {
+                        keep[i] = true;
+                        first.insert(e.key, i);
+                        index.insert(e.key, e.time.day());
+                    }
+                }
+            }
+        }
+        redelivered.sort_by_key(|r| r.index);
+        Ok(())
+    }
+
+    /// Notes that `records`, now durable in `day`'s file, are stored (their keys entered the
+    /// index in [`Self::classify`]).
+    fn mark(&mut self, day: Day, records: &[PutIn]) {
+        self.unsaved += records.len() as u64;
         let len = self.lengths[&day];
-        self.index
-            .as_mut()
-            .expect("loaded")
-            .covered
-            .insert(day, len);
+        if let Some(index) = self.index.as_mut() {
+            index.covered.insert(day, len);
+        }
         if let Some(c) = self.cache.get_mut(&day) {
             c.records.extend(records.iter().map(|e| (e.key, *e)));
             self.cached_records += records.len();
         }
-        Ok(())
     }
 
     /// Appends one block per day, each written at the file's durable length and fsynced, and
@@ -489,9 +526,6 @@ impl PutInLog {
     /// by the next append. Returns `(day, offset)` of each block.
     pub fn append(&mut self, by_day: &[(Day, Vec<PutIn>)]) -> Result<Vec<(Day, u64)>, AppendError> {
         let mut written = Vec::new();
-        if let Err(error) = self.load_index() {
-            return Err(AppendError { written, error });
-        }
         let mut buf = Vec::new();
         for (day, records) in by_day {
             if records.is_empty() {
@@ -499,14 +533,14 @@ impl PutInLog {
             }
             match self.append_day(*day, records, &mut buf) {
                 Ok(offset) => written.push((*day, offset)),
-                Err(error) => return Err(AppendError { written, error }),
+                Err(error) => {
+                    // The index holds keys that are not durable: reload it from the log
+                    // (which holds the days written before this one) before the next append.
+                    self.index = None;
+                    return Err(AppendError { written, error });
+                }
             }
-            if let Err(error) = self.mark(*day, records) {
-                // The block is durable but the index missed it: reload the index from the
-                // log before the next append.
-                self.index = None;
-                return Err(AppendError { written, error });
-            }
+            self.mark(*day, records);
         }
         Ok(written)
     }
