@@ -727,7 +727,7 @@ impl EmbeddedStore {
         tx.commit()?;
         self.in_delta.clear();
         self.events_in_delta = None;
-        self.log.save_index()?;
+        self.log.save_index(false)?;
         Ok(())
     }
 
@@ -741,10 +741,11 @@ impl EmbeddedStore {
         }
     }
 
-    /// Compacts the database file (checkpoints the WAL).
+    /// Compacts the database file (checkpoints the WAL) and saves the key index.
     pub fn compact(&mut self) -> Result<(), StoreError> {
         self.conn
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        self.log.save_index(true)?;
         Ok(())
     }
 

@@ -31,6 +31,11 @@ pub struct ReportArgs {
 /// Runs `fenlei report`.
 pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     let mut store = EmbeddedStore::open_for_queries(&args.store.db)?;
+    for d in &store.log_opened().damage {
+        eprintln!(
+            "warning: {d}; figures still count what was stored before the damage: run `fenlei verify`, then `fenlei repair`"
+        );
+    }
     let to = match args.to {
         Some(d) => d,
         None => last_day(&store)?.unwrap_or_else(|| Day::today().plus(-1)),

@@ -111,6 +111,14 @@ impl KeyIndex {
         }
     }
 
+    /// Reads the home slot of each key, so that their cache misses overlap before the
+    /// probes that depend on them (the returned value only keeps the reads from being
+    /// optimised away).
+    pub fn touch(&self, keys: impl Iterator<Item = EventKey>) -> u32 {
+        let n = self.slots.len();
+        keys.fold(0, |acc, k| acc ^ self.slots[home_and_fp(k, n).0])
+    }
+
     /// Probes for `key`: appends to `out` the days that may hold it and returns `false`; or,
     /// when none may, records it in `day` at the end of the same probe and returns `true`
     /// (one cache miss for a new key). The caller makes room first.

@@ -305,17 +305,19 @@ impl PutInLog {
         Ok(())
     }
 
-    /// Saves the key index if keys were marked since it was last saved (it is derived data:
-    /// a crash before this costs a scan of the newer blocks on the next open, nothing else).
-    pub fn save_index(&mut self) -> Result<(), LogError> {
-        if self.unsaved == 0 {
+    /// Saves the key index once a quarter of its keys are newer than the saved copy (it is
+    /// derived data: keys newer than the saved copy are re-read from the log on open, so a
+    /// crash costs a scan, never a key). With `always`, saves whatever is newer.
+    pub fn save_index(&mut self, always: bool) -> Result<(), LogError> {
+        let Some(index) = &self.index else {
+            return Ok(());
+        };
+        if self.unsaved == 0 || (!always && self.unsaved.saturating_mul(4) < index.len()) {
             return Ok(());
         }
-        if let Some(index) = &self.index {
-            let path = self.dir.join(INDEX_FILE);
-            index.save(&path).map_err(io_err(&path))?;
-            self.unsaved = 0;
-        }
+        let path = self.dir.join(INDEX_FILE);
+        index.save(&path).map_err(io_err(&path))?;
+        self.unsaved = 0;
         Ok(())
     }
 
@@ -404,12 +406,19 @@ impl PutInLog {
         let mut maybe: Vec<(usize, Day)> = Vec::new();
         let mut candidates = Vec::new();
         let mut keep = vec![false; batch.len()];
-        for (i, e) in batch.iter().enumerate() {
-            candidates.clear();
-            if index.insert_if_new(e.key, e.time.day(), &mut candidates) {
-                keep[i] = true;
-            } else {
-                maybe.extend(candidates.iter().map(|&d| (i, d)));
+        // Groups of keys: their home slots are read together first, so that the cache
+        // misses overlap (about 2× faster than one miss after the other on a large index).
+        const GROUP: usize = 16;
+        for (g, group) in batch.chunks(GROUP).enumerate() {
+            std::hint::black_box(index.touch(group.iter().map(|e| e.key)));
+            for (j, e) in group.iter().enumerate() {
+                let i = g * GROUP + j;
+                candidates.clear();
+                if index.insert_if_new(e.key, e.time.day(), &mut candidates) {
+                    keep[i] = true;
+                } else {
+                    maybe.extend(candidates.iter().map(|&d| (i, d)));
+                }
             }
         }
         if !maybe.is_empty() {
