@@ -479,7 +479,6 @@ impl EmbeddedStore {
     pub fn flush(&mut self) -> Result<(), StoreError> {
         let (facts, bitmaps, counters) = self.delta.expand(self.registry.model(), &self.registry);
         let treatments = std::mem::take(&mut self.delta.treatments);
-        let touched: Vec<(UnitId, Day)> = self.delta.coverage_touched.drain().collect();
         let tx = self.conn.transaction()?;
         {
             let cols = Facts::COLUMNS.join(", ");
@@ -550,7 +549,6 @@ impl EmbeddedStore {
                     ])?;
                 }
             }
-            update_coverage(&tx, self.registry.model(), &touched)?;
             let mut st =
                 tx.prepare_cached("INSERT OR REPLACE INTO checkpoint_log VALUES (?1, ?2)")?;
             for (day, len) in self.log.lengths() {
@@ -680,6 +678,7 @@ fn event_id(e: &Event) -> &str {
         Event::Pickup(x) => &x.id,
         Event::WeighTicket(x) => &x.id,
         Event::Treatment(x) => &x.id,
+        Event::Survey(x) => &x.id,
     }
 }
 
@@ -773,42 +772,4 @@ fn load_model(conn: &Connection) -> Result<CityModel, StoreError> {
         vehicles,
         facilities,
     })
-}
-
-/// Re-evaluates whether each touched estate-month is covered and moves the counts up the tree.
-fn update_coverage(
-    tx: &rusqlite::Transaction<'_>,
-    model: &CityModel,
-    touched: &[(UnitId, Day)],
-) -> Result<(), StoreError> {
-    let mut facts = tx.prepare_cached("SELECT category, collected_grams, mixed_grams FROM facts WHERE unit = ?1 AND grain = 1 AND start = ?2")?;
-    let mut current =
-        tx.prepare_cached("SELECT covered FROM coverage WHERE unit = ?1 AND month = ?2")?;
-    let mut add = tx.prepare_cached("INSERT INTO coverage (unit, month, covered) VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET covered = covered + excluded.covered")?;
-    for &(estate, month) in touched {
-        let (mut kitchen, mut other, mut mixed) = (0i64, 0i64, 0i64);
-        let mut rows = facts.query(params![estate.0, month.0])?;
-        while let Some(r) = rows.next()? {
-            let (c, collected, m): (u8, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            mixed += m;
-            match Category::from_index(c) {
-                Some(Category::Kitchen) => kitchen += collected,
-                Some(Category::Other) => other += collected,
-                _ => {}
-            }
-        }
-        let now = i64::from(kitchen > 0 && other > 0 && mixed == 0);
-        let before: i64 = current
-            .query_row(params![estate.0, month.0], |r| r.get(0))
-            .optional()?
-            .unwrap_or(0);
-        if now != before {
-            for unit in model.ancestors(estate) {
-                add.execute(params![unit.0, month.0, now - before])?;
-            }
-        } else if before == 0 {
-            add.execute(params![estate.0, month.0, 0])?;
-        }
-    }
-    Ok(())
 }

@@ -4,5 +4,6 @@
 mod compat;
 mod fixture;
 mod participation;
+mod period;
 mod recovery;
 mod rollups;
