@@ -151,7 +151,7 @@ impl Constants {
         let mut rows: HashMap<String, Constant> = HashMap::new();
         for ((c, key), row) in &self.rows {
             let own = c == city;
-            if (own || c == "national") && (own || !rows.contains_key(key)) {
+            if own || (c == "national" && !rows.contains_key(key)) {
                 rows.insert(key.clone(), row.clone());
             }
         }

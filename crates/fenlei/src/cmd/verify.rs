@@ -1,9 +1,9 @@
 //! `fenlei verify`: recomputes a unit's quantities from the raw events alone and compares them
 //! with the rollups the reports read: published figures must be reproducible from stored data.
 
-use super::store_args::{StoreArgs, last_day, unit_or_first};
-use anyhow::Context;
-use fenlei_domain::{Day, DayRange, Level};
+use super::store_args::{StoreArgs, unit_or_first};
+use fenlei_app::report;
+use fenlei_domain::{Day, Level};
 use fenlei_store::EmbeddedStore;
 
 /// Arguments of `fenlei verify`.
@@ -14,7 +14,7 @@ pub struct VerifyArgs {
     /// Unit code (default: the city).
     #[arg(long)]
     unit: Option<String>,
-    /// First day (YYYY-MM-DD); default: 6 days before --to.
+    /// First day (YYYY-MM-DD); default: 29 days before --to (30 days in all, as in `report`).
     #[arg(long)]
     from: Option<Day>,
     /// Last day (YYYY-MM-DD); default: the last simulated day, else yesterday.
@@ -26,12 +26,13 @@ pub struct VerifyArgs {
 pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     let mut store = EmbeddedStore::open(&args.store.db)?;
     let unit = unit_or_first(&store, args.unit.as_deref(), Level::City)?;
-    let to = match args.to {
-        Some(d) => d,
-        None => last_day(&store)?.unwrap_or_else(|| Day::today().plus(-1)),
-    };
-    let range =
-        DayRange::new(args.from.unwrap_or(to.plus(-6)), to).context("--from is after --to")?;
+    let range = report::period(&store, args.from, args.to)?;
+    println!(
+        "报告期 Period {}..{} ({} 天 days)",
+        range.from,
+        range.to,
+        range.len()
+    );
     let t = std::time::Instant::now();
     let rolled = store.quantities(unit, range)?;
     let raw = fenlei_store::recompute(&store, unit, range)?;
