@@ -11,7 +11,7 @@
 //! - `other_waste_per_capita@2`: per day with data (v1: per day asked, so empty days counted
 //!   as zero waste).
 //! - `tonnage_*@2`: kilograms (v1: tonnes, which rounded small amounts to zero).
-//! - `purity_pass_rate@2`: the purity threshold is city data (v1: 0.85 in code).
+//! - `purity_pass_rate@2`: the purity threshold is city data (v1: written in code).
 
 use crate::{Basis, Direction, Inputs, Measure, Metric, Ratio, SampleMethod};
 use fenlei_domain::{Category, CityConstants, KitchenMetric, Quantities, RuleSet, TreatmentRoute};
