@@ -97,6 +97,37 @@ fn a_simulated_feed_goes_through_init_ingest_and_report() {
         first["metrics"][0]["target"]["set_by"].is_string(),
         "{first}"
     );
+    // Against itself as the baseline, other waste is reduced by exactly nothing.
+    let json = ok(
+        &[
+            "report",
+            "--db",
+            "db",
+            "--level",
+            "district",
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-06",
+            "--baseline-from",
+            "2026-01-05",
+            "--baseline-to",
+            "2026-01-06",
+            "--format",
+            "json",
+        ],
+        p,
+    );
+    let report: serde_json::Value = serde_json::from_str(&json).expect("JSON report");
+    let reduction = report["units"][0]["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|m| m["metric"] == "other_waste_reduction")
+        .expect("reduction")
+        .clone();
+    assert_eq!(reduction["value"], 0.0, "{reduction}");
+    assert_eq!(report["period"]["baseline_from"], "2026-01-05");
     let csv = ok(
         &[
             "report",
