@@ -253,7 +253,9 @@ pub fn queries(
         ("district", district),
     ] {
         for (period_label, range) in [("day", day), ("month", month), ("year (365 days)", year)] {
-            let (median, max) = time(runs, || crate::report::report(store, &[unit], range))?;
+            let (median, max) = time(runs, || {
+                crate::report::report(store, &[unit], range, crate::report::baseline_of(range))
+            })?;
             out.push(QueryFigure {
                 query: format!("all metrics, one {unit_label}, one {period_label}"),
                 median_ms: median,

@@ -329,6 +329,9 @@ pub fn ingest(
         .iter()
         .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
         .sum();
+    // A put-in takes about 190 bytes as a JSON line (90 as CSV, whose feeds then grow the
+    // index once or twice more): room for that many new ids at once.
+    store.reserve_put_ins(total_bytes / 190)?;
     progress.start("ingesting", total_bytes, "bytes");
     let mut report = IngestReport::default();
     let mut run = Run {

@@ -214,49 +214,67 @@ impl RuleSet {
     }
 }
 
-/// Parses rule sets from the CSV layout of `data/cities/rulesets.csv` (no quoted commas).
+/// One row of `data/cities/rulesets.csv`.
+#[derive(serde::Deserialize)]
+struct RuleSetRow {
+    city: String,
+    name_zh: String,
+    name_en: String,
+    recyclable_zh: String,
+    hazardous_zh: String,
+    kitchen_zh: String,
+    other_zh: String,
+    recyclable_en: String,
+    hazardous_en: String,
+    kitchen_en: String,
+    other_en: String,
+    kitchen_metric: String,
+    basis: String,
+}
+
+/// Parses rule sets from the CSV layout of `data/cities/rulesets.csv` (read with the `csv`
+/// crate: quoted fields may hold commas).
 pub fn parse_rulesets(text: &str) -> Result<Vec<RuleSet>, RuleSetError> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
-            continue;
+    let rows = crate::constants::read_rows::<RuleSetRow>("rulesets.csv", text).map_err(|e| {
+        RuleSetError::Malformed {
+            line: e.line as usize,
+            message: e.message,
         }
-        let f: Vec<&str> = line.split(',').collect();
-        let malformed = |message: String| RuleSetError::Malformed {
-            line: i + 1,
-            message,
-        };
-        if f.len() != 13 {
-            return Err(malformed(format!("expected 13 fields, found {}", f.len())));
-        }
-        let kitchen_metric = match f[11] {
+    })?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, f) in rows.into_iter().enumerate() {
+        let kitchen_metric = match f.kitchen_metric.as_str() {
             "kitchen_separation" => KitchenMetric::KitchenSeparation,
             "wet_share" => KitchenMetric::WetShare,
-            other => return Err(malformed(format!("unknown kitchen metric {other:?}"))),
+            other => {
+                return Err(RuleSetError::Malformed {
+                    line: i + 2,
+                    message: format!("unknown kitchen metric {other:?}"),
+                });
+            }
         };
-        let s = |x: &str| x.to_owned();
         out.push(RuleSet {
-            city: s(f[0]),
-            name_zh: s(f[1]),
-            name_en: s(f[2]),
+            city: f.city,
+            name_zh: f.name_zh,
+            name_en: f.name_en,
             labels_zh: [
-                s(f[3]),
-                s(f[4]),
-                s(f[5]),
-                s(f[6]),
-                s("大件垃圾"),
-                s("装修垃圾"),
+                f.recyclable_zh,
+                f.hazardous_zh,
+                f.kitchen_zh,
+                f.other_zh,
+                "大件垃圾".to_owned(),
+                "装修垃圾".to_owned(),
             ],
             labels_en: [
-                s(f[7]),
-                s(f[8]),
-                s(f[9]),
-                s(f[10]),
-                s("Bulky waste"),
-                s("Renovation waste"),
+                f.recyclable_en,
+                f.hazardous_en,
+                f.kitchen_en,
+                f.other_en,
+                "Bulky waste".to_owned(),
+                "Renovation waste".to_owned(),
             ],
             kitchen_metric,
-            basis: s(f[12]),
+            basis: f.basis,
         });
     }
     Ok(out)

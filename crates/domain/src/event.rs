@@ -284,6 +284,23 @@ pub struct Treatment {
     pub output: Vec<TreatmentFlow>,
 }
 
+/// A survey of residents' knowledge of the sorting rules (知晓率调查) in one unit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Survey {
+    /// Idempotency key.
+    pub key: EventKey,
+    /// The feed's id.
+    pub id: String,
+    /// When the survey was taken.
+    pub time: Timestamp,
+    /// The estate (or any unit above it) surveyed.
+    pub unit: UnitId,
+    /// Residents asked (> 0).
+    pub respondents: u32,
+    /// Of those, residents who know the rules.
+    pub aware: u32,
+}
+
 /// Any validated event.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
@@ -299,6 +316,8 @@ pub enum Event {
     WeighTicket(WeighTicket),
     /// A treatment report.
     Treatment(Treatment),
+    /// An awareness survey.
+    Survey(Survey),
 }
 
 impl Event {
@@ -311,6 +330,7 @@ impl Event {
             Event::Pickup(e) => e.key,
             Event::WeighTicket(e) => e.key,
             Event::Treatment(e) => e.key,
+            Event::Survey(e) => e.key,
         }
     }
 
@@ -323,6 +343,7 @@ impl Event {
             Event::Pickup(_) => "pickup",
             Event::WeighTicket(_) => "weigh_ticket",
             Event::Treatment(_) => "treatment",
+            Event::Survey(_) => "survey",
         }
     }
 
@@ -335,6 +356,7 @@ impl Event {
             Event::Pickup(e) => e.time.day(),
             Event::WeighTicket(e) => e.time.day(),
             Event::Treatment(e) => e.from,
+            Event::Survey(e) => e.time.day(),
         }
     }
 }

@@ -105,8 +105,15 @@ const TEXT: [&str; 17] = [
     "from",
     "to",
 ];
-const NUM: [&str; 6] = [
-    "grams", "fill_pct", "net_kg", "gross_kg", "tare_kg", "score",
+const NUM: [&str; 8] = [
+    "grams",
+    "fill_pct",
+    "net_kg",
+    "gross_kg",
+    "tare_kg",
+    "score",
+    "respondents",
+    "aware",
 ];
 
 /// The slot of a text field, as in [`TEXT`] (a `match` compiles to length-first comparisons).
@@ -142,6 +149,8 @@ fn num_slot(key: &str) -> Option<usize> {
         "gross_kg" => 3,
         "tare_kg" => 4,
         "score" => 5,
+        "respondents" => 6,
+        "aware" => 7,
         _ => return None,
     })
 }
@@ -183,6 +192,8 @@ impl<'a> Flat<'a> {
             gross_kg: self.num[3],
             tare_kg: self.num[4],
             score: self.num[5],
+            respondents: self.num[6],
+            aware: self.num[7],
             ..WireRecord::default()
         }
     }

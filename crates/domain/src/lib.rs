@@ -4,6 +4,7 @@
 //! Pure data and rules: no IO, no async, no storage. Every other crate speaks these types.
 
 pub mod category;
+pub mod constants;
 pub mod event;
 pub mod fastjson;
 pub mod plan;
@@ -15,6 +16,7 @@ pub mod validate;
 pub mod wire;
 
 pub use category::{Category, CategorySet, KitchenMetric, RuleSet};
+pub use constants::{Authority, CityConstants, Constants};
 pub use event::*;
 pub use quantities::{Facts, Quantities};
 pub use registry::{Household, PointInfo, Registry};

@@ -31,7 +31,8 @@ pub struct Facts {
     pub weighed_grams: u64,
     /// Containers inspected.
     pub containers: u64,
-    /// Containers inspected and found more than 85 % pure.
+    /// Containers inspected and found purer than the city's threshold
+    /// ([`crate::CityConstants::purity_pass_threshold`]).
     pub containers_pass: u64,
 }
 
@@ -120,10 +121,17 @@ pub struct Quantities {
     pub facts: [Facts; 4],
     /// Distinct households with at least one sorted put-in (verdict not incorrect).
     pub participating_households: u64,
-    /// Estates whose collection in the calendar month of the period's last day was sorted
-    /// (kitchen and other waste both picked up) and transported sorted (no pickup by a truck of
-    /// another category).
+    /// Estates whose collection over exactly the period was sorted (kitchen and other waste
+    /// both picked up) and transported sorted (no pickup by a truck of another category).
     pub estates_covered: u64,
+    /// Days of the period on which the unit has at least one put-in or pickup stored.
+    pub days_with_data: u64,
+    /// Put-ins that identified a household.
+    pub identified_putins: u64,
+    /// Residents asked in awareness surveys.
+    pub survey_respondents: u64,
+    /// Of those, residents who know the rules.
+    pub survey_aware: u64,
     /// Incidents per kind, indexed like [`IncidentKind::ALL`].
     pub incidents: Vec<u64>,
     /// Inspections.
@@ -148,6 +156,10 @@ impl Quantities {
             facts: [Facts::default(); 4],
             participating_households: 0,
             estates_covered: 0,
+            days_with_data: 0,
+            identified_putins: 0,
+            survey_respondents: 0,
+            survey_aware: 0,
             incidents: vec![0; IncidentKind::ALL.len()],
             inspections: 0,
             inspection_score_sum: 0.0,
@@ -158,6 +170,14 @@ impl Quantities {
     /// Facts of one category.
     pub fn of(&self, c: Category) -> &Facts {
         &self.facts[c.index()]
+    }
+
+    /// Share of the period's days that hold data (0 for an empty period).
+    pub fn data_coverage(&self) -> f64 {
+        match self.range.len() {
+            0 => 0.0,
+            n => self.days_with_data as f64 / f64::from(n),
+        }
     }
 
     /// Facts summed over the four bin categories.

@@ -522,6 +522,47 @@ impl<'r> Validator<'r> {
                     output,
                 }))
             }
+            "survey" => {
+                let time = self.time(r.time.as_deref())?;
+                let code = need("unit", r.unit.as_deref())?;
+                let unit = reg
+                    .unit(code)
+                    .filter(|&u| reg.model().unit(u).level != Level::Point)
+                    .ok_or_else(|| {
+                        Rejection::new(
+                            RejectReason::UnknownUnit,
+                            format!("no estate or unit above it {code:?}"),
+                        )
+                    })?;
+                let count = |field: &'static str, v: Option<f64>| -> Result<u32, Rejection> {
+                    let v = v.ok_or_else(|| {
+                        Rejection::new(RejectReason::MissingField, format!("missing `{field}`"))
+                    })?;
+                    if v < 0.0 || v.fract() != 0.0 || v > f64::from(u32::MAX) {
+                        return Err(Rejection::new(
+                            RejectReason::OutOfRange,
+                            format!("{field} {v} is not a count of people"),
+                        ));
+                    }
+                    Ok(v as u32)
+                };
+                let respondents = count("respondents", r.respondents)?;
+                let aware = count("aware", r.aware)?;
+                if respondents == 0 || aware > respondents {
+                    return Err(Rejection::new(
+                        RejectReason::OutOfRange,
+                        format!("{aware} aware of {respondents} respondents"),
+                    ));
+                }
+                Ok(Event::Survey(Survey {
+                    key,
+                    id: id.to_owned(),
+                    time,
+                    unit,
+                    respondents,
+                    aware,
+                }))
+            }
             "" => Err(Rejection::new(
                 RejectReason::UnknownType,
                 "missing field `type`",

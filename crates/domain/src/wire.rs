@@ -6,7 +6,7 @@
 //! as a load generator for the real ingest path.
 //!
 //! JSON: one object per line with a `type` of `put_in`, `incident`, `inspection`, `pickup`,
-//! `weigh_ticket` or `treatment`. CSV: one event type per file, a header row naming the columns
+//! `weigh_ticket`, `treatment` or `survey`. CSV: one event type per file, a header row naming the columns
 //! (see [`csv_header`]); lists inside a cell are `|`-separated and pairs `:`-separated.
 
 use crate::event::*;
@@ -116,6 +116,10 @@ pub struct WireRecord<'a> {
     /// Treatment output flows.
     #[serde(borrow)]
     pub output: Option<Vec<WireFlow<'a>>>,
+    /// Survey: residents asked.
+    pub respondents: Option<f64>,
+    /// Survey: residents who know the rules.
+    pub aware: Option<f64>,
 }
 
 impl<'a> WireRecord<'a> {
@@ -166,13 +170,14 @@ impl Codes for Registry {
 }
 
 /// The event types, by their wire names.
-pub const EVENT_TYPES: [&str; 6] = [
+pub const EVENT_TYPES: [&str; 7] = [
     "put_in",
     "incident",
     "inspection",
     "pickup",
     "weigh_ticket",
     "treatment",
+    "survey",
 ];
 
 /// The CSV header for an event type.
@@ -206,6 +211,7 @@ pub fn csv_header(event_type: &str) -> Option<&'static [&'static str]> {
             "origin",
         ],
         "treatment" => &["id", "facility", "from", "to", "input", "output"],
+        "survey" => &["id", "time", "unit", "respondents", "aware"],
         _ => return None,
     })
 }
@@ -283,6 +289,8 @@ pub fn record_from_csv<'a>(
             "unit" => r.unit = text(),
             "inspector" => r.inspector = text(),
             "score" => r.score = num(column, cell)?,
+            "respondents" => r.respondents = num(column, cell)?,
+            "aware" => r.aware = num(column, cell)?,
             "from" => r.from = text(),
             "to" => r.to = text(),
             "findings" => {
@@ -490,6 +498,15 @@ pub fn write_json(event: &Event, id: &str, reg: &dyn Codes, out: &mut Vec<u8>) {
             }
             out.push(b']');
         }
+        Event::Survey(e) => {
+            let _ = write!(out, ",\"time\":\"{}\",\"unit\":", e.time);
+            push_json_str(out, reg.unit(e.unit));
+            let _ = write!(
+                out,
+                ",\"respondents\":{},\"aware\":{}",
+                e.respondents, e.aware
+            );
+        }
     }
     out.extend_from_slice(b"}\n");
 }
@@ -590,6 +607,16 @@ pub fn write_csv(event: &Event, id: &str, reg: &dyn Codes, out: &mut Vec<u8>) {
                 e.to,
                 input.join("|"),
                 output.join("|")
+            );
+        }
+        Event::Survey(e) => {
+            let _ = writeln!(
+                out,
+                "{id},{},{},{},{}",
+                e.time,
+                reg.unit(e.unit),
+                e.respondents,
+                e.aware
             );
         }
     }

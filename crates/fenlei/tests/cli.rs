@@ -30,7 +30,9 @@ fn the_demo_prints_a_bilingual_metrics_table() {
         "投放准确率 Put-in accuracy",
         "分类覆盖率 Coverage rate",
         "participation_rate@1",
-        "目标 Target",
+        "报告期 Period",
+        "Target",
+        "非官方目标 fenlei default",
     ] {
         assert!(out.contains(label), "missing {label:?} in\n{out}");
     }
@@ -88,10 +90,47 @@ fn a_simulated_feed_goes_through_init_ingest_and_report() {
         ],
         p,
     );
-    let reports: serde_json::Value = serde_json::from_str(&json).expect("JSON report");
-    let first = &reports.as_array().expect("array")[0];
+    let report: serde_json::Value = serde_json::from_str(&json).expect("JSON report");
+    assert_eq!(report["period"]["from"], "2026-01-05");
+    assert_eq!(report["period"]["days"], 2);
+    let first = &report["units"].as_array().expect("array")[0];
     assert_eq!(first["level"], "estate");
     assert!(first["metrics"][0]["numerator"].as_f64().expect("number") > 0.0);
+    assert!(
+        first["metrics"][0]["target"]["set_by"].is_string(),
+        "{first}"
+    );
+    // Against itself as the baseline, other waste is reduced by exactly nothing.
+    let json = ok(
+        &[
+            "report",
+            "--db",
+            "db",
+            "--level",
+            "district",
+            "--from",
+            "2026-01-05",
+            "--to",
+            "2026-01-06",
+            "--baseline-from",
+            "2026-01-05",
+            "--baseline-to",
+            "2026-01-06",
+            "--format",
+            "json",
+        ],
+        p,
+    );
+    let report: serde_json::Value = serde_json::from_str(&json).expect("JSON report");
+    let reduction = report["units"][0]["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|m| m["metric"] == "other_waste_reduction")
+        .expect("reduction")
+        .clone();
+    assert_eq!(reduction["value"], 0.0, "{reduction}");
+    assert_eq!(report["period"]["baseline_from"], "2026-01-05");
     let csv = ok(
         &[
             "report",
@@ -109,9 +148,27 @@ fn a_simulated_feed_goes_through_init_ingest_and_report() {
         p,
     );
     assert!(
-        csv.starts_with("id,name,level,from,to,metric,formula,value"),
+        csv.starts_with("period_from,period_to,days_asked,id,name,level,days_with_data"),
         "{csv}"
     );
+    // Report and a one-unit verify share one default period, printed at the top; the default
+    // verify checks the whole store and says so at the top.
+    let table = ok(&["report", "--db", "db", "--level", "district"], p);
+    let verify = ok(&["verify", "--db", "db", "--unit", "500000"], p);
+    let whole = ok(&["verify", "--db", "db"], p);
+    assert!(
+        whole.starts_with("报告期 Period: the whole store, 2026-01-05..2026-01-06"),
+        "{whole}"
+    );
+    for out in [&table, &verify] {
+        assert!(out.starts_with("报告期 Period "), "{out}");
+        assert!(
+            out.lines().next().expect("line").contains("(30 天 days"),
+            "{out}"
+        );
+    }
+    let period = |out: &str| out.split(" (").next().expect("a period").to_owned();
+    assert_eq!(period(&table), period(&verify));
 }
 
 #[test]

@@ -1,32 +1,29 @@
-//! A minimal CSV reader and writer for the guide's own data files.
+//! The guide's data files as tables, read and written with the `csv` crate.
 //!
-//! The files are small, UTF-8, comma-separated with an optional double-quoted field (RFC 4180
-//! quoting). This is not a general CSV library: no other separators, no streaming, no BOM
-//! sniffing beyond stripping one at the start.
+//! The files are small, UTF-8, comma-separated with RFC 4180 quoting and a header row. Rows may
+//! be shorter than the header: lookups by column name then give an empty field.
 
-/// One parsed file: the header and the rows, each row as many fields as the header (shorter rows
-/// are padded with empty fields so that lookups by column never panic).
+/// One parsed file: the header and the rows.
 #[derive(Debug, Clone)]
 pub struct Table {
     header: Vec<String>,
-    rows: Vec<Vec<String>>,
+    rows: Vec<csv::StringRecord>,
 }
 
 impl Table {
-    /// Parses `text`. Blank lines are skipped.
+    /// Parses `text` (header first; blank lines are skipped, a leading BOM is dropped).
     pub fn parse(text: &str) -> Table {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut records = parse_records(text).into_iter();
-        let header = records.next().unwrap_or_default();
-        let width = header.len();
-        let rows = records
-            .filter(|r| !(r.len() == 1 && r[0].is_empty()))
-            .map(|mut r| {
-                if r.len() < width {
-                    r.resize(width, String::new());
-                }
-                r
-            })
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let header = reader
+            .headers()
+            .map(|h| h.iter().map(str::to_owned).collect())
+            .unwrap_or_default();
+        let rows = reader
+            .records()
+            .map(|r| r.expect("UTF-8 text with flexible row lengths always reads"))
             .collect();
         Table { header, rows }
     }
@@ -59,7 +56,7 @@ impl Table {
 #[derive(Debug, Clone, Copy)]
 pub struct Row<'a> {
     table: &'a Table,
-    fields: &'a [String],
+    fields: &'a csv::StringRecord,
 }
 
 impl<'a> Row<'a> {
@@ -73,60 +70,15 @@ impl<'a> Row<'a> {
     }
 }
 
-fn parse_records(text: &str) -> Vec<Vec<String>> {
-    let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut in_quotes = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => in_quotes = false,
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' => in_quotes = true,
-            ',' => record.push(std::mem::take(&mut field)),
-            '\r' => {}
-            '\n' => {
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-            }
-            _ => field.push(c),
-        }
-    }
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push(record);
-    }
-    records
-}
-
-/// Quotes one field for writing when it needs it.
-pub fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
-}
-
-/// Writes one record as a CSV line (with the trailing newline).
+/// Writes one record as a CSV line (with the trailing newline), quoting where needed.
 pub fn line(fields: &[&str]) -> String {
-    let mut out = fields
-        .iter()
-        .map(|f| quote(f))
-        .collect::<Vec<_>>()
-        .join(",");
-    out.push('\n');
-    out
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    w.write_record(fields)
+        .expect("writing to memory cannot fail");
+    let bytes = w.into_inner().expect("writing to memory cannot fail");
+    String::from_utf8(bytes).expect("UTF-8 fields")
 }
 
 #[cfg(test)]

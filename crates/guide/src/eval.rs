@@ -14,6 +14,8 @@
 // The generators walk item ids (the index is what each case records), so index loops read best.
 #![allow(clippy::needless_range_loop)]
 
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::rand_core::{Rng as _, SeedableRng};
 use serde::Serialize;
 
 use crate::Guide;
@@ -139,16 +141,17 @@ impl Report {
     }
 }
 
-/// A small deterministic generator (SplitMix64), so the set is the same on every machine.
-struct Rng(u64);
+/// A seeded generator (xoshiro256++ from `rand_xoshiro`), so the set is the same on every
+/// machine.
+struct Rng(Xoshiro256PlusPlus);
 
 impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(Xoshiro256PlusPlus::seed_from_u64(seed))
+    }
+
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     fn below(&mut self, n: usize) -> usize {
@@ -162,7 +165,7 @@ impl Rng {
 
 /// Generates the evaluation set from the guide's own data.
 pub fn generate(guide: &Guide) -> EvalSet {
-    let mut rng = Rng(0x00fe_1e1a);
+    let mut rng = Rng::new(0x00fe_1e1a);
     let city = DICTIONARY_CITY.to_string();
     let norm = guide.normalizer();
     let items = guide.items();

@@ -1,26 +1,40 @@
-//! A small deterministic random generator (SplitMix64) and the few distributions the simulator
-//! draws from. Hand-written so that output never changes with a dependency's version: a seed
-//! must give the same city forever.
+//! The simulator's deterministic random generator (xoshiro256++ from the `rand_xoshiro` crate,
+//! one generator per stream) and the few distributions it draws from. Streams and per-household
+//! traits are keyed by xxh3 hashes of their coordinates, so each estate-day draws independently
+//! and a seed gives the same city for as long as those two crates' outputs stay fixed (both
+//! promise value stability within a major version; the versions are pinned in Cargo.lock).
 
-/// SplitMix64: fast, statistically solid for simulation, seedable from any `u64`.
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::rand_core::{Rng as _, SeedableRng};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// A seeded generator for one stream of a simulation.
 #[derive(Clone, Debug)]
-pub struct Rng(u64);
+pub struct Rng(Xoshiro256PlusPlus);
+
+/// The 64-bit hash of a stream's coordinates under `seed`.
+fn key(seed: u64, parts: &[u64]) -> u64 {
+    let mut bytes = [0u8; 32];
+    for (chunk, p) in bytes.chunks_exact_mut(8).zip(parts) {
+        chunk.copy_from_slice(&p.to_le_bytes());
+    }
+    xxh3_64_with_seed(&bytes[..parts.len() * 8], seed)
+}
 
 impl Rng {
     /// A generator from a seed.
     pub fn new(seed: u64) -> Rng {
-        Rng(seed)
+        Rng(Xoshiro256PlusPlus::seed_from_u64(seed))
     }
 
     /// A generator for one stream of a simulation, e.g. `(seed, "putin", estate, day)`.
     pub fn for_stream(seed: u64, stream: u64, a: u64, b: u64) -> Rng {
-        Rng(mix(mix(mix(seed ^ 0x9e37_79b9_7f4a_7c15) ^ stream) ^ a) ^ b)
+        Rng::new(key(seed, &[stream, a, b]))
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        mix(self.0)
+        self.0.next_u64()
     }
 
     /// Uniform in `[0, 1)`.
@@ -72,14 +86,7 @@ impl Rng {
     }
 }
 
-/// The SplitMix64 finaliser: a good 64-bit mixing function.
-pub fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 /// A uniform `[0, 1)` value fixed by a key: a household's lasting traits without storing them.
-pub fn unit_hash(seed: u64, stream: u64, key: u64) -> f64 {
-    (mix(mix(seed ^ stream.rotate_left(17)) ^ key) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+pub fn unit_hash(seed: u64, stream: u64, key_value: u64) -> f64 {
+    (key(seed, &[stream, key_value]) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }

@@ -1,5 +1,6 @@
 //! The day loop: put-ins in the morning and evening windows, station incidents, inspections,
-//! pickups by category-marked trucks, weighbridge tickets and monthly treatment reports.
+//! pickups by category-marked trucks, weighbridge tickets, monthly treatment reports and a
+//! quarterly awareness survey in every estate (on a day of the quarter fixed per estate).
 //!
 //! Each district-day is generated from its own random stream, sorted by time and handed to a
 //! [`Sink`]; nothing larger than one district-day is held in memory.
@@ -7,9 +8,9 @@
 use crate::rng::{Rng, unit_hash};
 use crate::world::{self, EstateSim, World};
 use fenlei_domain::{
-    Category, ContainerCheck, Day, Event, EventKey, FacilityKind, Grade, HouseholdId, Incident,
-    IncidentKind, Inspection, Pickup, PutIn, Source, Timestamp, Treatment, TreatmentFlow,
-    TreatmentRoute, UnitId, VehicleId, Verdict, WeighTicket,
+    Category, CityConstants, ContainerCheck, Day, Event, EventKey, FacilityKind, Grade,
+    HouseholdId, Incident, IncidentKind, Inspection, Pickup, PutIn, Source, Survey, Timestamp,
+    Treatment, TreatmentFlow, TreatmentRoute, UnitId, VehicleId, Verdict, WeighTicket,
 };
 
 /// What to simulate.
@@ -48,6 +49,8 @@ pub struct SimStats {
     pub weigh_tickets: u64,
     /// Treatment reports.
     pub treatments: u64,
+    /// Awareness surveys.
+    pub surveys: u64,
 }
 
 impl SimStats {
@@ -59,12 +62,14 @@ impl SimStats {
             + self.pickups
             + self.weigh_tickets
             + self.treatments
+            + self.surveys
     }
 }
 
 const STREAM_PUTIN: u64 = 10;
 const STREAM_STATION: u64 = 11;
 const STREAM_TRUCKS: u64 = 12;
+const STREAM_SURVEY: u64 = 13;
 
 /// Morning window 06:30–08:30, evening window 17:30–20:30, and the late put-in point.
 const MORNING: (u32, u32) = (6 * 3600 + 1800, 8 * 3600 + 1800);
@@ -96,6 +101,7 @@ impl Pending {
             Pending::Other(_, Event::Inspection(e)) => e.time,
             Pending::Other(_, Event::Pickup(e)) => e.time,
             Pending::Other(_, Event::WeighTicket(e)) => e.time,
+            Pending::Other(_, Event::Survey(e)) => e.time,
             Pending::Other(_, _) => Timestamp(i64::MAX),
         }
     }
@@ -129,6 +135,8 @@ struct Generator<'w> {
     /// Grams received by each transfer station today.
     transfer_today: Vec<u64>,
     period_start: Day,
+    /// The city's container-purity threshold: inspectors note a finding at or below it.
+    purity_pass_threshold: f32,
     stats: SimStats,
 }
 
@@ -140,6 +148,8 @@ pub fn run<S: Sink>(world: &World, config: SimConfig, sink: &mut S) -> Result<Si
         received: vec![[0; 4]; world.model.facilities.len()],
         transfer_today: vec![0; world.model.facilities.len()],
         period_start: config.start,
+        purity_pass_threshold: CityConstants::shipped(&world.model.ruleset).purity_pass_threshold()
+            as f32,
         stats: SimStats::default(),
     };
     let mut pending = Vec::new();
@@ -152,6 +162,7 @@ pub fn run<S: Sink>(world: &World, config: SimConfig, sink: &mut S) -> Result<Si
             for estate in estates.clone() {
                 g.put_ins(estate, day, day_index, &mut pending);
                 g.station(estate, day, day_index, &mut pending);
+                g.survey(estate, day, day_index, &mut pending);
             }
             g.collect(d, estates, day, day_index, &mut pending);
             pending.sort_by_key(Pending::time);
@@ -347,7 +358,7 @@ impl Generator<'_> {
                 let purity = (rng.normal(0.55 + 0.45 * accuracy, 0.05).clamp(0.3, 1.0) * 1000.0)
                     .round() as f32
                     / 1000.0;
-                if purity <= 0.85 {
+                if purity <= self.purity_pass_threshold {
                     findings.push(format!("{}桶混投", category.key()));
                 }
                 containers.push(ContainerCheck { category, purity });
@@ -374,6 +385,46 @@ impl Generator<'_> {
             ));
             self.stats.inspections += 1;
         }
+    }
+
+    /// The estate's quarterly awareness survey, when `day` is its day of the quarter: 30–60
+    /// residents asked, each knowing the rules with a chance that grows with the estate's
+    /// sorting accuracy.
+    fn survey(&mut self, estate: &EstateSim, day: Day, day_index: i64, out: &mut Vec<Pending>) {
+        let (y, m, _) = day.ymd();
+        let first_month = (m - 1) / 3 * 3 + 1;
+        let quarter = Day::from_ymd(y, first_month, 1).expect("a month start");
+        let quarter_days = quarter
+            .next_month_start()
+            .next_month_start()
+            .next_month_start()
+            .0
+            - quarter.0;
+        let seed = self.world.seed;
+        let offset =
+            (unit_hash(seed, STREAM_SURVEY, estate.unit.0 as u64) * quarter_days as f64) as i32;
+        if day != quarter.plus(offset) {
+            return;
+        }
+        let mut rng = Rng::for_stream(seed, STREAM_SURVEY, estate.unit.0 as u64, day.0 as u64);
+        let knows = (0.45 + 0.5 * estate.profile.accuracy(day_index)).clamp(0.0, 0.99);
+        let respondents = rng.between(30, 60);
+        let aware = (0..respondents).filter(|_| rng.chance(knows)).count() as u32;
+        let code = &self.world.model.unit(estate.unit).code;
+        let id = format!("srv-{code}-{}", ymd(day));
+        let time = Timestamp::at(day, rng.between(10 * 3600, 16 * 3600));
+        out.push(other(
+            id.clone(),
+            Event::Survey(Survey {
+                key: EventKey::of(&id),
+                id,
+                time,
+                unit: estate.unit,
+                respondents,
+                aware,
+            }),
+        ));
+        self.stats.surveys += 1;
     }
 
     fn collect<'e>(

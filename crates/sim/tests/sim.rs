@@ -124,3 +124,23 @@ fn habits_improve_under_supervision() {
     };
     assert!(gain(1.0) > gain(0.0), "supervised estates learn faster");
 }
+
+#[test]
+fn every_estate_is_surveyed_once_a_quarter() {
+    let world = World::build(Preset::Tiny, 5);
+    let mut sink = Collect::default();
+    // The second quarter of 2026: 1 April to 30 June, 91 days.
+    let start = Day::parse("2026-04-01").expect("date");
+    fenlei_sim::run(&world, SimConfig { start, days: 91 }, &mut sink).expect("collect");
+    let mut surveyed = Vec::new();
+    for e in &sink.events {
+        if let Event::Survey(s) = e {
+            assert!((30..=60).contains(&s.respondents), "{s:?}");
+            assert!(s.aware <= s.respondents);
+            surveyed.push(s.unit);
+        }
+    }
+    surveyed.sort();
+    let estates: Vec<_> = world.estates.iter().map(|e| e.unit).collect();
+    assert_eq!(surveyed, estates, "one survey per estate in the quarter");
+}

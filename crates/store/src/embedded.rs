@@ -545,6 +545,7 @@ impl EmbeddedStore {
                 });
             }
         }
+        self.conflicts.sort_by_key(|c| c.index);
         // Whatever reached the disk is stored (and marked), even when a later day failed.
         let (written, failure) = match self.log.append(&self.by_day) {
             Ok(w) => (w, None),
@@ -567,6 +568,14 @@ impl EmbeddedStore {
     /// writes `n` bytes and then fails as a full disk does, until set back to `None`.
     pub fn inject_write_failure(&mut self, after_bytes: Option<u64>) {
         self.log.fail_after_bytes = after_bytes;
+    }
+
+    /// Makes room for about `put_ins` more put-ins in the deduplication index, so that a large
+    /// feed does not grow it step by step.
+    pub fn reserve_put_ins(&mut self, put_ins: u64) -> Result<(), StoreError> {
+        self.require_households()?;
+        self.log.reserve(put_ins)?;
+        Ok(())
     }
 
     /// Conflicts of the last append: re-delivered ids whose content differs from the stored
@@ -643,7 +652,6 @@ impl EmbeddedStore {
     pub fn flush(&mut self) -> Result<(), StoreError> {
         let (facts, bitmaps, counters) = self.delta.expand(self.registry.model(), &self.registry);
         let treatments = std::mem::take(&mut self.delta.treatments);
-        let touched: Vec<(UnitId, Day)> = self.delta.coverage_touched.drain().collect();
         let tx = self.conn.transaction()?;
         {
             let cols = Facts::COLUMNS.join(", ");
@@ -714,7 +722,6 @@ impl EmbeddedStore {
                     ])?;
                 }
             }
-            update_coverage(&tx, self.registry.model(), &touched)?;
             let mut st =
                 tx.prepare_cached("INSERT OR REPLACE INTO checkpoint_log VALUES (?1, ?2)")?;
             for (day, len) in &self.in_delta {
@@ -917,6 +924,7 @@ fn event_id(e: &Event) -> &str {
         Event::Pickup(x) => &x.id,
         Event::WeighTicket(x) => &x.id,
         Event::Treatment(x) => &x.id,
+        Event::Survey(x) => &x.id,
     }
 }
 
@@ -1010,42 +1018,4 @@ pub(crate) fn load_model(conn: &Connection) -> Result<CityModel, StoreError> {
         vehicles,
         facilities,
     })
-}
-
-/// Re-evaluates whether each touched estate-month is covered and moves the counts up the tree.
-fn update_coverage(
-    tx: &rusqlite::Transaction<'_>,
-    model: &CityModel,
-    touched: &[(UnitId, Day)],
-) -> Result<(), StoreError> {
-    let mut facts = tx.prepare_cached("SELECT category, collected_grams, mixed_grams FROM facts WHERE unit = ?1 AND grain = 1 AND start = ?2")?;
-    let mut current =
-        tx.prepare_cached("SELECT covered FROM coverage WHERE unit = ?1 AND month = ?2")?;
-    let mut add = tx.prepare_cached("INSERT INTO coverage (unit, month, covered) VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET covered = covered + excluded.covered")?;
-    for &(estate, month) in touched {
-        let (mut kitchen, mut other, mut mixed) = (0i64, 0i64, 0i64);
-        let mut rows = facts.query(params![estate.0, month.0])?;
-        while let Some(r) = rows.next()? {
-            let (c, collected, m): (u8, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            mixed += m;
-            match Category::from_index(c) {
-                Some(Category::Kitchen) => kitchen += collected,
-                Some(Category::Other) => other += collected,
-                _ => {}
-            }
-        }
-        let now = i64::from(kitchen > 0 && other > 0 && mixed == 0);
-        let before: i64 = current
-            .query_row(params![estate.0, month.0], |r| r.get(0))
-            .optional()?
-            .unwrap_or(0);
-        if now != before {
-            for unit in model.ancestors(estate) {
-                add.execute(params![unit.0, month.0, now - before])?;
-            }
-        } else if before == 0 {
-            add.execute(params![estate.0, month.0, 0])?;
-        }
-    }
-    Ok(())
 }

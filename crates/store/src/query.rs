@@ -8,10 +8,11 @@
 
 use crate::bitmap::Union;
 use crate::embedded::StoreError;
+use crate::rollup::{IDENTIFIED, SURVEY_AWARE, SURVEY_RESPONDENTS};
 use crate::schema::Grain;
 use fenlei_domain::{
-    CityModel, Day, DayRange, Facts, IncidentKind, Level, Quantities, Registry, TreatmentRoute,
-    UnitId,
+    Category, CityModel, Day, DayRange, Facts, IncidentKind, Level, Quantities, Registry,
+    TreatmentRoute, UnitId,
 };
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
@@ -137,6 +138,12 @@ pub(crate) fn quantities_many(
                 out[i].inspections += v as u64;
             } else if name == "inspection_score_x10" {
                 score_x10[i] += v;
+            } else if name == IDENTIFIED {
+                out[i].identified_putins += v as u64;
+            } else if name == SURVEY_RESPONDENTS {
+                out[i].survey_respondents += v as u64;
+            } else if name == SURVEY_AWARE {
+                out[i].survey_aware += v as u64;
             }
         }
     }
@@ -146,16 +153,8 @@ pub(crate) fn quantities_many(
 
     participation(conn, registry, units, &pieces, &mut out)?;
 
-    let month = range.to.month_start();
-    let mut st = conn.prepare_cached(
-        "SELECT unit, covered FROM coverage WHERE month = ?1 AND unit BETWEEN ?2 AND ?3",
-    )?;
-    let mut rows = st.query(params![month.0, lo, hi])?;
-    while let Some(r) = rows.next()? {
-        if let Some(&i) = slot.get(&UnitId(r.get(0)?)) {
-            out[i].estates_covered = r.get::<_, i64>(1)?.max(0) as u64;
-        }
-    }
+    coverage(conn, model, units, &pieces, &mut out)?;
+    days_with_data(conn, units, range, &mut out)?;
 
     // Treatment reports are facility-wide; a report spanning the period's edge counts for the
     // share of its days inside the period.
@@ -175,11 +174,106 @@ pub(crate) fn quantities_many(
     }
     for q in &mut out {
         q.treated = treated;
-        if model.unit(q.unit).level == Level::Point {
-            q.estates_covered = 0;
-        }
     }
     Ok(out)
+}
+
+/// The first and last estate id at or under each unit (estates are one contiguous id range
+/// under any unit: ids are breadth first), or `None` for units without estates.
+fn estate_ranges(model: &CityModel) -> Vec<Option<(u32, u32)>> {
+    let mut ranges: Vec<Option<(u32, u32)>> = vec![None; model.units.len()];
+    for e in model.at_level(Level::Estate) {
+        for a in model.ancestors(e.id) {
+            let r = &mut ranges[a.0 as usize];
+            *r = Some(r.map_or((e.id.0, e.id.0), |(lo, hi)| {
+                (lo.min(e.id.0), hi.max(e.id.0))
+            }));
+        }
+    }
+    ranges
+}
+
+/// Fills `estates_covered`: estates whose pickups over exactly the period include kitchen and
+/// other waste and none by a truck of another category (sorted collection and sorted
+/// transport), counted for every unit at or above them.
+fn coverage(
+    conn: &Connection,
+    model: &CityModel,
+    units: &[UnitId],
+    pieces: &[(Grain, Day)],
+    out: &mut [Quantities],
+) -> Result<(), StoreError> {
+    let ranges = estate_ranges(model);
+    let asked: Vec<(usize, u32, u32)> = units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| model.unit(**u).level != Level::Point)
+        .filter_map(|(i, u)| ranges[u.0 as usize].map(|(lo, hi)| (i, lo, hi)))
+        .collect();
+    let (Some(lo), Some(hi)) = (
+        asked.iter().map(|a| a.1).min(),
+        asked.iter().map(|a| a.2).max(),
+    ) else {
+        return Ok(());
+    };
+    // Per estate: kitchen collected, other collected, grams lifted by another category's truck.
+    let mut sums: HashMap<u32, (i64, i64, i64)> = HashMap::new();
+    let mut st = conn.prepare_cached(
+        "SELECT unit, category, collected_grams, mixed_grams FROM facts WHERE grain = ?1 AND start = ?2 AND unit BETWEEN ?3 AND ?4 AND pickups > 0",
+    )?;
+    for &(grain, start) in pieces {
+        let mut rows = st.query(params![grain as u8, start.0, lo, hi])?;
+        while let Some(r) = rows.next()? {
+            let (unit, c, collected, mixed): (u32, u8, i64, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            let s = sums.entry(unit).or_default();
+            s.2 += mixed;
+            match Category::from_index(c) {
+                Some(Category::Kitchen) => s.0 += collected,
+                Some(Category::Other) => s.1 += collected,
+                _ => {}
+            }
+        }
+    }
+    let mut covered: Vec<u32> = sums
+        .into_iter()
+        .filter(|(_, (kitchen, other, mixed))| *kitchen > 0 && *other > 0 && *mixed == 0)
+        .map(|(estate, _)| estate)
+        .collect();
+    covered.sort_unstable();
+    for (i, lo, hi) in asked {
+        let from = covered.partition_point(|&e| e < lo);
+        let to = covered.partition_point(|&e| e <= hi);
+        out[i].estates_covered = (to - from) as u64;
+    }
+    Ok(())
+}
+
+/// Fills `days_with_data`: the days of `range` on which each unit has a put-in or a pickup
+/// stored (one seek per day on the day rows).
+fn days_with_data(
+    conn: &Connection,
+    units: &[UnitId],
+    range: DayRange,
+    out: &mut [Quantities],
+) -> Result<(), StoreError> {
+    let slot: HashMap<UnitId, usize> = units.iter().enumerate().map(|(i, &u)| (u, i)).collect();
+    let lo = units.iter().min().map_or(0, |u| u.0);
+    let hi = units.iter().max().map_or(0, |u| u.0);
+    let mut st = conn.prepare_cached(
+        "SELECT DISTINCT unit FROM facts WHERE grain = ?1 AND start = ?2 AND unit BETWEEN ?3 AND ?4 AND (putins > 0 OR pickups > 0)",
+    )?;
+    let mut day = range.from;
+    while day <= range.to {
+        let mut rows = st.query(params![Grain::Day as u8, day.0, lo, hi])?;
+        while let Some(r) = rows.next()? {
+            if let Some(&i) = slot.get(&UnitId(r.get(0)?)) {
+                out[i].days_with_data += 1;
+            }
+        }
+        day = day.plus(1);
+    }
+    Ok(())
 }
 
 /// Distinct participating households of each unit over `range`, without the other

@@ -3,7 +3,8 @@
 //! Slow by design: it reads every stored event.
 
 use crate::embedded::{EmbeddedStore, StoreError};
-use fenlei_domain::{Category, DayRange, Event, Level, Quantities, UnitId};
+use crate::rollup::passes;
+use fenlei_domain::{Category, CityConstants, DayRange, Event, Level, Quantities, UnitId};
 use std::collections::HashMap;
 
 /// Recomputes quantities for `unit` over `range` from the raw events alone, bypassing every
@@ -22,6 +23,8 @@ pub fn recompute(
     q.residents = u.residents as u64;
     q.estates = crate::query::estates_under(model)[unit.0 as usize];
     let mut households = std::collections::HashSet::new();
+    // Days with a put-in or a pickup under the unit.
+    let mut days = std::collections::HashSet::new();
     let mut buf = Vec::new();
     for day in store.put_in_days() {
         if !range.contains(day) {
@@ -31,6 +34,8 @@ pub fn recompute(
         store.put_ins_of_day(day, &mut buf)?;
         for e in &buf {
             if under(e.point) {
+                days.insert(day);
+                q.identified_putins += e.household.is_some() as u64;
                 let f = &mut q.facts[e.category.index()];
                 f.putin_grams += e.grams as u64;
                 f.putins += 1;
@@ -54,8 +59,10 @@ pub fn recompute(
         }
     }
     q.participating_households = households.len() as u64;
-    let month = range.to.month_start();
-    let mut estate_month: HashMap<UnitId, (u64, u64, u64)> = HashMap::new();
+    let threshold = CityConstants::shipped(&model.ruleset).purity_pass_threshold();
+    // Per estate over the period: kitchen and other waste collected, grams lifted by a truck
+    // of another category.
+    let mut estate_sums: HashMap<UnitId, (u64, u64, u64)> = HashMap::new();
     let mut score_x10 = 0.0;
     for e in store.other_events()? {
         let in_range = range.contains(e.day());
@@ -67,12 +74,13 @@ pub fn recompute(
                 for c in &x.containers {
                     let f = &mut q.facts[c.category.index()];
                     f.containers += 1;
-                    f.containers_pass += (c.purity > 0.85) as u64;
+                    f.containers_pass += passes(c.purity, threshold) as u64;
                 }
             }
             Event::Pickup(x) => {
                 let mixed = model.vehicles[x.vehicle.0 as usize].category != x.category;
                 if in_range && under(x.point) {
+                    days.insert(x.time.day());
                     let f = &mut q.facts[x.category.index()];
                     f.collected_grams += x.grams as u64;
                     f.pickups += 1;
@@ -81,10 +89,8 @@ pub fn recompute(
                         f.mixed_grams += x.grams as u64;
                     }
                 }
-                if x.time.day().month_start() == month {
-                    let s = estate_month
-                        .entry(reg.estate_of_point(x.point))
-                        .or_default();
+                if in_range {
+                    let s = estate_sums.entry(reg.estate_of_point(x.point)).or_default();
                     match x.category {
                         Category::Kitchen => s.0 += x.grams as u64,
                         Category::Other => s.1 += x.grams as u64,
@@ -112,12 +118,17 @@ pub fn recompute(
                     }
                 }
             }
+            Event::Survey(x) if in_range && under(x.unit) => {
+                q.survey_respondents += u64::from(x.respondents);
+                q.survey_aware += u64::from(x.aware);
+            }
             _ => {}
         }
     }
     q.inspection_score_sum = score_x10 / 10.0;
+    q.days_with_data = days.len() as u64;
     if u.level != Level::Point {
-        q.estates_covered = estate_month
+        q.estates_covered = estate_sums
             .iter()
             .filter(|(e, s)| under(**e) && s.0 > 0 && s.1 > 0 && s.2 == 0)
             .count() as u64;

@@ -7,11 +7,17 @@
 
 use crate::schema::{GRAINS, Grain};
 use fenlei_domain::{
-    Category, CityModel, Day, Event, Facts, Grade, Level, PutIn, Registry, Treatment, UnitId,
-    Verdict,
+    Category, CityConstants, CityModel, Day, Event, Facts, Grade, Level, PutIn, Registry,
+    Treatment, UnitId, Verdict,
 };
+
+/// Whether an inspected container of `purity` passes under `threshold` (strictly purer; compared
+/// at the precision purity is stored in).
+pub fn passes(purity: f32, threshold: f64) -> bool {
+    purity > threshold as f32
+}
 use roaring::RoaringBitmap;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
@@ -29,8 +35,17 @@ pub fn period_start(grain: Grain, day: Day) -> Day {
 #[derive(Default)]
 pub(crate) struct PointDay {
     facts: [Facts; 4],
+    /// Put-ins that identified a household.
+    identified: u64,
     households: RoaringBitmap,
 }
+
+/// Counter of put-ins that identified a household.
+pub const IDENTIFIED: &str = "putins_identified";
+/// Counter of residents asked in awareness surveys.
+pub const SURVEY_RESPONDENTS: &str = "survey.respondents";
+/// Counter of surveyed residents who know the rules.
+pub const SURVEY_AWARE: &str = "survey.aware";
 
 /// A delta fanned out to rollup rows: facts by (period, category), participation bitmaps by
 /// period, named counters by (period, name).
@@ -48,8 +63,8 @@ pub struct Delta {
     facts: Map<(UnitId, Day, u8), Facts>,
     counters: Map<(UnitId, Day, String), f64>,
     pub(crate) treatments: Vec<Treatment>,
-    /// Estates (and months) whose pickups changed: their coverage must be re-evaluated.
-    pub(crate) coverage_touched: HashSet<(UnitId, Day)>,
+    /// The city's container-purity threshold, read from its constants on first use.
+    purity_pass_threshold: Option<f64>,
     /// Events aggregated since the last flush.
     pub events: u64,
 }
@@ -79,10 +94,11 @@ impl Delta {
                 f.judged += 1;
                 f.correct += (e.verdict == Verdict::Correct) as u64;
             }
-            if let Some(h) = e.household
-                && e.verdict != Verdict::Incorrect
-            {
-                pd.households.insert(h.0);
+            if let Some(h) = e.household {
+                pd.identified += 1;
+                if e.verdict != Verdict::Incorrect {
+                    pd.households.insert(h.0);
+                }
             }
         }
         self.events += batch.len() as u64;
@@ -118,13 +134,16 @@ impl Delta {
                         (s as f64 * 10.0).round(),
                     );
                 }
+                let threshold = *self.purity_pass_threshold.get_or_insert_with(|| {
+                    CityConstants::shipped(&registry.model().ruleset).purity_pass_threshold()
+                });
                 for c in &e.containers {
                     let f = self
                         .facts
                         .entry((e.unit, day, c.category as u8))
                         .or_default();
                     f.containers += 1;
-                    f.containers_pass += (c.purity > 0.85) as u64;
+                    f.containers_pass += passes(c.purity, threshold) as u64;
                 }
             }
             Event::Pickup(e) => {
@@ -140,8 +159,6 @@ impl Delta {
                 if truck.category != e.category {
                     f.mixed_grams += e.grams as u64;
                 }
-                let estate = registry.estate_of_point(e.point);
-                self.coverage_touched.insert((estate, day.month_start()));
             }
             Event::WeighTicket(e) => {
                 if let Some(origin) = e.origin {
@@ -153,6 +170,11 @@ impl Delta {
                 }
             }
             Event::Treatment(t) => self.treatments.push(t.clone()),
+            Event::Survey(e) => {
+                let day = e.time.day();
+                self.counter(e.unit, day, SURVEY_RESPONDENTS, f64::from(e.respondents));
+                self.counter(e.unit, day, SURVEY_AWARE, f64::from(e.aware));
+            }
         }
     }
 
@@ -172,6 +194,10 @@ impl Delta {
                         if f.putins > 0 {
                             facts.entry((key, c as u8)).or_default().add(f);
                         }
+                    }
+                    if pd.identified > 0 {
+                        *counters.entry((key, IDENTIFIED.to_owned())).or_default() +=
+                            pd.identified as f64;
                     }
                 }
             }

@@ -68,10 +68,6 @@ CREATE TABLE IF NOT EXISTS participation (
 CREATE TABLE IF NOT EXISTS counters (
     grain INTEGER NOT NULL, start INTEGER NOT NULL, unit INTEGER NOT NULL, name TEXT NOT NULL,
     value REAL NOT NULL, PRIMARY KEY (grain, start, unit, name)) WITHOUT ROWID;
--- Estates covered by sorted collection and transport, per unit and month.
-CREATE TABLE IF NOT EXISTS coverage (
-    month INTEGER NOT NULL, unit INTEGER NOT NULL, covered INTEGER NOT NULL,
-    PRIMARY KEY (month, unit)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS treatment_flows (
     event_key INTEGER NOT NULL, facility INTEGER NOT NULL, from_day INTEGER NOT NULL,
     to_day INTEGER NOT NULL, category INTEGER NOT NULL, route INTEGER NOT NULL,

@@ -64,3 +64,51 @@ fn malformed_rule_sets_name_the_line() {
     let err = fenlei_domain::category::parse_rulesets("header\nx,y\n").expect_err("too few fields");
     assert!(err.to_string().contains("line 2"), "{err}");
 }
+
+#[test]
+fn a_quoted_basis_may_hold_commas() {
+    let text = "city,name_zh,name_en,recyclable_zh,hazardous_zh,kitchen_zh,other_zh,recyclable_en,hazardous_en,kitchen_en,other_en,kitchen_metric,basis\n\
+                testville,测试,Testville,可回收物,有害垃圾,厨余垃圾,其他垃圾,Recyclable,Hazardous waste,Kitchen waste,Other waste,kitchen_separation,\"条例, 2022 revision\"\n";
+    let sets = fenlei_domain::category::parse_rulesets(text).expect("quoted commas are one field");
+    assert_eq!(sets[0].basis, "条例, 2022 revision");
+}
+
+#[test]
+fn constants_resolve_city_rows_before_national_ones_and_name_their_source() {
+    use fenlei_domain::{Authority, Constants, TreatmentRoute};
+    let text = "city,key,value,unit,status,set_by,source\n\
+                national,purity_pass_threshold,0.85,share,local,a,b\n\
+                national,route_coefficient.recycled,1,f,fenlei_default,fenlei,x\n\
+                national,route_coefficient.composted,1,f,fenlei_default,fenlei,x\n\
+                national,route_coefficient.digested,1,f,fenlei_default,fenlei,x\n\
+                national,route_coefficient.incinerated,0.8,f,fenlei_default,fenlei,x\n\
+                national,route_coefficient.landfilled,0,f,fenlei_default,fenlei,x\n\
+                national,min_data_coverage,0.5,share,fenlei_default,fenlei,x\n\
+                national,sample_z,1.96,z,fenlei_default,fenlei,x\n\
+                national,min_identification_rate,0.8,share,fenlei_default,fenlei,x\n\
+                testville,route_coefficient.incinerated,0,f,city,Testville office,\"rule 7, 2024\"\n";
+    let all = Constants::parse(text).expect("parse");
+    let t = all.for_city("testville");
+    assert_eq!(t.route_coefficient(TreatmentRoute::Incinerated), 0.0);
+    assert_eq!(
+        t.row("route_coefficient.incinerated").status,
+        Authority::City
+    );
+    assert_eq!(
+        t.row("route_coefficient.incinerated").source,
+        "rule 7, 2024"
+    );
+    assert_eq!(t.purity_pass_threshold(), 0.85);
+    let other = all.for_city("elsewhere");
+    assert_eq!(other.route_coefficient(TreatmentRoute::Incinerated), 0.8);
+    let missing =
+        Constants::parse("city,key,value,unit,status,set_by,source\n").expect_err("no rows");
+    assert!(
+        missing.to_string().contains("purity_pass_threshold"),
+        "{missing}"
+    );
+    let bad =
+        Constants::parse("city,key,value,unit,status,set_by,source\nnational,x,abc,u,city,a,b\n")
+            .expect_err("not a number");
+    assert!(bad.to_string().contains("line 2"), "{bad}");
+}

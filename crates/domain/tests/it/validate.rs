@@ -110,6 +110,35 @@ fn other_event_types_are_accepted_when_sensible() {
     }
 }
 
+const SURVEY: &str = r#"{"type":"survey","id":"s","time":"2026-03-01T10:00:00+08:00","unit":"E1","respondents":40,"aware":31}"#;
+
+#[test]
+fn surveys_count_people_and_no_more_aware_than_asked() {
+    let Ok(Event::Survey(s)) = check(SURVEY) else {
+        panic!("accepted")
+    };
+    assert_eq!((s.respondents, s.aware), (40, 31));
+    let with = |field: &str, value: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(SURVEY).expect("template");
+        v[field] = serde_json::from_str(value).expect("json value");
+        v.to_string()
+    };
+    assert_eq!(check(&with("aware", "41")), Err(RejectReason::OutOfRange));
+    assert_eq!(
+        check(&with("respondents", "0")),
+        Err(RejectReason::OutOfRange)
+    );
+    assert_eq!(check(&with("aware", "2.5")), Err(RejectReason::OutOfRange));
+    assert_eq!(
+        check(&with("unit", "\"P1\"")),
+        Err(RejectReason::UnknownUnit)
+    );
+    assert_eq!(
+        wire::csv_type_of_header(&["id", "time", "unit", "respondents", "aware"]),
+        Some("survey")
+    );
+}
+
 #[test]
 fn written_events_read_back_identically() {
     let reg = registry();
@@ -118,6 +147,7 @@ fn written_events_read_back_identically() {
         PUT_IN.to_owned(),
         r#"{"type":"pickup","id":"k","time":"2026-03-01T11:00:00+08:00","vehicle":"T-kitchen","point":"P1","category":"kitchen","grams":80000,"grade":"good"}"#.to_owned(),
         r#"{"type":"treatment","id":"t","facility":"F1","from":"2026-02-01","to":"2026-02-28","input":[["other",1000.5]],"output":[{"category":"other","route":"incinerated","kg":1000}]}"#.to_owned(),
+        SURVEY.to_owned(),
     ] {
         let event = v.validate(&WireRecord::from_json(&json).expect("json")).expect("valid");
         let id = serde_json::from_str::<serde_json::Value>(&json).expect("json")["id"].as_str().expect("id").to_owned();

@@ -52,14 +52,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     let (stats, _) = simulate::simulate_into(&mut store, &world, config, &mut Bars::new())?;
     let range = DayRange::new(start, start.plus(args.days as i32 - 1)).expect("days > 0");
+    let baseline = report::baseline_of(range);
     let districts = report::units_at(&store, Level::District, None);
-    for r in report::report(&mut store, &districts, range)? {
-        println!("{}", report::render_unit(&r));
-    }
+    println!(
+        "{}",
+        report::render_table(&report::report(&mut store, &districts, range, baseline)?)
+    );
     let streets = report::units_at(&store, Level::Street, None);
     println!(
         "{}",
-        report::render_table(&report::report(&mut store, &streets, range)?)
+        report::render_table(&report::report(&mut store, &streets, range, baseline)?)
     );
     let usage = store.disk_usage();
     println!(

@@ -46,7 +46,7 @@ enum GuideCommand {
     /// Regenerate data/guide/items.csv and conflicts.csv from the upstream source files.
     BuildData {
         /// Folder with the upstream files (shanghai_alexayan.csv, ...).
-        #[arg(long)]
+        #[arg(long, default_value = "data/guide/upstream")]
         shared: PathBuf,
         /// The repository's data/guide folder (reads overrides.csv, writes the outputs).
         #[arg(long, default_value = "data/guide")]

@@ -1,10 +1,11 @@
 //! `fenlei plan`: a district's collection routes for one category and day, solved, stored and
 //! printed; or a stored plan shown again.
 
-use super::store_args::{StoreArgs, last_day, unit_or_first};
+use super::store_args::{StoreArgs, unit_or_first};
 use crate::bar::Bars;
 use anyhow::Context;
 use fenlei_app::plan::{self, PlanRequest};
+use fenlei_app::report::last_day;
 use fenlei_domain::{Category, Day, Level, RuleSet};
 use fenlei_store::EmbeddedStore;
 use std::time::Duration;

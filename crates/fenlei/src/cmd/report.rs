@@ -1,6 +1,6 @@
 //! `fenlei report`: every metric for every unit of a level over a period.
 
-use super::store_args::{StoreArgs, last_day};
+use super::store_args::StoreArgs;
 use anyhow::Context;
 use fenlei_app::report;
 use fenlei_domain::{Day, DayRange, Level};
@@ -17,12 +17,18 @@ pub struct ReportArgs {
     /// Only units under this unit (its code).
     #[arg(long)]
     within: Option<String>,
-    /// First day (YYYY-MM-DD); default: 29 days before --to.
+    /// First day (YYYY-MM-DD); default: 29 days before --to (30 days in all, as in `verify`).
     #[arg(long)]
     from: Option<Day>,
     /// Last day (YYYY-MM-DD); default: the last simulated day, else yesterday.
     #[arg(long)]
     to: Option<Day>,
+    /// First day of the baseline period for reductions; default: --from one year earlier.
+    #[arg(long, requires = "baseline_to")]
+    baseline_from: Option<Day>,
+    /// Last day of the baseline period; default: --to one year earlier.
+    #[arg(long, requires = "baseline_from")]
+    baseline_to: Option<Day>,
     /// Output format.
     #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
     format: String,
@@ -36,13 +42,12 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
             "warning: {d}; figures still count what was stored before the damage: run `fenlei verify`, then `fenlei repair`"
         );
     }
-    let to = match args.to {
-        Some(d) => d,
-        None => last_day(&store)?.unwrap_or_else(|| Day::today().plus(-1)),
+    let range = report::period(&store, args.from, args.to)?;
+    let baseline = match (args.baseline_from, args.baseline_to) {
+        (Some(from), Some(to)) => DayRange::new(from, to)
+            .with_context(|| format!("--baseline-from {from} is after --baseline-to {to}"))?,
+        _ => report::baseline_of(range),
     };
-    let from = args.from.unwrap_or(to.plus(-29));
-    let range =
-        DayRange::new(from, to).with_context(|| format!("--from {from} is after --to {to}"))?;
     let level = Level::parse(&args.level).expect("clap checked the value");
     let within = match &args.within {
         Some(code) => Some(
@@ -61,12 +66,11 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
             .map(|w| format!(" under {w}"))
             .unwrap_or_default()
     );
-    let reports = report::report(&mut store, &units, range)?;
+    let report = report::report(&mut store, &units, range, baseline)?;
     match args.format.as_str() {
-        "json" => println!("{}", serde_json::to_string_pretty(&reports)?),
-        "csv" => print!("{}", report::render_csv(&reports)?),
-        _ if reports.len() == 1 => print!("{}", report::render_unit(&reports[0])),
-        _ => print!("{}", report::render_table(&reports)),
+        "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+        "csv" => print!("{}", report::render_csv(&report)?),
+        _ => print!("{}", report::render_table(&report)),
     }
     Ok(())
 }

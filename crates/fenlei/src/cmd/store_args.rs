@@ -49,10 +49,3 @@ pub fn unit_or_first(
             .id),
     }
 }
-
-/// The last simulated day the store records, if any.
-pub fn last_day(store: &fenlei_store::EmbeddedStore) -> anyhow::Result<Option<fenlei_domain::Day>> {
-    Ok(store
-        .meta("last_day")?
-        .and_then(|d| fenlei_domain::Day::parse(&d).ok()))
-}

@@ -9,8 +9,8 @@
 
 use super::store_args::{StoreArgs, unit_or_first};
 use crate::bar::Bars;
-use anyhow::Context;
 use fenlei_app::progress::Progress;
+use fenlei_app::report;
 use fenlei_domain::{Day, DayRange, Level, Quantities, UnitId};
 use fenlei_store::{EmbeddedStore, StoreError};
 
@@ -22,10 +22,12 @@ pub struct VerifyArgs {
     /// Only this unit (code), against the independent recomputation.
     #[arg(long)]
     unit: Option<String>,
-    /// First day (YYYY-MM-DD) of a one-unit check; default: the first stored day.
+    /// First day (YYYY-MM-DD) of a one-unit check; default: 29 days before --to (30 days in
+    /// all, as in `report`).
     #[arg(long)]
     from: Option<Day>,
-    /// Last day (YYYY-MM-DD) of a one-unit check; default: the last stored day.
+    /// Last day (YYYY-MM-DD) of a one-unit check; default: the last simulated day, else
+    /// yesterday (as in `report`).
     #[arg(long)]
     to: Option<Day>,
 }
@@ -47,18 +49,25 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     };
     if args.unit.is_some() || args.from.is_some() || args.to.is_some() {
         let unit = unit_or_first(&store, args.unit.as_deref(), Level::City)?;
-        let range = DayRange::new(
-            args.from
-                .or(stored.map(|r| r.from))
-                .context("the store holds no put-ins")?,
-            args.to
-                .or(stored.map(|r| r.to))
-                .context("the store holds no put-ins")?,
-        )
-        .context("--from is after --to")?;
+        let range = report::period(&store, args.from, args.to)?;
+        println!(
+            "报告期 Period {}..{} ({} 天 days)",
+            range.from,
+            range.to,
+            range.len()
+        );
         let problems = check_unit(&mut store, unit, range)?;
         anyhow::ensure!(problems == 0, "rollups differ from the raw events");
         return Ok(());
+    }
+    match stored {
+        Some(r) => println!(
+            "报告期 Period: the whole store, {}..{} ({} 天 days with put-ins)",
+            r.from,
+            r.to,
+            days.len()
+        ),
+        None => println!("报告期 Period: the whole store (no put-ins yet)"),
     }
 
     let t = std::time::Instant::now();

@@ -1,29 +1,16 @@
 //! The shipped data: regenerated from the upstream files it matches the committed dictionary,
 //! and the tables we wrote ourselves are complete enough.
 
-use std::path::Path;
-
 use fenlei_guide::{EMBEDDED, Guide, build_data};
-
-/// The shared upstream files, when this checkout has them beside it (tests only).
-fn shared_dir() -> Option<std::path::PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/guide");
-    dir.join("shanghai_alexayan.csv").exists().then_some(dir)
-}
 
 #[test]
 fn data_is_up_to_date() {
-    let Some(dir) = shared_dir() else {
-        eprintln!("skipped: no ../shared/data/guide beside the repository");
-        return;
-    };
-    let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("read upstream file");
-    let overrides = include_str!("../../../../data/guide/overrides.csv");
+    // The upstream copies are in the repository (data/guide/upstream, see SOURCES.md).
     let built = build_data::build(build_data::Sources {
-        alexayan: &read("shanghai_alexayan.csv"),
-        weapp: &read("shanghai_weapp_aliases.csv"),
-        huawei: &read("shenzhen_huawei40.csv"),
-        overrides,
+        alexayan: include_str!("../../../../data/guide/upstream/shanghai_alexayan.csv"),
+        weapp: include_str!("../../../../data/guide/upstream/shanghai_weapp_aliases.csv"),
+        huawei: include_str!("../../../../data/guide/upstream/shenzhen_huawei40.csv"),
+        overrides: include_str!("../../../../data/guide/overrides.csv"),
     });
     assert_eq!(
         built.conflicts, 82,
@@ -31,7 +18,7 @@ fn data_is_up_to_date() {
     );
     assert!(
         built.items_csv == EMBEDDED.items,
-        "data/guide/items.csv is stale: run `fenlei guide build-data --shared ../shared/data/guide`"
+        "data/guide/items.csv is stale: run `fenlei guide build-data`"
     );
     assert_eq!(
         built.conflicts_csv,

@@ -5,10 +5,11 @@
 //! put-in must be checked against every stored day. A hash set of 64-bit keys would take
 //! 16–32 bytes per id; this index takes 4 bytes a slot: a 20-bit fingerprint of the key and a
 //! 12-bit day offset, in an open-addressing table (linear probing) built 70 % full and grown
-//! (to 50 %) when 90 % full, so **4.4–8 MB per million stored ids**, 5.7 when built. A lookup returns the days whose entries
-//! carry the key's fingerprint: nearly always none (a new id) or the right one; a false match
-//! (about 3 in a million lookups) is settled by reading that day's records, which the caller
-//! does anyway to compare a re-delivery's content. Days more than 4,094 days from the index's
+//! (to 50 %) when 80 % full, so **5–8 MB per million stored ids**, 5.7 when built. A lookup
+//! returns the days whose entries carry the key's fingerprint: nearly always none (a new id) or
+//! the right one; a false match (about one in 100,000 lookups at the fullest) is settled by
+//! reading that day's records, which the caller does anyway to compare a re-delivery's
+//! content. Days more than 4,094 days from the index's
 //! base day, rare by construction, go to an exact overflow map.
 //!
 //! The index is derived data: it is saved to `keys.idx` beside the day files with the length of
@@ -51,7 +52,7 @@ fn home_and_fp(key: EventKey, slots: usize) -> (usize, u32) {
 }
 
 impl KeyIndex {
-    /// An empty index for `expected` keys at `load` (0.5–0.9) full, for days around
+    /// An empty index for `expected` keys at `load` (0.5–0.8) full, for days around
     /// `first_day`.
     pub fn with_capacity(expected: u64, load: f64, first_day: Day) -> KeyIndex {
         let slots = ((expected as f64 / load) as u64).clamp(MIN_SLOTS, MAX_SLOTS);
@@ -81,7 +82,7 @@ impl KeyIndex {
 
     /// Whether one more key fits without growing.
     pub fn has_room(&self, more: u64) -> bool {
-        (self.count + more) * 10 <= (self.slots.len() as u64) * 9
+        (self.count + more) * 5 <= (self.slots.len() as u64) * 4
     }
 
     fn day_offset(&self, day: Day) -> Option<u32> {

@@ -85,7 +85,8 @@ pub struct AppendError {
 /// How a re-delivered put-in compares with the stored record of its id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Redelivery {
-    /// Position of the re-delivered record in the batch given to [`PutInLog::classify`].
+    /// Position of the re-delivered record in the batch given to [`PutInLog::classify`]
+    /// (re-deliveries come in no particular order).
     pub index: usize,
     /// The record stored first (it stands).
     pub stored: PutIn,
@@ -120,9 +121,41 @@ pub fn put_in_differences(a: &PutIn, b: &PutIn) -> Vec<&'static str> {
     d
 }
 
+/// A day's stored records, sorted by key (re-deliveries are looked up in key order, so the
+/// lookups walk the array forward), plus the records appended since, sorted in on next use.
 struct CachedDay {
-    records: Map<EventKey, PutIn>,
+    sorted: Vec<PutIn>,
+    appended: Vec<PutIn>,
     last_used: u64,
+}
+
+impl CachedDay {
+    fn len(&self) -> usize {
+        self.sorted.len() + self.appended.len()
+    }
+
+    fn settle_appended(&mut self) {
+        if self.appended.is_empty() {
+            return;
+        }
+        self.appended.sort_unstable_by_key(|e| e.key);
+        let old = std::mem::take(&mut self.sorted);
+        let mut merged = Vec::with_capacity(old.len() + self.appended.len());
+        let (mut a, mut b) = (
+            old.into_iter().peekable(),
+            self.appended.drain(..).peekable(),
+        );
+        while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+            if x.key <= y.key {
+                merged.push(a.next().expect("peeked"));
+            } else {
+                merged.push(b.next().expect("peeked"));
+            }
+        }
+        merged.extend(a);
+        merged.extend(b);
+        self.sorted = merged;
+    }
 }
 
 /// The put-in log of a store.
@@ -238,23 +271,51 @@ impl PutInLog {
 
     /// Builds the key index from every day file (on the first append, when no saved index
     /// matches the log, or to grow it).
-    /// `room_for` more keys are coming: size for them at half load.
+    /// Builds the key index from every day file, with room for `room_for` more keys at half
+    /// load. One pass over the log: the number of keys is the current index's, or estimated
+    /// from the files' sizes (about 14 bytes a put-in), counted only if that falls short.
     fn rebuild_index(&self, room_for: u64) -> Result<KeyIndex, LogError> {
         let days = self.days();
-        let mut total = 0u64;
-        for &day in &days {
-            self.for_each_key_block(day, 0, |k| total += k.len() as u64)?;
-        }
         let first = days.first().copied().unwrap_or(Day::today());
-        let load = if room_for > 0 { 0.5 } else { 0.7 };
-        let mut index = KeyIndex::with_capacity(total + room_for, load, first);
+        let estimate = match &self.index {
+            Some(index) => index.len(),
+            None => self.bytes() / 12,
+        };
+        let (expected, load) = if room_for > 0 {
+            (estimate + room_for, 0.5)
+        } else {
+            (estimate, 0.7)
+        };
+        let mut index = KeyIndex::with_capacity(expected, load, first);
+        let mut fits = true;
         for &day in &days {
             self.for_each_key_block(day, 0, |keys| {
-                for &k in keys {
-                    index.insert(k, day);
+                if fits && index.has_room(keys.len() as u64) {
+                    for &k in keys {
+                        index.insert(k, day);
+                    }
+                } else {
+                    fits = false;
                 }
             })?;
             index.covered.insert(day, self.lengths[&day]);
+        }
+        if !fits {
+            // The estimate fell short: count, then build once more.
+            let mut total = 0;
+            for &day in &days {
+                self.for_each_key_block(day, 0, |k| total += k.len() as u64)?;
+            }
+            let mut index = KeyIndex::with_capacity(total + room_for, load, first);
+            for &day in &days {
+                self.for_each_key_block(day, 0, |keys| {
+                    for &k in keys {
+                        index.insert(k, day);
+                    }
+                })?;
+                index.covered.insert(day, self.lengths[&day]);
+            }
+            return Ok(index);
         }
         Ok(index)
     }
@@ -321,6 +382,17 @@ impl PutInLog {
         Ok(())
     }
 
+    /// Makes room in the key index for `more` keys (one rebuild now instead of several as
+    /// a large feed arrives).
+    pub fn reserve(&mut self, more: u64) -> Result<(), LogError> {
+        self.load_index()?;
+        if !self.index.as_ref().is_some_and(|i| i.has_room(more)) {
+            self.index = Some(self.rebuild_index(more)?);
+            self.unsaved = u64::MAX / 2;
+        }
+        Ok(())
+    }
+
     /// Days the key index places `key` in.
     pub fn candidates(&mut self, key: EventKey, out: &mut Vec<Day>) -> Result<(), LogError> {
         self.load_index()?;
@@ -339,7 +411,7 @@ impl PutInLog {
     }
 
     /// The stored records of `day` by key, decoded once and cached.
-    fn cached_day(&mut self, day: Day) -> Result<&Map<EventKey, PutIn>, LogError> {
+    fn cached_day(&mut self, day: Day) -> Result<&[PutIn], LogError> {
         self.clock += 1;
         if !self.cache.contains_key(&day) {
             let mut records = Vec::new();
@@ -352,21 +424,23 @@ impl PutInLog {
                     .map(|(d, _)| d)
                     .expect("not empty");
                 let gone = self.cache.remove(&oldest).expect("present");
-                self.cached_records -= gone.records.len();
+                self.cached_records -= gone.len();
             }
             self.cached_records += records.len();
-            let map = records.into_iter().map(|e| (e.key, e)).collect();
+            records.sort_unstable_by_key(|e| e.key);
             self.cache.insert(
                 day,
                 CachedDay {
-                    records: map,
+                    sorted: records,
+                    appended: Vec::new(),
                     last_used: 0,
                 },
             );
         }
         let c = self.cache.get_mut(&day).expect("inserted above");
         c.last_used = self.clock;
-        Ok(&c.records)
+        c.settle_appended();
+        Ok(&c.sorted)
     }
 
     /// Sorts `batch` into put-ins never stored before (grouped by day into `fresh`) and
@@ -458,15 +532,19 @@ impl PutInLog {
         redelivered: &mut Vec<Redelivery>,
     ) -> Result<(), LogError> {
         let mut by_day = maybe.to_vec();
-        by_day.sort_by_key(|&(i, d)| (d, i));
+        by_day.sort_unstable_by_key(|&(i, d)| (d, batch[i].key, i));
         let mut found = vec![false; batch.len()];
         let mut at = 0;
         while at < by_day.len() {
             let day = by_day[at].1;
             let records = self.cached_day(day)?;
+            // Keys in ascending order: each search starts where the last one ended.
+            let mut from = 0;
             while at < by_day.len() && by_day[at].1 == day {
                 let i = by_day[at].0;
-                if let Some(stored) = records.get(&batch[i].key)
+                let key = batch[i].key;
+                from = gallop(records, from, key);
+                if let Some(stored) = records.get(from).filter(|e| e.key == key)
                     && !found[i]
                 {
                     found[i] = true;
@@ -511,7 +589,6 @@ impl PutInLog {
                 }
             }
         }
-        redelivered.sort_by_key(|r| r.index);
         Ok(())
     }
 
@@ -524,7 +601,7 @@ impl PutInLog {
             index.covered.insert(day, len);
         }
         if let Some(c) = self.cache.get_mut(&day) {
-            c.records.extend(records.iter().map(|e| (e.key, *e)));
+            c.appended.extend_from_slice(records);
             self.cached_records += records.len();
         }
     }
@@ -623,6 +700,19 @@ impl PutInLog {
         }
         Ok(len)
     }
+}
+
+/// The first position at or after `from` whose key is not below `key`, in records sorted by
+/// key: an exponential search from `from`, so ascending lookups touch nearby memory only.
+fn gallop(records: &[PutIn], from: usize, key: EventKey) -> usize {
+    let mut step = 1;
+    let mut lo = from;
+    while lo + step < records.len() && records[lo + step].key < key {
+        lo += step;
+        step *= 2;
+    }
+    let hi = (lo + step + 1).min(records.len());
+    lo + records[lo..hi].partition_point(|e| e.key < key)
 }
 
 /// The day files in `dir`, by day.

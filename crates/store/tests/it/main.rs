@@ -5,5 +5,6 @@ mod compat;
 mod durability;
 mod fixture;
 mod participation;
+mod period;
 mod recovery;
 mod rollups;
