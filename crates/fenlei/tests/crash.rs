@@ -107,7 +107,8 @@ fn ingest_args<'a>(
     args
 }
 
-/// Records stored and found already stored, from `fenlei ingest --json`.
+/// Records stored, found already stored, and refused (rejected or conflicting), from
+/// `fenlei ingest --json`.
 fn ingest_counts(json: &str) -> (u64, u64, u64) {
     let report: serde_json::Value = serde_json::from_str(json).expect("ingest --json prints JSON");
     let files = report["files"].as_array().expect("files");
@@ -117,7 +118,11 @@ fn ingest_counts(json: &str) -> (u64, u64, u64) {
             .map(|f| f[k].as_u64().expect("a count"))
             .sum::<u64>()
     };
-    (sum("accepted"), sum("duplicates"), sum("rejected"))
+    (
+        sum("accepted"),
+        sum("duplicates"),
+        sum("rejected") + sum("conflicts"),
+    )
 }
 
 /// Cuts the feed into `n` files of consecutive lines; returns them with their line counts.
@@ -316,7 +321,7 @@ fn killed_ingests_store_every_record_exactly_once() {
     }
     // Every record has now been acknowledged at least once: a last full delivery must find
     // them all stored.
-    let (lost_then_restored, duplicates, _) = ingest_counts(&fenlei(&ingest_args(
+    let (lost_then_restored, duplicates, refused) = ingest_counts(&fenlei(&ingest_args(
         &crashed,
         None,
         &rejects,
@@ -339,8 +344,8 @@ fn killed_ingests_store_every_record_exactly_once() {
     );
     assert_eq!((lost, doubled), (0, 0), "every record stored exactly once");
     assert_eq!(
-        (lost_then_restored, duplicates),
-        (0, events),
+        (lost_then_restored, duplicates, refused),
+        (0, events, 0),
         "no acknowledged record lost: the last delivery found every record stored"
     );
 

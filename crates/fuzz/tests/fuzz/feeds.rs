@@ -125,8 +125,9 @@ fn jsonl() {
     });
 }
 
-/// Ingests one feed file into `store`. Every record is counted once (stored, duplicate or
-/// rejected), and every rejection is in the reject file with its line and a reason.
+/// Ingests one feed file into `store`. Every record is counted once (stored, duplicate,
+/// conflict or rejected), and every rejection and conflict is in the reject file with its line
+/// and a reason.
 fn ingest_file(
     store: &mut EmbeddedStore,
     dir: &Path,
@@ -139,15 +140,19 @@ fn ingest_file(
     let _ = std::fs::remove_file(&rejects);
     let report = ingest(store, &[feed], &rejects, now(), &mut Silent).map_err(|e| e.to_string())?;
     let t = report.total();
-    assert_eq!(t.records, t.accepted + t.duplicates + t.rejected, "{t:?}");
-    if t.rejected == 0 {
+    assert_eq!(
+        t.records,
+        t.accepted + t.duplicates + t.conflicts + t.rejected,
+        "{t:?}"
+    );
+    if t.rejected + t.conflicts == 0 {
         return Ok(());
     }
     let rows = std::fs::read_to_string(&rejects).expect("a reject file");
     assert_eq!(
         rows.lines().count() as u64,
-        t.rejected,
-        "one reject row per rejection"
+        t.rejected + t.conflicts,
+        "one reject row per rejection or conflict"
     );
     for row in rows.lines() {
         let row: serde_json::Value = serde_json::from_str(row).expect("reject rows are JSON");

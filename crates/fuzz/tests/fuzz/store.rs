@@ -1,13 +1,14 @@
-//! The store's own files on open: put-in log day files (header, blocks, checksums) of a small
-//! store, each input replacing one day's file before the store is opened and read.
+//! The store's own files on open: the put-in log's day files (header, blocks, checksums) and
+//! its key index, of a small store; each input replaces one file before the store is opened
+//! and read.
 //!
-//! The seeds are the day files the current code writes (so they follow the format as it
-//! changes) plus the committed ones in `corpus/store_log/`, named after the day they replace.
+//! The seeds are the files the current code writes (so they follow the format as it changes)
+//! plus the committed ones in `corpus/store_log/`, named after the file they replace.
 //! About half the mutated inputs get their block checksums repaired, so that the decoder
 //! behind the checksum is reached too.
 
 use super::{corpus, scratch, target, world};
-use fenlei_domain::{Day, DayRange, Event, Level};
+use fenlei_domain::{Day, DayRange, Event, Level, PutIn};
 use fenlei_fuzz::{Seed, fuzz};
 use fenlei_sim::{SimConfig, Sink};
 use fenlei_store::EmbeddedStore;
@@ -31,7 +32,8 @@ impl Sink for Events {
 
 /// A store of two simulated days, appended in small batches (several blocks per day file);
 /// the last batch is appended but not flushed, so that opening replays it, as after a crash.
-fn pristine_store(dir: &Path) {
+/// Returns the put-ins stored.
+fn pristine_store(dir: &Path) -> Vec<PutIn> {
     let mut events = Events(Vec::new());
     let config = SimConfig {
         start: Day::parse(FIRST_DAY).expect("a day"),
@@ -47,11 +49,25 @@ fn pristine_store(dir: &Path) {
         }
     }
     store.compact().expect("checkpoint the WAL");
+    events
+        .0
+        .iter()
+        .filter_map(|e| match e {
+            Event::PutIn(p) => Some(*p),
+            _ => None,
+        })
+        .collect()
 }
 
-/// Repairs the checksum of every block whose length fits in the file (CRC-32 of the payload
-/// at bytes 12..16 of the block header, as `fenlei_store::log::block` writes it).
+/// Repairs the checksums the store writes: of a key index (CRC-32 of the rest in its last
+/// four bytes), or of every block of a day file whose length fits in the file (CRC-32 of the
+/// payload at bytes 12..16 of the block header, as `fenlei_store::log::block` writes it).
 fn fix_checksums(data: &mut [u8]) {
+    if data.starts_with(b"FENLEIKI") && data.len() >= 12 {
+        let (body, crc) = data.split_at_mut(data.len() - 4);
+        crc.copy_from_slice(&crc32fast::hash(body).to_le_bytes());
+        return;
+    }
     let mut at = FILE_HEADER;
     while at + BLOCK_HEADER <= data.len() {
         let len = u32::from_le_bytes(data[at + 8..at + 12].try_into().expect("4 bytes")) as usize;
@@ -81,13 +97,14 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Opens the store and reads everything it holds: each day's put-ins, the rollups and the
-/// recomputation from raw events.
-fn open_and_read(dir: &Path) -> Result<(), String> {
+/// Opens the store and reads everything it holds: each day's put-ins, the rollups, the
+/// recomputation from raw events and the whole-store audit of `fenlei verify`. With the day
+/// files intact (`stored` given: only the key index was replaced) and an audit that finds
+/// nothing wrong, deduplication must still know every stored put-in.
+fn open_and_read(dir: &Path, stored: Option<&[PutIn]>) -> Result<(), String> {
     let mut store = EmbeddedStore::open(dir).map_err(|e| e.to_string())?;
-    let days = store.put_in_days();
     let mut put_ins = Vec::new();
-    for &day in &days {
+    for day in store.put_in_days() {
         store
             .put_ins_of_day(day, &mut put_ins)
             .map_err(|e| e.to_string())?;
@@ -102,14 +119,38 @@ fn open_and_read(dir: &Path) -> Result<(), String> {
     let range = DayRange::new(first, first.plus(DAYS as i32 - 1)).expect("a range");
     store.quantities(city, range).map_err(|e| e.to_string())?;
     fenlei_store::recompute(&store, city, range).map_err(|e| e.to_string())?;
-    Ok(())
+    let audit = store.audit(&mut |_, _| {}).map_err(|e| e.to_string())?;
+    if let (Some(stored), true) = (stored, audit.ok()) {
+        let again = store.append_put_ins(stored).map_err(|e| e.to_string())?;
+        assert_eq!(
+            (again.accepted, again.conflicts),
+            (0, 0),
+            "the audit passed a key index that let stored put-ins be stored again"
+        );
+    }
+    if audit.ok() {
+        Ok(())
+    } else {
+        let found: String = format!("{audit:?}").chars().take(300).collect();
+        Err(format!("the audit found damage: {found}"))
+    }
+}
+
+/// The log file a seed replaces: a committed seed names it first (`2026-11-02-empty.log`
+/// replaces `2026-11-02.log`, `keys-<what>.idx` the key index).
+fn replaced_file(seed: &str) -> String {
+    match seed.get(..10).filter(|d| Day::parse(d).is_ok()) {
+        Some(day) => format!("{day}.log"),
+        None if seed.starts_with("keys") => "keys.idx".to_owned(),
+        None => panic!("store seed {seed} names no log file"),
+    }
 }
 
 #[test]
 fn store_log() {
     let dir = scratch();
     let pristine = dir.path().join("pristine");
-    pristine_store(&pristine);
+    let stored = pristine_store(&pristine);
     let mut seeds: Vec<Seed> = std::fs::read_dir(pristine.join("putins"))
         .expect("the log folder")
         .map(|e| {
@@ -123,7 +164,10 @@ fn store_log() {
         })
         .collect();
     seeds.sort_by(|a, b| a.name.cmp(&b.name));
-    assert_eq!(seeds.len(), DAYS as usize, "one file per simulated day");
+    assert!(
+        seeds.iter().filter(|s| s.name.ends_with(".log")).count() == DAYS as usize,
+        "one log file per simulated day"
+    );
     seeds.extend(corpus("store_log"));
     let t = target("store_log", seeds, 150)
         .with_fixup(fix_checksums)
@@ -131,13 +175,9 @@ fn store_log() {
         .with_tokens(&[b"FENLEIPI", b"PBK1", b"\x01\0\0\0"]);
     let case = dir.path().join("case");
     fuzz(&t, |name, bytes| {
-        // A committed seed names its day first: `2026-11-02-empty.log` replaces 2026-11-02.
-        let day = name
-            .get(..10)
-            .filter(|d| Day::parse(d).is_ok())
-            .expect("a seed named after its day");
         copy_dir(&pristine, &case);
-        std::fs::write(case.join("putins").join(format!("{day}.log")), bytes).expect("write");
-        open_and_read(&case)
+        let file = replaced_file(name);
+        std::fs::write(case.join("putins").join(&file), bytes).expect("write");
+        open_and_read(&case, (file == "keys.idx").then_some(stored.as_slice()))
     });
 }
