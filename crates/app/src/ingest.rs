@@ -188,9 +188,44 @@ impl Rejects {
 /// The reject file's reason for a conflicting re-delivery.
 pub const CONFLICT: &str = "conflict";
 
+/// How often an ingest makes what it read durable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Batching {
+    /// Put-ins per durable log append.
+    pub put_ins: usize,
+    /// Other events per SQLite transaction.
+    pub others: usize,
+    /// Whether the rollups are flushed after every batch too (else once, at the end).
+    pub flush_each: bool,
+}
+
+impl Default for Batching {
+    fn default() -> Self {
+        Batching {
+            put_ins: PUT_IN_BATCH,
+            others: OTHER_BATCH,
+            flush_each: false,
+        }
+    }
+}
+
+impl Batching {
+    /// Every `records` records appended durably and rolled up: less to re-send after a
+    /// crash, at the price of many more fsyncs.
+    pub fn every(records: usize) -> Batching {
+        let records = records.max(1);
+        Batching {
+            put_ins: records,
+            others: records,
+            flush_each: true,
+        }
+    }
+}
+
 /// Batches and counters shared by the two readers.
 struct Run<'a> {
     store: &'a mut EmbeddedStore,
+    batching: Batching,
     rejects: Rejects,
     put_ins: Vec<PutIn>,
     /// Line of each buffered put-in (to report conflicts).
@@ -245,7 +280,7 @@ impl Run<'_> {
             Ok(e) => {
                 self.others.push(e);
                 self.other_lines.push(line);
-                if self.others.len() >= OTHER_BATCH {
+                if self.others.len() >= self.batching.others {
                     self.drain()?;
                 }
             }
@@ -257,7 +292,7 @@ impl Run<'_> {
     fn push_put_in(&mut self, p: PutIn, line: u64) -> Result<(), AppError> {
         self.put_ins.push(p);
         self.put_in_lines.push(line);
-        if self.put_ins.len() >= PUT_IN_BATCH {
+        if self.put_ins.len() >= self.batching.put_ins {
             self.drain()?;
         }
         Ok(())
@@ -278,6 +313,9 @@ impl Run<'_> {
         self.file.accepted += outcome.accepted;
         self.file.duplicates += outcome.duplicates;
         self.file.conflicts += outcome.conflicts;
+        if self.batching.flush_each {
+            self.store.flush()?;
+        }
         Ok(())
     }
 
@@ -319,6 +357,18 @@ pub fn ingest(
     now: Timestamp,
     progress: &mut dyn Progress,
 ) -> Result<IngestReport, AppError> {
+    ingest_batched(store, inputs, rejects, now, progress, Batching::default())
+}
+
+/// [`ingest`], making records durable as often as `batching` says.
+pub fn ingest_batched(
+    store: &mut EmbeddedStore,
+    inputs: &[PathBuf],
+    rejects: &Path,
+    now: Timestamp,
+    progress: &mut dyn Progress,
+    batching: Batching,
+) -> Result<IngestReport, AppError> {
     if !store.registry().has_households() {
         return Err(AppError::Usage(
             "the store was opened for queries only; open it fully to ingest".into(),
@@ -336,12 +386,13 @@ pub fn ingest(
     let mut report = IngestReport::default();
     let mut run = Run {
         store,
+        batching,
         rejects: Rejects {
             path: rejects.to_owned(),
             out: None,
         },
-        put_ins: Vec::with_capacity(PUT_IN_BATCH),
-        put_in_lines: Vec::with_capacity(PUT_IN_BATCH),
+        put_ins: Vec::with_capacity(batching.put_ins.min(PUT_IN_BATCH)),
+        put_in_lines: Vec::with_capacity(batching.put_ins.min(PUT_IN_BATCH)),
         others: Vec::new(),
         other_lines: Vec::new(),
         samples: Vec::new(),

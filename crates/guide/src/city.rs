@@ -146,7 +146,7 @@ const CITY_ALIASES: &[(&str, &str)] = &[
 
 impl Cities {
     /// Parses the city files.
-    pub fn parse(files: &DataFiles) -> Cities {
+    pub fn parse(files: &DataFiles<'_>) -> Cities {
         let mut list: Vec<CityRules> = Table::parse(files.city_categories)
             .rows()
             .map(|r| {
@@ -172,6 +172,18 @@ impl Cities {
                 }
             })
             .collect();
+        if list.is_empty() {
+            // Every lookup falls back to a national rule set: keep one even without the file.
+            list.push(CityRules {
+                key: DEFAULT_CITY.to_string(),
+                name: "全国".to_string(),
+                confidence: String::new(),
+                labels: Category::ALL.map(|c| default_label(c).to_string()),
+                definitions: Default::default(),
+                tips: Default::default(),
+                exceptions: Vec::new(),
+            });
+        }
         let find = |list: &mut Vec<CityRules>, key: &str| list.iter().position(|c| c.key == key);
         for r in Table::parse(files.definitions).rows() {
             if let (Some(i), Some(c)) = (

@@ -11,27 +11,27 @@ use serde::Serialize;
 use crate::category::Category;
 use crate::csv::Table;
 
-/// The texts of the data files, embedded at compile time.
+/// The texts of the data files ([`EMBEDDED`]: compiled into the binary; others in tests).
 #[derive(Debug, Clone, Copy)]
-pub struct DataFiles {
+pub struct DataFiles<'a> {
     /// `items.csv`: the merged dictionary.
-    pub items: &'static str,
+    pub items: &'a str,
     /// `english.csv`: our English names.
-    pub english: &'static str,
+    pub english: &'a str,
     /// `city_categories.csv`: each city's stream names.
-    pub city_categories: &'static str,
+    pub city_categories: &'a str,
     /// `category_definitions.csv`.
-    pub definitions: &'static str,
+    pub definitions: &'a str,
     /// `category_tips.csv`.
-    pub tips: &'static str,
+    pub tips: &'a str,
     /// `city_exceptions.csv`.
-    pub exceptions: &'static str,
+    pub exceptions: &'a str,
     /// `item_tips.csv`.
-    pub item_tips: &'static str,
+    pub item_tips: &'a str,
     /// `head_nouns.csv`: wording of best-guess reasons.
-    pub head_nouns: &'static str,
+    pub head_nouns: &'a str,
     /// `trad_pairs.txt`: traditional → simplified characters.
-    pub trad_pairs: &'static str,
+    pub trad_pairs: &'a str,
 }
 
 macro_rules! data_file {
@@ -45,7 +45,7 @@ macro_rules! data_file {
 }
 
 /// The files shipped in `data/guide/`.
-pub const EMBEDDED: DataFiles = DataFiles {
+pub const EMBEDDED: DataFiles<'static> = DataFiles {
     items: data_file!("items.csv"),
     english: data_file!("english.csv"),
     city_categories: data_file!("city_categories.csv"),
@@ -76,7 +76,7 @@ pub struct Item {
 }
 
 /// Parses `items.csv` and joins `english.csv` by name or alias.
-pub fn parse_items(files: &DataFiles) -> Vec<Item> {
+pub fn parse_items(files: &DataFiles<'_>) -> Vec<Item> {
     let mut items: Vec<Item> = Table::parse(files.items)
         .rows()
         .filter_map(|r| {

@@ -132,7 +132,7 @@ impl Guide {
     }
 
     /// Builds a guide from data files (the embedded ones, or others in tests).
-    pub fn build(files: &DataFiles) -> Guide {
+    pub fn build(files: &DataFiles<'_>) -> Guide {
         let normalizer = Normalizer::new(files.trad_pairs);
         let items = data::parse_items(files);
         let index = Index::build(items, normalizer);

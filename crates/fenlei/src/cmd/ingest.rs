@@ -2,6 +2,7 @@
 
 use super::store_args::StoreArgs;
 use crate::bar::Bars;
+use fenlei_app::ingest::Batching;
 use fenlei_domain::Timestamp;
 use fenlei_store::EmbeddedStore;
 use std::path::PathBuf;
@@ -20,6 +21,11 @@ pub struct IngestArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Make records durable and update the rollups every N records (default: put-ins are
+    /// appended 65,536 at a time and the rollups updated once, at the end). Smaller batches
+    /// mean less to re-send after a crash, and many more fsyncs.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    batch: Option<u64>,
 }
 
 /// Runs `fenlei ingest`.
@@ -42,12 +48,16 @@ pub fn run(args: IngestArgs) -> anyhow::Result<()> {
             store.recovered
         );
     }
-    let report = fenlei_app::ingest::ingest(
+    let batching = args
+        .batch
+        .map_or_else(Batching::default, |n| Batching::every(n as usize));
+    let report = fenlei_app::ingest::ingest_batched(
         &mut store,
         &args.files,
         &args.rejects,
         Timestamp::now(),
         &mut Bars::new(),
+        batching,
     )?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

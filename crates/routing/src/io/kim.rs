@@ -21,11 +21,11 @@ const TIME_UNITS: i64 = 10;
 /// Reads an HHMM value as seconds.
 fn hhmm(file: &str, line: usize, field: &str) -> Result<i64, ParseError> {
     let v: f64 = num(file, line, field, "HHMM time")?;
-    if v < 0.0 {
+    if !(0.0..=2400.0).contains(&v) {
         return Err(ParseError::line(
             file,
             line,
-            format!("negative time '{field}'"),
+            format!("time '{field}' is not HHMM between 0000 and 2400"),
         ));
     }
     let v = v.round() as i64;

@@ -268,6 +268,10 @@ pub(crate) fn fields(line: &str) -> Vec<&str> {
     line.split_whitespace().collect()
 }
 
+/// Largest magnitude of a number in an instance file: scaled to solver units (×10 000 at
+/// most) and summed along routes, larger values would overflow the integer arithmetic.
+const MAX_NUMBER: f64 = 1e9;
+
 /// Parses a number or reports the line.
 pub(crate) fn num<T: std::str::FromStr>(
     file: &str,
@@ -275,8 +279,17 @@ pub(crate) fn num<T: std::str::FromStr>(
     field: &str,
     what: &str,
 ) -> Result<T, ParseError> {
-    field
-        .trim_matches('"')
-        .parse::<T>()
+    let text = field.trim_matches('"');
+    if text
+        .parse::<f64>()
+        .is_ok_and(|v| !v.is_finite() || v.abs() > MAX_NUMBER)
+    {
+        return Err(ParseError::line(
+            file,
+            line,
+            format!("{what}: '{field}' is out of range (at most {MAX_NUMBER:e} in magnitude)"),
+        ));
+    }
+    text.parse::<T>()
         .map_err(|_| ParseError::line(file, line, format!("{what}: '{field}' is not a number")))
 }

@@ -50,6 +50,18 @@ pub(crate) fn parse(file: &str, stem: &str, text: &str) -> Result<Instance, Pars
     let (dim_line, dim) =
         get("DIMENSION").ok_or_else(|| ParseError::file(file, "missing DIMENSION"))?;
     let n: usize = num(file, dim_line, dim, "DIMENSION")?;
+    if let Some(rows) = sections.get("NODE_COORD_SECTION")
+        && n > rows.len()
+    {
+        return Err(ParseError::line(
+            file,
+            dim_line,
+            format!(
+                "DIMENSION {n}, but NODE_COORD_SECTION has {} rows",
+                rows.len()
+            ),
+        ));
+    }
     let (cap_line, cap) =
         get("CAPACITY").ok_or_else(|| ParseError::file(file, "missing CAPACITY"))?;
     let capacity: i64 = num::<f64>(file, cap_line, cap, "CAPACITY")?.round() as i64;
