@@ -8,7 +8,7 @@
 
 use crate::bitmap::Union;
 use crate::embedded::StoreError;
-use crate::rollup::{IDENTIFIED, SURVEY_AWARE, SURVEY_RESPONDENTS};
+use crate::rollup::{DAYS_WITH_DATA, IDENTIFIED, SURVEY_AWARE, SURVEY_RESPONDENTS};
 use crate::schema::Grain;
 use fenlei_domain::{
     Category, CityModel, Day, DayRange, Facts, IncidentKind, Level, Quantities, Registry,
@@ -138,6 +138,8 @@ pub(crate) fn quantities_many(
                 out[i].inspections += v as u64;
             } else if name == "inspection_score_x10" {
                 score_x10[i] += v;
+            } else if name == DAYS_WITH_DATA {
+                out[i].days_with_data += v as u64;
             } else if name == IDENTIFIED {
                 out[i].identified_putins += v as u64;
             } else if name == SURVEY_RESPONDENTS {
@@ -154,7 +156,6 @@ pub(crate) fn quantities_many(
     participation(conn, registry, units, &pieces, &mut out)?;
 
     coverage(conn, model, units, &pieces, &mut out)?;
-    days_with_data(conn, units, range, &mut out)?;
 
     // Treatment reports are facility-wide; a report spanning the period's edge counts for the
     // share of its days inside the period.
@@ -245,33 +246,6 @@ fn coverage(
         let from = covered.partition_point(|&e| e < lo);
         let to = covered.partition_point(|&e| e <= hi);
         out[i].estates_covered = (to - from) as u64;
-    }
-    Ok(())
-}
-
-/// Fills `days_with_data`: the days of `range` on which each unit has a put-in or a pickup
-/// stored (one seek per day on the day rows).
-fn days_with_data(
-    conn: &Connection,
-    units: &[UnitId],
-    range: DayRange,
-    out: &mut [Quantities],
-) -> Result<(), StoreError> {
-    let slot: HashMap<UnitId, usize> = units.iter().enumerate().map(|(i, &u)| (u, i)).collect();
-    let lo = units.iter().min().map_or(0, |u| u.0);
-    let hi = units.iter().max().map_or(0, |u| u.0);
-    let mut st = conn.prepare_cached(
-        "SELECT DISTINCT unit FROM facts WHERE grain = ?1 AND start = ?2 AND unit BETWEEN ?3 AND ?4 AND (putins > 0 OR pickups > 0)",
-    )?;
-    let mut day = range.from;
-    while day <= range.to {
-        let mut rows = st.query(params![Grain::Day as u8, day.0, lo, hi])?;
-        while let Some(r) = rows.next()? {
-            if let Some(&i) = slot.get(&UnitId(r.get(0)?)) {
-                out[i].days_with_data += 1;
-            }
-        }
-        day = day.plus(1);
     }
     Ok(())
 }

@@ -42,6 +42,9 @@ pub(crate) struct PointDay {
 
 /// Counter of put-ins that identified a household.
 pub const IDENTIFIED: &str = "putins_identified";
+/// Counter of days with data (a put-in or a pickup): 1 on a day row, the number of such days
+/// on a month row.
+pub const DAYS_WITH_DATA: &str = "days_with_data";
 /// Counter of residents asked in awareness surveys.
 pub const SURVEY_RESPONDENTS: &str = "survey.respondents";
 /// Counter of surveyed residents who know the rules.
@@ -260,4 +263,40 @@ impl Delta {
         self.events = 0;
         (facts, bitmaps, counters)
     }
+}
+
+/// Adds [`DAYS_WITH_DATA`] counters for the unit-days that get their first put-in or pickup in
+/// this flush. Reads whether each unit-day's row held one before, so call it inside the flush's
+/// transaction before the facts are written.
+pub(crate) fn count_new_days(
+    conn: &rusqlite::Connection,
+    facts: &Map<(PeriodKey, u8), Facts>,
+    counters: &mut Map<(PeriodKey, String), f64>,
+) -> rusqlite::Result<()> {
+    let mut days: Vec<(UnitId, Day)> = facts
+        .iter()
+        .filter(|(((_, grain, _), _), f)| *grain == Grain::Day && (f.putins > 0 || f.pickups > 0))
+        .map(|(((unit, _, day), _), _)| (*unit, *day))
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    let mut had_data = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM facts WHERE grain = ?1 AND start = ?2 AND unit = ?3 AND (putins > 0 OR pickups > 0))",
+    )?;
+    for (unit, day) in days {
+        if had_data.query_row(rusqlite::params![Grain::Day as u8, day.0, unit.0], |r| {
+            r.get::<_, bool>(0)
+        })? {
+            continue;
+        }
+        for grain in GRAINS {
+            *counters
+                .entry((
+                    (unit, grain, period_start(grain, day)),
+                    DAYS_WITH_DATA.to_owned(),
+                ))
+                .or_default() += 1.0;
+        }
+    }
+    Ok(())
 }
