@@ -482,6 +482,7 @@ impl EmbeddedStore {
         let treatments = std::mem::take(&mut self.delta.treatments);
         let tx = self.conn.transaction()?;
         crate::rollup::count_new_days(&tx, &facts, &mut counters)?;
+        crate::rollup::write_pickup_flags(&tx, self.registry.model(), &facts)?;
         {
             let cols = Facts::COLUMNS.join(", ");
             let sets = Facts::COLUMNS

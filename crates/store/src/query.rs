@@ -8,11 +8,14 @@
 
 use crate::bitmap::Union;
 use crate::embedded::StoreError;
-use crate::rollup::{DAYS_WITH_DATA, IDENTIFIED, SURVEY_AWARE, SURVEY_RESPONDENTS};
+use crate::rollup::{
+    DAYS_WITH_DATA, IDENTIFIED, PICKED_KITCHEN, PICKED_MIXED, PICKED_OTHER, SURVEY_AWARE,
+    SURVEY_RESPONDENTS,
+};
 use crate::schema::Grain;
 use fenlei_domain::{
-    Category, CityModel, Day, DayRange, Facts, IncidentKind, Level, Quantities, Registry,
-    TreatmentRoute, UnitId,
+    CityModel, Day, DayRange, Facts, IncidentKind, Level, Quantities, Registry, TreatmentRoute,
+    UnitId,
 };
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
@@ -217,28 +220,22 @@ fn coverage(
     ) else {
         return Ok(());
     };
-    // Per estate: kitchen collected, other collected, grams lifted by another category's truck.
-    let mut sums: HashMap<u32, (i64, i64, i64)> = HashMap::new();
+    // Per estate: what its pickups over the pieces held (see `pickup_flags` in the schema).
+    let mut flags_of: HashMap<u32, u8> = HashMap::new();
     let mut st = conn.prepare_cached(
-        "SELECT unit, category, collected_grams, mixed_grams FROM facts WHERE grain = ?1 AND start = ?2 AND unit BETWEEN ?3 AND ?4 AND pickups > 0",
+        "SELECT estate, flags FROM pickup_flags WHERE grain = ?1 AND start = ?2 AND estate BETWEEN ?3 AND ?4",
     )?;
     for &(grain, start) in pieces {
         let mut rows = st.query(params![grain as u8, start.0, lo, hi])?;
         while let Some(r) = rows.next()? {
-            let (unit, c, collected, mixed): (u32, u8, i64, i64) =
-                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-            let s = sums.entry(unit).or_default();
-            s.2 += mixed;
-            match Category::from_index(c) {
-                Some(Category::Kitchen) => s.0 += collected,
-                Some(Category::Other) => s.1 += collected,
-                _ => {}
-            }
+            *flags_of.entry(r.get(0)?).or_default() |= r.get::<_, u8>(1)?;
         }
     }
-    let mut covered: Vec<u32> = sums
+    let mut covered: Vec<u32> = flags_of
         .into_iter()
-        .filter(|(_, (kitchen, other, mixed))| *kitchen > 0 && *other > 0 && *mixed == 0)
+        .filter(|(_, flags)| {
+            *flags & (PICKED_KITCHEN | PICKED_OTHER | PICKED_MIXED) == PICKED_KITCHEN | PICKED_OTHER
+        })
         .map(|(estate, _)| estate)
         .collect();
     covered.sort_unstable();

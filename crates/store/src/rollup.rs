@@ -300,3 +300,42 @@ pub(crate) fn count_new_days(
     }
     Ok(())
 }
+
+/// Coverage flag: kitchen waste picked up.
+pub const PICKED_KITCHEN: u8 = 1;
+/// Coverage flag: other waste picked up.
+pub const PICKED_OTHER: u8 = 2;
+/// Coverage flag: something lifted by a truck of another category (mixed transport).
+pub const PICKED_MIXED: u8 = 4;
+
+/// ORs into `pickup_flags` what each estate's pickups in this flush held, per period.
+pub(crate) fn write_pickup_flags(
+    conn: &rusqlite::Connection,
+    model: &CityModel,
+    facts: &Map<(PeriodKey, u8), Facts>,
+) -> rusqlite::Result<()> {
+    let mut flags: Map<PeriodKey, u8> = Map::default();
+    for (&(key @ (unit, _, _), c), f) in facts {
+        if f.pickups == 0 || model.unit(unit).level != Level::Estate {
+            continue;
+        }
+        let mut bits = 0;
+        if f.collected_grams > 0 && c == Category::Kitchen as u8 {
+            bits |= PICKED_KITCHEN;
+        }
+        if f.collected_grams > 0 && c == Category::Other as u8 {
+            bits |= PICKED_OTHER;
+        }
+        if f.mixed_grams > 0 {
+            bits |= PICKED_MIXED;
+        }
+        *flags.entry(key).or_default() |= bits;
+    }
+    let mut st = conn.prepare_cached(
+        "INSERT INTO pickup_flags (grain, start, estate, flags) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET flags = flags | excluded.flags",
+    )?;
+    for ((estate, grain, start), bits) in flags {
+        st.execute(rusqlite::params![grain as u8, start.0, estate.0, bits])?;
+    }
+    Ok(())
+}
