@@ -650,9 +650,12 @@ impl EmbeddedStore {
 
     /// Writes pending aggregates into the rollup tables, with the checkpoint, atomically.
     pub fn flush(&mut self) -> Result<(), StoreError> {
-        let (facts, bitmaps, counters) = self.delta.expand(self.registry.model(), &self.registry);
+        let (facts, bitmaps, mut counters) =
+            self.delta.expand(self.registry.model(), &self.registry);
         let treatments = std::mem::take(&mut self.delta.treatments);
         let tx = self.conn.transaction()?;
+        crate::rollup::count_new_days(&tx, &facts, &mut counters)?;
+        crate::rollup::write_pickup_flags(&tx, self.registry.model(), &facts)?;
         {
             let cols = Facts::COLUMNS.join(", ");
             let sets = Facts::COLUMNS

@@ -8,11 +8,14 @@
 
 use crate::bitmap::Union;
 use crate::embedded::StoreError;
-use crate::rollup::{IDENTIFIED, SURVEY_AWARE, SURVEY_RESPONDENTS};
+use crate::rollup::{
+    DAYS_WITH_DATA, IDENTIFIED, PICKED_KITCHEN, PICKED_MIXED, PICKED_OTHER, SURVEY_AWARE,
+    SURVEY_RESPONDENTS,
+};
 use crate::schema::Grain;
 use fenlei_domain::{
-    Category, CityModel, Day, DayRange, Facts, IncidentKind, Level, Quantities, Registry,
-    TreatmentRoute, UnitId,
+    CityModel, Day, DayRange, Facts, IncidentKind, Level, Quantities, Registry, TreatmentRoute,
+    UnitId,
 };
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
@@ -138,6 +141,8 @@ pub(crate) fn quantities_many(
                 out[i].inspections += v as u64;
             } else if name == "inspection_score_x10" {
                 score_x10[i] += v;
+            } else if name == DAYS_WITH_DATA {
+                out[i].days_with_data += v as u64;
             } else if name == IDENTIFIED {
                 out[i].identified_putins += v as u64;
             } else if name == SURVEY_RESPONDENTS {
@@ -154,7 +159,6 @@ pub(crate) fn quantities_many(
     participation(conn, registry, units, &pieces, &mut out)?;
 
     coverage(conn, model, units, &pieces, &mut out)?;
-    days_with_data(conn, units, range, &mut out)?;
 
     // Treatment reports are facility-wide; a report spanning the period's edge counts for the
     // share of its days inside the period.
@@ -216,28 +220,22 @@ fn coverage(
     ) else {
         return Ok(());
     };
-    // Per estate: kitchen collected, other collected, grams lifted by another category's truck.
-    let mut sums: HashMap<u32, (i64, i64, i64)> = HashMap::new();
+    // Per estate: what its pickups over the pieces held (see `pickup_flags` in the schema).
+    let mut flags_of: HashMap<u32, u8> = HashMap::new();
     let mut st = conn.prepare_cached(
-        "SELECT unit, category, collected_grams, mixed_grams FROM facts WHERE grain = ?1 AND start = ?2 AND unit BETWEEN ?3 AND ?4 AND pickups > 0",
+        "SELECT estate, flags FROM pickup_flags WHERE grain = ?1 AND start = ?2 AND estate BETWEEN ?3 AND ?4",
     )?;
     for &(grain, start) in pieces {
         let mut rows = st.query(params![grain as u8, start.0, lo, hi])?;
         while let Some(r) = rows.next()? {
-            let (unit, c, collected, mixed): (u32, u8, i64, i64) =
-                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-            let s = sums.entry(unit).or_default();
-            s.2 += mixed;
-            match Category::from_index(c) {
-                Some(Category::Kitchen) => s.0 += collected,
-                Some(Category::Other) => s.1 += collected,
-                _ => {}
-            }
+            *flags_of.entry(r.get(0)?).or_default() |= r.get::<_, u8>(1)?;
         }
     }
-    let mut covered: Vec<u32> = sums
+    let mut covered: Vec<u32> = flags_of
         .into_iter()
-        .filter(|(_, (kitchen, other, mixed))| *kitchen > 0 && *other > 0 && *mixed == 0)
+        .filter(|(_, flags)| {
+            *flags & (PICKED_KITCHEN | PICKED_OTHER | PICKED_MIXED) == PICKED_KITCHEN | PICKED_OTHER
+        })
         .map(|(estate, _)| estate)
         .collect();
     covered.sort_unstable();
@@ -245,33 +243,6 @@ fn coverage(
         let from = covered.partition_point(|&e| e < lo);
         let to = covered.partition_point(|&e| e <= hi);
         out[i].estates_covered = (to - from) as u64;
-    }
-    Ok(())
-}
-
-/// Fills `days_with_data`: the days of `range` on which each unit has a put-in or a pickup
-/// stored (one seek per day on the day rows).
-fn days_with_data(
-    conn: &Connection,
-    units: &[UnitId],
-    range: DayRange,
-    out: &mut [Quantities],
-) -> Result<(), StoreError> {
-    let slot: HashMap<UnitId, usize> = units.iter().enumerate().map(|(i, &u)| (u, i)).collect();
-    let lo = units.iter().min().map_or(0, |u| u.0);
-    let hi = units.iter().max().map_or(0, |u| u.0);
-    let mut st = conn.prepare_cached(
-        "SELECT DISTINCT unit FROM facts WHERE grain = ?1 AND start = ?2 AND unit BETWEEN ?3 AND ?4 AND (putins > 0 OR pickups > 0)",
-    )?;
-    let mut day = range.from;
-    while day <= range.to {
-        let mut rows = st.query(params![Grain::Day as u8, day.0, lo, hi])?;
-        while let Some(r) = rows.next()? {
-            if let Some(&i) = slot.get(&UnitId(r.get(0)?)) {
-                out[i].days_with_data += 1;
-            }
-        }
-        day = day.plus(1);
     }
     Ok(())
 }

@@ -42,6 +42,9 @@ pub(crate) struct PointDay {
 
 /// Counter of put-ins that identified a household.
 pub const IDENTIFIED: &str = "putins_identified";
+/// Counter of days with data (a put-in or a pickup): 1 on a day row, the number of such days
+/// on a month row.
+pub const DAYS_WITH_DATA: &str = "days_with_data";
 /// Counter of residents asked in awareness surveys.
 pub const SURVEY_RESPONDENTS: &str = "survey.respondents";
 /// Counter of surveyed residents who know the rules.
@@ -260,4 +263,79 @@ impl Delta {
         self.events = 0;
         (facts, bitmaps, counters)
     }
+}
+
+/// Adds [`DAYS_WITH_DATA`] counters for the unit-days that get their first put-in or pickup in
+/// this flush. Reads whether each unit-day's row held one before, so call it inside the flush's
+/// transaction before the facts are written.
+pub(crate) fn count_new_days(
+    conn: &rusqlite::Connection,
+    facts: &Map<(PeriodKey, u8), Facts>,
+    counters: &mut Map<(PeriodKey, String), f64>,
+) -> rusqlite::Result<()> {
+    let mut days: Vec<(UnitId, Day)> = facts
+        .iter()
+        .filter(|(((_, grain, _), _), f)| *grain == Grain::Day && (f.putins > 0 || f.pickups > 0))
+        .map(|(((unit, _, day), _), _)| (*unit, *day))
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    let mut had_data = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM facts WHERE grain = ?1 AND start = ?2 AND unit = ?3 AND (putins > 0 OR pickups > 0))",
+    )?;
+    for (unit, day) in days {
+        if had_data.query_row(rusqlite::params![Grain::Day as u8, day.0, unit.0], |r| {
+            r.get::<_, bool>(0)
+        })? {
+            continue;
+        }
+        for grain in GRAINS {
+            *counters
+                .entry((
+                    (unit, grain, period_start(grain, day)),
+                    DAYS_WITH_DATA.to_owned(),
+                ))
+                .or_default() += 1.0;
+        }
+    }
+    Ok(())
+}
+
+/// Coverage flag: kitchen waste picked up.
+pub const PICKED_KITCHEN: u8 = 1;
+/// Coverage flag: other waste picked up.
+pub const PICKED_OTHER: u8 = 2;
+/// Coverage flag: something lifted by a truck of another category (mixed transport).
+pub const PICKED_MIXED: u8 = 4;
+
+/// ORs into `pickup_flags` what each estate's pickups in this flush held, per period.
+pub(crate) fn write_pickup_flags(
+    conn: &rusqlite::Connection,
+    model: &CityModel,
+    facts: &Map<(PeriodKey, u8), Facts>,
+) -> rusqlite::Result<()> {
+    let mut flags: Map<PeriodKey, u8> = Map::default();
+    for (&(key @ (unit, _, _), c), f) in facts {
+        if f.pickups == 0 || model.unit(unit).level != Level::Estate {
+            continue;
+        }
+        let mut bits = 0;
+        if f.collected_grams > 0 && c == Category::Kitchen as u8 {
+            bits |= PICKED_KITCHEN;
+        }
+        if f.collected_grams > 0 && c == Category::Other as u8 {
+            bits |= PICKED_OTHER;
+        }
+        if f.mixed_grams > 0 {
+            bits |= PICKED_MIXED;
+        }
+        *flags.entry(key).or_default() |= bits;
+    }
+    let mut st = conn.prepare_cached(
+        "INSERT INTO pickup_flags (grain, start, estate, flags) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET flags = flags | excluded.flags",
+    )?;
+    for ((estate, grain, start), bits) in flags {
+        st.execute(rusqlite::params![grain as u8, start.0, estate.0, bits])?;
+    }
+    Ok(())
 }

@@ -68,6 +68,12 @@ CREATE TABLE IF NOT EXISTS participation (
 CREATE TABLE IF NOT EXISTS counters (
     grain INTEGER NOT NULL, start INTEGER NOT NULL, unit INTEGER NOT NULL, name TEXT NOT NULL,
     value REAL NOT NULL, PRIMARY KEY (grain, start, unit, name)) WITHOUT ROWID;
+-- What each estate's pickups in a period held, for coverage (sorted collection and transport):
+-- bit 1 kitchen waste picked up, 2 other waste picked up, 4 something lifted by a truck of
+-- another category. Bits only ever get set, so a flush ORs them in.
+CREATE TABLE IF NOT EXISTS pickup_flags (
+    grain INTEGER NOT NULL, start INTEGER NOT NULL, estate INTEGER NOT NULL, flags INTEGER NOT NULL,
+    PRIMARY KEY (grain, start, estate)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS treatment_flows (
     event_key INTEGER NOT NULL, facility INTEGER NOT NULL, from_day INTEGER NOT NULL,
     to_day INTEGER NOT NULL, category INTEGER NOT NULL, route INTEGER NOT NULL,

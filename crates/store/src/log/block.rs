@@ -252,13 +252,21 @@ pub fn keys(block: &RawBlock<'_>, out: &mut Vec<EventKey>) -> Result<(), BlockEr
 pub fn decode(day: Day, block: &RawBlock<'_>, out: &mut Vec<PutIn>) -> Result<(), BlockError> {
     let n = block.count;
     let p = block.payload;
+    // Every record takes at least its 8-byte key: a count beyond that is damage, caught
+    // before anything is sized by it.
+    if n.checked_mul(8).is_none_or(|b| b > p.len()) {
+        return Err(BlockError::Corrupt("record count"));
+    }
     let mut keys_out = Vec::with_capacity(n);
     keys(block, &mut keys_out)?;
     let mut at = n * 8;
     let mut households = Vec::with_capacity(n);
     let mut prev = 0u64;
     for _ in 0..n {
-        prev += get_varint(p, &mut at).ok_or(BlockError::Corrupt("households"))?;
+        prev = get_varint(p, &mut at)
+            .and_then(|d| prev.checked_add(d))
+            .filter(|&h| h <= u32::MAX as u64 + 1)
+            .ok_or(BlockError::Corrupt("households"))?;
         households.push(prev);
     }
     let continues = |i: usize| i > 0 && households[i] != 0 && households[i] == households[i - 1];
@@ -282,7 +290,9 @@ pub fn decode(day: Day, block: &RawBlock<'_>, out: &mut Vec<PutIn>) -> Result<()
     let (mut second, mut point) = (0u64, 0u64);
     for i in 0..n {
         if continues(i) {
-            second += deltas[cont];
+            second = second
+                .checked_add(deltas[cont])
+                .ok_or(BlockError::Corrupt("time of day"))?;
             if same_point[cont] == 0 {
                 point = points[point_at];
                 point_at += 1;
@@ -298,13 +308,16 @@ pub fn decode(day: Day, block: &RawBlock<'_>, out: &mut Vec<PutIn>) -> Result<()
             return Err(BlockError::Corrupt("time of day"));
         }
         let f = flags[i];
+        let category = Category::from_index((f & 7) as u8)
+            .filter(|c| c.index() < Category::BINS.len())
+            .ok_or(BlockError::Corrupt("category"))?;
         out.push(PutIn {
             key: keys_out[i],
             time: Timestamp::at(day, second as u32),
-            point: UnitId(point as u32),
+            point: UnitId(u32::try_from(point).map_err(|_| BlockError::Corrupt("point"))?),
             household: households[i].checked_sub(1).map(|h| HouseholdId(h as u32)),
-            category: Category::from_index((f & 7) as u8).ok_or(BlockError::Corrupt("category"))?,
-            grams: grams[i] as u32,
+            category,
+            grams: u32::try_from(grams[i]).map_err(|_| BlockError::Corrupt("grams"))?,
             verdict: Verdict::from_index((f >> 3 & 3) as u8)
                 .ok_or(BlockError::Corrupt("verdict"))?,
             source: Source::from_index((f >> 5 & 3) as u8).ok_or(BlockError::Corrupt("source"))?,
