@@ -12,7 +12,7 @@ use crate::bitmap;
 use crate::embedded::{EmbeddedStore, StoreError};
 use crate::log::scan::{self, Damage, Segment};
 use crate::log::{block, day_files};
-use crate::rollup::Delta;
+use crate::rollup::{DAYS_WITH_DATA, Delta};
 use crate::schema::Grain;
 use fenlei_domain::{Category, Day, Event, EventKey, Facts, UnitId};
 use roaring::RoaringBitmap;
@@ -185,7 +185,23 @@ impl EmbeddedStore {
             for e in month_events {
                 delta.add_event(e, self.registry());
             }
-            let (facts, bitmaps, counters) = delta.expand(self.model(), self.registry());
+            let (facts, bitmaps, mut counters) = delta.expand(self.model(), self.registry());
+            // Days with data: 1 on each unit-day with a put-in or a pickup, summed by month.
+            let mut with_data: Vec<(UnitId, Day)> = facts
+                .iter()
+                .filter(|(((_, g, _), _), f)| *g == Grain::Day && (f.putins > 0 || f.pickups > 0))
+                .map(|(((unit, _, day), _), _)| (*unit, *day))
+                .collect();
+            with_data.sort_unstable();
+            with_data.dedup();
+            for (unit, day) in with_data {
+                counters.insert(((unit, Grain::Day, day), DAYS_WITH_DATA.to_owned()), 1.0);
+                *counters
+                    .entry(((unit, Grain::Month, month), DAYS_WITH_DATA.to_owned()))
+                    .or_default() += 1.0;
+            }
+            let flags = crate::rollup::pickup_flags(self.model(), &facts);
+            self.compare_flags(month, flags, &mut report)?;
             let rebuilt: Rows = (
                 facts
                     .into_iter()
@@ -325,6 +341,43 @@ impl EmbeddedStore {
                     rebuilt: again,
                 });
             }
+        }
+        Ok(())
+    }
+
+    fn compare_flags(
+        &self,
+        month: Day,
+        flags: crate::rollup::Map<(UnitId, Grain, Day), u8>,
+        report: &mut AuditReport,
+    ) -> Result<(), StoreError> {
+        let mut flags: HashMap<(UnitId, Grain, Day), u8> = flags.into_iter().collect();
+        let end = month.plus(31).month_start();
+        let mut st = self.connection().prepare(
+            "SELECT estate, grain, start, flags FROM pickup_flags WHERE (grain = 0 AND start >= ?1 AND start < ?2) OR (grain = 1 AND start = ?1)",
+        )?;
+        let mut rows = st.query(params![month.0, end.0])?;
+        let check = |key: (UnitId, Grain, Day), stored: u8, again: u8, report: &mut AuditReport| {
+            if stored != again {
+                report.mismatch(Mismatch {
+                    unit: self.model().unit(key.0).code.clone(),
+                    grain: key.1,
+                    start: key.2,
+                    category: None,
+                    field: "pickup flags (kitchen 1, other 2, mixed 4)".into(),
+                    stored: stored as f64,
+                    rebuilt: again as f64,
+                });
+            }
+        };
+        while let Some(r) = rows.next()? {
+            report.rows += 1;
+            let key = (UnitId(r.get(0)?), grain_of(r.get(1)?), Day(r.get(2)?));
+            let stored: u8 = r.get(3)?;
+            check(key, stored, flags.remove(&key).unwrap_or(0), report);
+        }
+        for (key, again) in flags {
+            check(key, 0, again, report);
         }
         Ok(())
     }

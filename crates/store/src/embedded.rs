@@ -340,11 +340,23 @@ impl EmbeddedStore {
             Registry::without_households(model, &load_estate_spans(&conn)?)
         };
         let registry = std::sync::Arc::new(registry);
-        let log = PutInLog::open(
+        let mut log = PutInLog::open(
             &dir.join(LOG_DIR),
             &applied_lengths(&conn)?,
             with_households,
         )?;
+        let model = registry.model();
+        let city = model.at_level(Level::City).next().map(|u| u.id);
+        log.bounds = Some(crate::log::Bounds {
+            is_point: model
+                .units
+                .iter()
+                .map(|u| u.level == Level::Point)
+                .collect(),
+            households: city
+                .and_then(|c| registry.household_range(c))
+                .map_or(0, |(_, hi)| hi),
+        });
         if with_households && !log.opened.damage.is_empty() {
             return Err(StoreError::Damaged(log.opened.damage.clone()));
         }

@@ -19,7 +19,7 @@ pub fn passes(purity: f32, threshold: f64) -> bool {
 use roaring::RoaringBitmap;
 use std::collections::HashMap;
 
-type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 /// A rollup row key: unit, grain, period start.
 pub type PeriodKey = (UnitId, Grain, Day);
@@ -314,6 +314,21 @@ pub(crate) fn write_pickup_flags(
     model: &CityModel,
     facts: &Map<(PeriodKey, u8), Facts>,
 ) -> rusqlite::Result<()> {
+    let flags = pickup_flags(model, facts);
+    let mut st = conn.prepare_cached(
+        "INSERT INTO pickup_flags (grain, start, estate, flags) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET flags = flags | excluded.flags",
+    )?;
+    for ((estate, grain, start), bits) in flags {
+        st.execute(rusqlite::params![grain as u8, start.0, estate.0, bits])?;
+    }
+    Ok(())
+}
+
+/// What each estate's pickups in `facts` held, per period (the `pickup_flags` bits).
+pub(crate) fn pickup_flags(
+    model: &CityModel,
+    facts: &Map<(PeriodKey, u8), Facts>,
+) -> Map<PeriodKey, u8> {
     let mut flags: Map<PeriodKey, u8> = Map::default();
     for (&(key @ (unit, _, _), c), f) in facts {
         if f.pickups == 0 || model.unit(unit).level != Level::Estate {
@@ -331,11 +346,5 @@ pub(crate) fn write_pickup_flags(
         }
         *flags.entry(key).or_default() |= bits;
     }
-    let mut st = conn.prepare_cached(
-        "INSERT INTO pickup_flags (grain, start, estate, flags) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET flags = flags | excluded.flags",
-    )?;
-    for ((estate, grain, start), bits) in flags {
-        st.execute(rusqlite::params![grain as u8, start.0, estate.0, bits])?;
-    }
-    Ok(())
+    flags
 }

@@ -73,6 +73,41 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> LogError + '_ {
     }
 }
 
+/// What a decoded put-in may name: ids the checksum cannot vouch for are checked against the
+/// city before anything indexes by them.
+#[derive(Clone, Debug, Default)]
+pub struct Bounds {
+    /// Whether each unit id is a collection point.
+    pub is_point: Vec<bool>,
+    /// Household ids are below this.
+    pub households: u32,
+}
+
+impl Bounds {
+    fn check(&self, e: &PutIn) -> Result<(), String> {
+        if !self
+            .is_point
+            .get(e.point.0 as usize)
+            .copied()
+            .unwrap_or(false)
+        {
+            return Err(format!(
+                "a put-in names unit id {}, not a collection point",
+                e.point.0
+            ));
+        }
+        if let Some(h) = e.household
+            && h.0 >= self.households
+        {
+            return Err(format!(
+                "a put-in names household id {}, beyond the city's",
+                h.0
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// An append that failed part way: the days written before the failure are durable and stored.
 #[derive(Debug)]
 pub struct AppendError {
@@ -174,6 +209,8 @@ pub struct PutInLog {
     pub opened: OpenReport,
     /// Fault injection for tests: the next appends fail after writing this many bytes.
     pub fail_after_bytes: Option<u64>,
+    /// What decoded records may name (none checked until set).
+    pub bounds: Option<Bounds>,
 }
 
 impl PutInLog {
@@ -194,6 +231,7 @@ impl PutInLog {
             clock: 0,
             opened: OpenReport::default(),
             fail_after_bytes: None,
+            bounds: None,
         };
         for (day, path) in day_files(dir)? {
             let checkpointed = applied.get(&day).copied().unwrap_or(0);
@@ -695,7 +733,19 @@ impl PutInLog {
         while at < len as usize {
             let raw = block::read_raw(&data[at..])
                 .map_err(|e| scan::damage_at(&path, day, at as u64, e))?;
+            let first = out.len();
             block::decode(day, &raw, out).map_err(|e| scan::damage_at(&path, day, at as u64, e))?;
+            if let Some(bounds) = &self.bounds
+                && let Some(what) = out[first..].iter().find_map(|e| bounds.check(e).err())
+            {
+                out.truncate(first);
+                return Err(LogError::Damaged(Damage {
+                    path,
+                    day,
+                    offset: at as u64,
+                    what,
+                }));
+            }
             at += raw.len;
         }
         Ok(len)
