@@ -1,0 +1,21 @@
+//! fenlei's management half: what turns figures into action.
+//!
+//! - `rules`: rating rule sets as TOML data (compliant estate, street grading, pioneer tiers,
+//!   a 100-point scorecard), validated with errors naming file, line and field.
+//! - `evaluate`: rates every unit, item by item, into a reproducible record; `published`
+//!   keeps records immutable and versioned.
+//! - `db`: the governance database (`<store>/governance.sqlite`), one trait per area so
+//!   another backend can take its place.
+//!
+//! No IO beyond the governance database and evidence files; the app layer reads the event
+//! store and hands figures in.
+
+pub mod db;
+pub mod digest;
+pub mod evaluate;
+pub mod published;
+pub mod rules;
+
+pub use db::{DbError, GovernanceDb};
+pub use evaluate::{EvaluationRecord, Inputs, Rating, UnitInput, evaluate};
+pub use published::{EvaluationLog, Published, publish};

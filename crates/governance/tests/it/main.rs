@@ -1,0 +1,5 @@
+//! Integration tests of fenlei-governance.
+
+mod evaluations;
+mod fixture;
+mod rules;
