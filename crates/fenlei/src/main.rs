@@ -30,6 +30,11 @@ enum Command {
     Plan(cmd::plan::PlanArgs),
     /// Check a unit's rollups against a recomputation from the raw events.
     Verify(cmd::verify::VerifyArgs),
+    /// Rate every unit under rating rule sets and publish the record (immutable, versioned).
+    Evaluate(cmd::evaluate::EvaluateArgs),
+    /// Rectification cases: open, assign, evidence, fix, verify, reopen, list, stats.
+    #[command(subcommand)]
+    Case(cmd::case::CaseCommand),
     /// Benchmarks: ingest throughput, query latency.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
@@ -50,6 +55,8 @@ fn main() -> std::process::ExitCode {
         Command::Report(args) => cmd::report::run(args),
         Command::Plan(args) => cmd::plan::run(args),
         Command::Verify(args) => cmd::verify::run(args),
+        Command::Evaluate(args) => cmd::evaluate::run(args),
+        Command::Case(command) => cmd::case::run(command),
         Command::Bench(command) => cmd::bench::run(command),
         Command::Guide(args) => cmd::guide::run(args),
         Command::Route(command) => cmd::route::run(command),

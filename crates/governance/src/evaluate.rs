@@ -77,6 +77,18 @@ pub enum Outcome {
     NoData,
 }
 
+impl Outcome {
+    /// The stable key (`pass`, `partial`, `fail`, `no_data`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Partial => "partial",
+            Outcome::Fail => "fail",
+            Outcome::NoData => "no_data",
+        }
+    }
+}
+
 /// One item of one unit's rating, explained.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ItemResult {
@@ -159,7 +171,7 @@ impl EvaluationRecord {
         format!("{} {}..{}", keys.join("+"), self.from, self.to)
     }
 
-    /// SHA-256 of the record's canonical JSON.
+    /// SHA-256 of the record's canonical JSON (the stored text; numbers round-trip exactly).
     pub fn digest(&self) -> String {
         hex_digest(&serde_json::to_vec(self).expect("records serialize"))
     }

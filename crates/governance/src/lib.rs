@@ -4,17 +4,22 @@
 //!   a 100-point scorecard), validated with errors naming file, line and field.
 //! - `evaluate`: rates every unit, item by item, into a reproducible record; `published`
 //!   keeps records immutable and versioned.
+//! - `cases`: rectification cases (open → accepted → fixed → verified / reopened,
+//!   escalation, outcome codes, history); `evidence`: content-addressed files.
 //! - `db`: the governance database (`<store>/governance.sqlite`), one trait per area so
 //!   another backend can take its place.
 //!
 //! No IO beyond the governance database and evidence files; the app layer reads the event
 //! store and hands figures in.
 
+pub mod cases;
 pub mod db;
 pub mod digest;
 pub mod evaluate;
+pub mod evidence;
 pub mod published;
 pub mod rules;
+mod ts;
 
 pub use db::{DbError, GovernanceDb};
 pub use evaluate::{EvaluationRecord, Inputs, Rating, UnitInput, evaluate};

@@ -50,13 +50,13 @@ pub fn publish(
 
 fn decode(row: (String, u32, String, String, i64)) -> Result<Published, DbError> {
     let (scope, version, record_digest, text, recorded_at) = row;
-    let record: EvaluationRecord =
-        serde_json::from_str(&text).map_err(|e| DbError::Corrupt(format!("evaluation: {e}")))?;
-    if record.digest() != record_digest {
+    if crate::digest::hex_digest(text.as_bytes()) != record_digest {
         return Err(DbError::Corrupt(format!(
             "evaluation {scope} v{version} does not match its digest"
         )));
     }
+    let record: EvaluationRecord =
+        serde_json::from_str(&text).map_err(|e| DbError::Corrupt(format!("evaluation: {e}")))?;
     Ok(Published {
         scope,
         version,

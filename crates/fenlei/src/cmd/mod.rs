@@ -1,7 +1,10 @@
 //! One module per subcommand: each defines its clap arguments and a `run` function.
 
 pub mod bench;
+pub mod case;
 pub mod demo;
+pub mod evaluate;
+pub mod govern_args;
 pub mod guide;
 pub mod ingest;
 pub mod init;

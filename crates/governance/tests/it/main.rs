@@ -1,5 +1,6 @@
 //! Integration tests of fenlei-governance.
 
+mod cases;
 mod evaluations;
 mod fixture;
 mod rules;

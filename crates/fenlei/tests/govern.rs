@@ -1,0 +1,274 @@
+//! The management commands as a user runs them: evaluate, case, points, incident, disclose,
+//! on a small simulated city.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fenlei(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fenlei"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run fenlei")
+}
+
+fn ok(args: &[&str], cwd: &Path) -> String {
+    let out = fenlei(args, cwd);
+    assert!(
+        out.status.success(),
+        "fenlei {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+fn fails(args: &[&str], cwd: &Path) -> String {
+    let out = fenlei(args, cwd);
+    assert!(!out.status.success(), "fenlei {args:?} should fail");
+    String::from_utf8(out.stderr).expect("UTF-8 output")
+}
+
+fn rules(rel: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/rules")
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+/// A tiny city with November 2026 stored.
+fn city() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    ok(
+        &[
+            "sim",
+            "--preset",
+            "tiny",
+            "--days",
+            "30",
+            "--start",
+            "2026-11-01",
+            "--into",
+            "db",
+        ],
+        dir.path(),
+    );
+    dir
+}
+
+#[test]
+fn evaluate_publishes_once_per_data_and_explains_items() {
+    let dir = city();
+    let p = dir.path();
+    let (estate, shanghai) = (rules("compliant_estate.toml"), rules("shanghai"));
+    let args = [
+        "evaluate", "--db", "db", "--rules", &estate, "--rules", &shanghai, "--period", "2026-11",
+    ];
+    let first = ok(&args, p);
+    assert!(first.contains("published as version 1"), "{first}");
+    assert!(first.contains("shanghai_street_grading@1"), "{first}");
+    let again = ok(&args, p);
+    assert!(
+        again.contains("same data and rules as published version 1"),
+        "{again}"
+    );
+    let mut explain = args.to_vec();
+    explain.extend(["--unit", "E000001"]);
+    let out = ok(&explain, p);
+    assert!(out.contains("metric:participation_rate"), "{out}");
+    assert!(out.contains("no data: awareness_rate"), "{out}");
+    // A broken rule file names file, line and field.
+    std::fs::write(
+        p.join("bad.toml"),
+        std::fs::read_to_string(&estate)
+            .unwrap()
+            .replace("at_least = 0.80", "at_least = \"high\""),
+    )
+    .unwrap();
+    let err = fails(
+        &[
+            "evaluate", "--db", "db", "--rules", "bad.toml", "--period", "2026-11",
+        ],
+        p,
+    );
+    assert!(err.contains("bad.toml, line 24, field `at_least`"), "{err}");
+}
+
+#[test]
+fn a_case_goes_through_its_life_from_the_command_line() {
+    let dir = city();
+    let p = dir.path();
+    let at = |s: &str| format!("2026-12-0{s}+08:00");
+    let out = ok(
+        &[
+            "case",
+            "open",
+            "--db",
+            "db",
+            "--by",
+            "督导员",
+            "--unit",
+            "E000001",
+            "--problem",
+            "满溢",
+            "--action",
+            "加桶",
+            "--days",
+            "2",
+            "--at",
+            &at("1T09:00:00"),
+        ],
+        p,
+    );
+    assert!(out.starts_with("CASE-000001 open"), "{out}");
+    ok(
+        &[
+            "case",
+            "assign",
+            "--db",
+            "db",
+            "--by",
+            "物业",
+            "CASE-000001",
+            "--to",
+            "保洁",
+            "--at",
+            &at("1T10:00:00"),
+        ],
+        p,
+    );
+    let err = fails(
+        &[
+            "case",
+            "fix",
+            "--db",
+            "db",
+            "--by",
+            "保洁",
+            "1",
+            "--note",
+            "done",
+            "--at",
+            &at("1T11:00:00"),
+        ],
+        p,
+    );
+    assert!(err.contains("add evidence"), "{err}");
+    std::fs::write(p.join("photo.jpg"), b"after").unwrap();
+    ok(
+        &[
+            "case",
+            "evidence",
+            "--db",
+            "db",
+            "--by",
+            "保洁",
+            "1",
+            "photo.jpg",
+            "--at",
+            &at("1T11:00:00"),
+        ],
+        p,
+    );
+    ok(
+        &[
+            "case",
+            "fix",
+            "--db",
+            "db",
+            "--by",
+            "保洁",
+            "1",
+            "--note",
+            "两个新桶",
+            "--at",
+            &at("1T12:00:00"),
+        ],
+        p,
+    );
+    let err = fails(
+        &[
+            "case",
+            "verify",
+            "--db",
+            "db",
+            "--by",
+            "保洁",
+            "1",
+            "--at",
+            &at("1T13:00:00"),
+        ],
+        p,
+    );
+    assert!(
+        err.contains("verification by the same person is refused"),
+        "{err}"
+    );
+    let out = ok(
+        &[
+            "case",
+            "verify",
+            "--db",
+            "db",
+            "--by",
+            "街道",
+            "1",
+            "--at",
+            &at("1T13:00:00"),
+        ],
+        p,
+    );
+    assert_eq!(out.trim(), "CASE-000001 verified");
+    let show = ok(&["case", "show", "--db", "db", "1"], p);
+    for step in ["open", "assign", "evidence", "fix", "verify"] {
+        assert!(
+            show.contains(&format!(" {step} ")),
+            "{step} missing in\n{show}"
+        );
+    }
+    // A second case goes overdue and escalates to the street, then the district.
+    ok(
+        &[
+            "case",
+            "open",
+            "--db",
+            "db",
+            "--by",
+            "督导员",
+            "--unit",
+            "E000002",
+            "--problem",
+            "落地",
+            "--action",
+            "清理",
+            "--days",
+            "1",
+            "--at",
+            &at("1T09:00:00"),
+        ],
+        p,
+    );
+    let up = ok(
+        &["case", "escalate", "--db", "db", "--at", &at("3T09:00:00")],
+        p,
+    );
+    assert!(up.contains("CASE-000002 escalated to level 1"), "{up}");
+    assert!(
+        ok(
+            &["case", "escalate", "--db", "db", "--at", &at("3T09:00:00")],
+            p
+        )
+        .contains("0 cases escalated")
+    );
+    let list = ok(
+        &["case", "list", "--db", "db", "--at", &at("3T09:00:00")],
+        p,
+    );
+    assert!(list.contains("2 cases, 1 overdue"), "{list}");
+    let stats = ok(
+        &["case", "stats", "--db", "db", "--at", &at("3T09:00:00")],
+        p,
+    );
+    assert!(stats.contains("property:E000001"), "{stats}");
+    assert!(stats.contains("100.0%"), "{stats}");
+}
