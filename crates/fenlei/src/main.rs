@@ -35,6 +35,9 @@ enum Command {
     /// Rectification cases: open, assign, evidence, fix, verify, reopen, list, stats.
     #[command(subcommand)]
     Case(cmd::case::CaseCommand),
+    /// Green-account points: post, balance, history, redeem, reverse, verify.
+    #[command(subcommand)]
+    Points(cmd::points::PointsCommand),
     /// Benchmarks: ingest throughput, query latency.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
@@ -57,6 +60,7 @@ fn main() -> std::process::ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Evaluate(args) => cmd::evaluate::run(args),
         Command::Case(command) => cmd::case::run(command),
+        Command::Points(command) => cmd::points::run(command),
         Command::Bench(command) => cmd::bench::run(command),
         Command::Guide(args) => cmd::guide::run(args),
         Command::Route(command) => cmd::route::run(command),

@@ -272,3 +272,68 @@ fn a_case_goes_through_its_life_from_the_command_line() {
     assert!(stats.contains("property:E000001"), "{stats}");
     assert!(stats.contains("100.0%"), "{stats}");
 }
+
+#[test]
+fn points_are_posted_once_redeemed_once_and_verified() {
+    let dir = city();
+    let p = dir.path();
+    let first = ok(&["points", "post", "--db", "db"], p);
+    assert!(first.contains("30 days under chongqing@1"), "{first}");
+    let again = ok(&["points", "post", "--db", "db"], p);
+    assert!(
+        again.contains(": 0 put-ins, 0 household postings"),
+        "{again}"
+    );
+    let h = "H000000174";
+    let before: i64 = ok(&["points", "balance", "--db", "db", h], p)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(before >= 3, "{before}");
+    let r = ok(
+        &[
+            "points", "redeem", "--db", "db", h, "--points", "3", "--item", "肥皂", "--key",
+            "pos-1",
+        ],
+        p,
+    );
+    assert!(r.contains(&format!("balance {}", before - 3)), "{r}");
+    let retry = ok(
+        &[
+            "points", "redeem", "--db", "db", h, "--points", "3", "--item", "肥皂", "--key",
+            "pos-1",
+        ],
+        p,
+    );
+    assert!(retry.contains("already applied under key pos-1"), "{retry}");
+    let err = fails(
+        &[
+            "points", "redeem", "--db", "db", h, "--points", "100000", "--item", "电视", "--key",
+            "pos-2",
+        ],
+        p,
+    );
+    assert!(
+        err.contains(&format!(
+            "household:{h} holds {} points, 100000 needed",
+            before - 3
+        )),
+        "{err}"
+    );
+    let history = ok(&["points", "history", "--db", "db", h], p);
+    assert!(
+        history
+            .lines()
+            .last()
+            .unwrap()
+            .contains("redeemed for 肥皂"),
+        "{history}"
+    );
+    let v = ok(&["points", "verify", "--db", "db"], p);
+    assert!(
+        v.contains("every posting balanced, no household negative"),
+        "{v}"
+    );
+}

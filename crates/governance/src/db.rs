@@ -91,8 +91,12 @@ CREATE TABLE IF NOT EXISTS postings (
     kind TEXT NOT NULL,
     at INTEGER NOT NULL,
     reverses INTEGER UNIQUE REFERENCES postings(id),
-    memo TEXT NOT NULL
+    memo TEXT NOT NULL,
+    day INTEGER,
+    covered_from INTEGER,
+    covered_to INTEGER
 );
+CREATE INDEX IF NOT EXISTS postings_day ON postings (day);
 CREATE TABLE IF NOT EXISTS lines (
     posting INTEGER NOT NULL,
     account TEXT NOT NULL,

@@ -6,6 +6,7 @@
 //!   keeps records immutable and versioned.
 //! - `cases`: rectification cases (open → accepted → fixed → verified / reopened,
 //!   escalation, outcome codes, history); `evidence`: content-addressed files.
+//! - `points`: the green-account double-entry ledger, earnings from the put-in log.
 //! - `db`: the governance database (`<store>/governance.sqlite`), one trait per area so
 //!   another backend can take its place.
 //!
@@ -17,6 +18,7 @@ pub mod db;
 pub mod digest;
 pub mod evaluate;
 pub mod evidence;
+pub mod points;
 pub mod published;
 pub mod rules;
 mod ts;

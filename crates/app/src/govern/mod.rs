@@ -4,6 +4,7 @@
 
 pub mod cases;
 pub mod evaluate;
+pub mod points;
 
 use crate::AppError;
 use fenlei_domain::{Day, DayRange, Timestamp};

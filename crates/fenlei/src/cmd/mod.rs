@@ -9,6 +9,7 @@ pub mod guide;
 pub mod ingest;
 pub mod init;
 pub mod plan;
+pub mod points;
 pub mod report;
 pub mod route;
 pub mod sim;

@@ -3,4 +3,5 @@
 mod cases;
 mod evaluations;
 mod fixture;
+mod points;
 mod rules;
