@@ -35,6 +35,9 @@ enum Command {
     /// Rectification cases: open, assign, evidence, fix, verify, reopen, list, stats.
     #[command(subcommand)]
     Case(cmd::case::CaseCommand),
+    /// Station incidents: list, acknowledge, handle, escalate from stored time.
+    #[command(subcommand)]
+    Incident(cmd::incident::IncidentCommand),
     /// Green-account points: post, balance, history, redeem, reverse, verify.
     #[command(subcommand)]
     Points(cmd::points::PointsCommand),
@@ -60,6 +63,7 @@ fn main() -> std::process::ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Evaluate(args) => cmd::evaluate::run(args),
         Command::Case(command) => cmd::case::run(command),
+        Command::Incident(command) => cmd::incident::run(command),
         Command::Points(command) => cmd::points::run(command),
         Command::Bench(command) => cmd::bench::run(command),
         Command::Guide(args) => cmd::guide::run(args),

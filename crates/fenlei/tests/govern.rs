@@ -337,3 +337,91 @@ fn points_are_posted_once_redeemed_once_and_verified() {
         "{v}"
     );
 }
+
+#[test]
+fn incidents_escalate_from_stored_time_unless_handled() {
+    let dir = city();
+    let p = dir.path();
+    let list = ok(
+        &["incident", "list", "--db", "db", "--period", "2026-11-01"],
+        p,
+    );
+    let ids: Vec<&str> = list
+        .lines()
+        .skip(2)
+        .filter(|l| l.starts_with("inc-"))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert!(ids.len() >= 2, "{list}");
+    let time = |id: &str| {
+        list.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap()
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .to_owned()
+    };
+    // The first is handled 10 minutes after it was seen: never escalated.
+    let t = fenlei_time(&time(ids[0]), 600);
+    ok(
+        &[
+            "incident", "ack", "--db", "db", ids[0], "--by", "保洁", "--at", &t,
+        ],
+        p,
+    );
+    ok(
+        &[
+            "incident", "handle", "--db", "db", ids[0], "--by", "保洁", "--at", &t,
+        ],
+        p,
+    );
+    let err = fails(
+        &[
+            "incident", "handle", "--db", "db", "inc-nope", "--by", "x", "--at", &t,
+        ],
+        p,
+    );
+    assert!(err.contains("no stored incident \"inc-nope\""), "{err}");
+    let first = ok(
+        &[
+            "incident",
+            "scan",
+            "--db",
+            "db",
+            "--at",
+            "2026-12-10T00:00:00+08:00",
+        ],
+        p,
+    );
+    assert!(first.contains(" cases opened"), "{first}");
+    let again = ok(
+        &[
+            "incident",
+            "scan",
+            "--db",
+            "db",
+            "--at",
+            "2026-12-10T00:00:00+08:00",
+        ],
+        p,
+    );
+    assert!(again.starts_with("0 steps taken"), "{again}");
+    let list = ok(
+        &["incident", "list", "--db", "db", "--period", "2026-11-01"],
+        p,
+    );
+    let row = |id: &str| list.lines().find(|l| l.starts_with(id)).unwrap().to_owned();
+    assert!(!row(ids[0]).contains("remind"), "{}", row(ids[0]));
+    assert!(
+        row(ids[1]).contains("remind → case → street → district"),
+        "{}",
+        row(ids[1])
+    );
+}
+
+/// `time` (RFC 3339, +08:00) plus `secs`, as RFC 3339.
+fn fenlei_time(time: &str, secs: i64) -> String {
+    let t = fenlei_domain::Timestamp::parse(time).unwrap();
+    fenlei_domain::Timestamp(t.0 + secs).to_string()
+}

@@ -6,6 +6,7 @@
 //!   keeps records immutable and versioned.
 //! - `cases`: rectification cases (open → accepted → fixed → verified / reopened,
 //!   escalation, outcome codes, history); `evidence`: content-addressed files.
+//! - `incidents`: staff acknowledgement and handling, the escalation ladder from stored time.
 //! - `points`: the green-account double-entry ledger, earnings from the put-in log.
 //! - `db`: the governance database (`<store>/governance.sqlite`), one trait per area so
 //!   another backend can take its place.
@@ -18,6 +19,7 @@ pub mod db;
 pub mod digest;
 pub mod evaluate;
 pub mod evidence;
+pub mod incidents;
 pub mod points;
 pub mod published;
 pub mod rules;

@@ -4,6 +4,7 @@
 
 pub mod cases;
 pub mod evaluate;
+pub mod incidents;
 pub mod points;
 
 use crate::AppError;

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod evaluate;
 pub mod govern_args;
 pub mod guide;
+pub mod incident;
 pub mod ingest;
 pub mod init;
 pub mod plan;

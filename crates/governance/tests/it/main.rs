@@ -3,5 +3,6 @@
 mod cases;
 mod evaluations;
 mod fixture;
+mod incidents;
 mod points;
 mod rules;
