@@ -35,6 +35,9 @@ enum Command {
     /// Rectification cases: open, assign, evidence, fix, verify, reopen, list, stats.
     #[command(subcommand)]
     Case(cmd::case::CaseCommand),
+    /// Red and black lists: publish snapshots (CSV, JSON, xlsx), verify them byte for byte.
+    #[command(subcommand)]
+    Disclose(cmd::disclose::DiscloseCommand),
     /// Station incidents: list, acknowledge, handle, escalate from stored time.
     #[command(subcommand)]
     Incident(cmd::incident::IncidentCommand),
@@ -63,6 +66,7 @@ fn main() -> std::process::ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Evaluate(args) => cmd::evaluate::run(args),
         Command::Case(command) => cmd::case::run(command),
+        Command::Disclose(command) => cmd::disclose::run(command),
         Command::Incident(command) => cmd::incident::run(command),
         Command::Points(command) => cmd::points::run(command),
         Command::Bench(command) => cmd::bench::run(command),

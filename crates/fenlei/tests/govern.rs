@@ -425,3 +425,98 @@ fn fenlei_time(time: &str, secs: i64) -> String {
     let t = fenlei_domain::Timestamp::parse(time).unwrap();
     fenlei_domain::Timestamp(t.0 + secs).to_string()
 }
+
+#[test]
+fn disclosure_snapshots_verify_byte_for_byte() {
+    let dir = city();
+    let p = dir.path();
+    let out = ok(
+        &[
+            "disclose",
+            "publish",
+            "--db",
+            "db",
+            "--metric",
+            "putin_accuracy",
+            "--period",
+            "2026-11",
+            "--size",
+            "3",
+            "--out",
+            "snap",
+        ],
+        p,
+    );
+    assert!(
+        out.contains("红榜 red:") && out.contains("黑榜 black:"),
+        "{out}"
+    );
+    for f in ["list.csv", "list.json", "list.xlsx", "manifest.json"] {
+        assert!(p.join("snap").join(f).exists(), "{f}");
+    }
+    let v = ok(&["disclose", "verify", "--db", "db", "snap"], p);
+    assert!(v.contains("byte for byte"), "{v}");
+    let err = fails(
+        &[
+            "disclose",
+            "publish",
+            "--db",
+            "db",
+            "--metric",
+            "putin_accuracy",
+            "--period",
+            "2026-11",
+            "--out",
+            "snap",
+        ],
+        p,
+    );
+    assert!(err.contains("already holds a published snapshot"), "{err}");
+    // Ratings need a published evaluation first.
+    let err = fails(
+        &[
+            "disclose",
+            "publish",
+            "--db",
+            "db",
+            "--rating",
+            "compliant_estate",
+            "--period",
+            "2026-11",
+            "--out",
+            "r",
+        ],
+        p,
+    );
+    assert!(err.contains("run fenlei evaluate first"), "{err}");
+    let estate = rules("compliant_estate.toml");
+    ok(
+        &[
+            "evaluate", "--db", "db", "--rules", &estate, "--period", "2026-11",
+        ],
+        p,
+    );
+    ok(
+        &[
+            "disclose",
+            "publish",
+            "--db",
+            "db",
+            "--rating",
+            "compliant_estate",
+            "--period",
+            "2026-11",
+            "--out",
+            "r",
+        ],
+        p,
+    );
+    ok(&["disclose", "verify", "--db", "db", "r"], p);
+    // An edited file is caught.
+    let json = p.join("snap/list.json");
+    let text = std::fs::read_to_string(&json).unwrap();
+    std::fs::write(&json, text.replacen('%', " %", 1)).unwrap();
+    let err =
+        String::from_utf8(fenlei(&["disclose", "verify", "--db", "db", "snap"], p).stdout).unwrap();
+    assert!(err.contains("list.json: differs"), "{err}");
+}

@@ -142,6 +142,8 @@ pub struct RuleSetRef {
     pub level: Level,
     /// SHA-256 of the rule file.
     pub digest: String,
+    /// Its grades, best first.
+    pub grades: Vec<String>,
 }
 
 /// An evaluation: the rule sets, the period, the inputs' digest and every rating. Two runs on
@@ -246,6 +248,7 @@ pub fn evaluate(
                 name_zh: s.name_zh.clone(),
                 level: s.level,
                 digest: s.digest.clone(),
+                grades: s.grades().into_iter().map(str::to_owned).collect(),
             })
             .collect(),
         from: range.from.to_string(),

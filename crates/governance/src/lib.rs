@@ -8,6 +8,7 @@
 //!   escalation, outcome codes, history); `evidence`: content-addressed files.
 //! - `incidents`: staff acknowledgement and handling, the escalation ladder from stored time.
 //! - `points`: the green-account double-entry ledger, earnings from the put-in log.
+//! - `disclose`: red and black lists, published as snapshots verifiable byte for byte.
 //! - `db`: the governance database (`<store>/governance.sqlite`), one trait per area so
 //!   another backend can take its place.
 //!
@@ -17,6 +18,7 @@
 pub mod cases;
 pub mod db;
 pub mod digest;
+pub mod disclose;
 pub mod evaluate;
 pub mod evidence;
 pub mod incidents;

@@ -3,6 +3,7 @@
 //! live in the store directory's own `governance.sqlite`.
 
 pub mod cases;
+pub mod disclose;
 pub mod evaluate;
 pub mod incidents;
 pub mod points;

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod case;
 pub mod demo;
+pub mod disclose;
 pub mod evaluate;
 pub mod govern_args;
 pub mod guide;

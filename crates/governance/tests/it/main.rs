@@ -1,6 +1,7 @@
 //! Integration tests of fenlei-governance.
 
 mod cases;
+mod disclose;
 mod evaluations;
 mod fixture;
 mod incidents;
