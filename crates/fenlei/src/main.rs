@@ -38,6 +38,8 @@ enum Command {
     /// Red and black lists: publish snapshots (CSV, JSON, xlsx), verify them byte for byte.
     #[command(subcommand)]
     Disclose(cmd::disclose::DiscloseCommand),
+    /// Units against their inherited targets: gap, projection to the deadline, at-risk list.
+    Targets(cmd::targets::TargetsArgs),
     /// Station incidents: list, acknowledge, handle, escalate from stored time.
     #[command(subcommand)]
     Incident(cmd::incident::IncidentCommand),
@@ -67,6 +69,7 @@ fn main() -> std::process::ExitCode {
         Command::Evaluate(args) => cmd::evaluate::run(args),
         Command::Case(command) => cmd::case::run(command),
         Command::Disclose(command) => cmd::disclose::run(command),
+        Command::Targets(args) => cmd::targets::run(args),
         Command::Incident(command) => cmd::incident::run(command),
         Command::Points(command) => cmd::points::run(command),
         Command::Bench(command) => cmd::bench::run(command),

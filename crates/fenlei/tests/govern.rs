@@ -520,3 +520,69 @@ fn disclosure_snapshots_verify_byte_for_byte() {
         String::from_utf8(fenlei(&["disclose", "verify", "--db", "db", "snap"], p).stdout).unwrap();
     assert!(err.contains("list.json: differs"), "{err}");
 }
+
+#[test]
+fn targets_inherit_project_and_list_units_at_risk() {
+    let dir = city();
+    let p = dir.path();
+    let out = ok(
+        &[
+            "targets", "--db", "db", "--period", "2026-11", "--weeks", "4",
+        ],
+        p,
+    );
+    // Participation: the street 500108001 sets its own 0.90, inherited by its estates.
+    assert!(out.contains("500108001  2026-12-31"), "{out}");
+    assert!(out.contains("property:E000001"), "{out}");
+    let street = ok(
+        &[
+            "targets",
+            "--db",
+            "db",
+            "--period",
+            "2026-11",
+            "--level",
+            "street",
+            "--metric",
+            "putin_accuracy",
+            "--weeks",
+            "4",
+            "--json",
+        ],
+        p,
+    );
+    let rows: serde_json::Value = serde_json::from_str(&street).unwrap();
+    assert_eq!(rows[0]["set_at"], "*");
+    assert_eq!(rows[0]["target"], 0.8);
+    assert!(
+        rows[0]["projection"]["low"].as_f64().unwrap()
+            <= rows[0]["projection"]["high"].as_f64().unwrap()
+    );
+    let risky = ok(
+        &[
+            "targets",
+            "--db",
+            "db",
+            "--period",
+            "2026-11",
+            "--weeks",
+            "4",
+            "--at-risk",
+        ],
+        p,
+    );
+    assert!(risky.contains("at risk or off track"), "{risky}");
+    let err = fails(
+        &[
+            "targets",
+            "--db",
+            "db",
+            "--period",
+            "2026-11",
+            "--metric",
+            "happiness",
+        ],
+        p,
+    );
+    assert!(err.contains("unknown metric \"happiness\""), "{err}");
+}

@@ -9,6 +9,8 @@
 //! - `incidents`: staff acknowledgement and handling, the escalation ladder from stored time.
 //! - `points`: the green-account double-entry ledger, earnings from the put-in log.
 //! - `disclose`: red and black lists, published as snapshots verifiable byte for byte.
+//! - `targets`: targets per metric × unit × period (inherited), responsible units,
+//!   projections with intervals.
 //! - `db`: the governance database (`<store>/governance.sqlite`), one trait per area so
 //!   another backend can take its place.
 //!
@@ -25,6 +27,7 @@ pub mod incidents;
 pub mod points;
 pub mod published;
 pub mod rules;
+pub mod targets;
 mod ts;
 
 pub use db::{DbError, GovernanceDb};

@@ -7,6 +7,7 @@ pub mod disclose;
 pub mod evaluate;
 pub mod incidents;
 pub mod points;
+pub mod targets;
 
 use crate::AppError;
 use fenlei_domain::{Day, DayRange, Timestamp};

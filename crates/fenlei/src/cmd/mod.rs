@@ -16,4 +16,5 @@ pub mod report;
 pub mod route;
 pub mod sim;
 pub mod store_args;
+pub mod targets;
 pub mod verify;

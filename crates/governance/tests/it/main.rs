@@ -7,3 +7,4 @@ mod fixture;
 mod incidents;
 mod points;
 mod rules;
+mod targets;
