@@ -664,7 +664,7 @@ fn json(v: &impl serde::Serialize) -> String {
 
 impl CaseBook for GovernanceDb {
     fn insert(&mut self, case: &Case, entry: &HistoryEntry) -> Result<Option<u64>, DbError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let origin = (case.new.origin != "manual").then_some(&case.new.origin);
         let inserted = tx.execute(
             "INSERT OR IGNORE INTO cases (origin_key, body, responsible, status, revision) VALUES (?1, '', ?2, ?3, ?4)",
@@ -716,7 +716,7 @@ impl CaseBook for GovernanceDb {
         case: &Case,
         entry: &HistoryEntry,
     ) -> Result<bool, DbError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let n = tx.execute(
             "UPDATE cases SET body = ?1, status = ?2, revision = ?3 WHERE id = ?4 AND revision = ?5",
             params![json(case), case.status.key(), case.revision, case.id as i64, revision],

@@ -142,7 +142,7 @@ impl GovernanceDb {
         }
         let conn = Connection::open(dir.join(DB_FILE))?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -262144;",
         )?;
         let found: Option<String> = conn
             .query_row(
@@ -177,6 +177,30 @@ impl GovernanceDb {
             conn,
             dir: dir.to_owned(),
         })
+    }
+
+    /// Runs `f` as one transaction: everything it writes is committed together, or nothing
+    /// is (on an error, or when the process dies before the end). The operations inside keep
+    /// their own atomicity as savepoints.
+    pub fn atomically<T, E: From<DbError>>(
+        &mut self,
+        f: impl FnOnce(&mut GovernanceDb) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| E::from(e.into()))?;
+        match f(self) {
+            Ok(v) => {
+                self.conn
+                    .execute_batch("COMMIT")
+                    .map_err(|e| E::from(e.into()))?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     /// The directory holding the database (evidence files live beside it).

@@ -97,7 +97,7 @@ impl EvaluationLog for GovernanceDb {
         let scope = record.scope();
         let digest = record.digest();
         let text = serde_json::to_string(record).expect("records serialize");
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let version: u32 = tx.query_row(
             "SELECT COALESCE(MAX(version), 0) + 1 FROM evaluations WHERE scope = ?1",
             [&scope],

@@ -72,7 +72,10 @@ pub fn scan(
     at: Timestamp,
 ) -> Result<Vec<Escalation>, AppError> {
     let list = stored(store, None)?;
-    incidents::scan(gov, &list, &Ladder::default(), at).map_err(super::cases::case_error)
+    // One transaction for the whole scan: a crash leaves nothing half done, and a rescan
+    // takes the same steps.
+    gov.atomically(|g| incidents::scan(g, &list, &Ladder::default(), at))
+        .map_err(super::cases::case_error)
 }
 
 /// Incidents with their handling and the steps taken, as a table.

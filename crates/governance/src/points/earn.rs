@@ -84,11 +84,22 @@ pub fn plan(
         .iter()
         .map(|(h, _)| household_account(registry.household_code(fenlei_domain::HouseholdId(*h))))
         .collect();
-    let held = balances(&accounts)?;
+    // Only a deduction can meet a balance (it takes at most what is there): look those up.
+    let debited: Vec<String> = accounts
+        .iter()
+        .zip(&deltas)
+        .filter(|(_, d)| d.1 < 0)
+        .map(|(a, _)| a.clone())
+        .collect();
+    let mut held = balances(&debited)?.into_iter();
     let mut lines: Vec<(String, i64)> = Vec::with_capacity(accounts.len() + 1);
     let mut issued = 0;
-    for ((account, (_, delta)), balance) in accounts.into_iter().zip(deltas).zip(held) {
-        let amount = delta.max(-balance);
+    for (account, (_, delta)) in accounts.into_iter().zip(deltas) {
+        let amount = if delta < 0 {
+            delta.max(-held.next().expect("one balance per debited account"))
+        } else {
+            delta
+        };
         if amount != 0 {
             issued += amount;
             lines.push((account, amount));
@@ -110,16 +121,6 @@ pub fn plan(
         covers: Some((day.0, from as u64, to as u64)),
         lines,
     }))
-}
-
-/// How far earlier earning postings cover `day`'s log.
-pub fn covered(ledger: &impl Ledger, day: Day) -> Result<u64, DbError> {
-    Ok(ledger
-        .postings()?
-        .iter()
-        .filter_map(|p| p.posting.covers.filter(|c| c.0 == day.0).map(|c| c.2))
-        .max()
-        .unwrap_or(0))
 }
 
 /// What posting a day did.
@@ -145,7 +146,7 @@ pub fn post_day(
     put_ins: &[PutIn],
     at: i64,
 ) -> Result<DayPosted, LedgerError> {
-    let from = covered(ledger, day)?;
+    let from = ledger.covered(day.0)?;
     let to = put_ins.len() as u64;
     if to < from {
         return Err(LedgerError::Invalid(format!(

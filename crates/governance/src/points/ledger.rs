@@ -147,8 +147,11 @@ pub trait Ledger {
     fn posting(&self, id: u64) -> Result<Option<Posting>, DbError>;
     /// Every posting, in order.
     fn postings(&self) -> Result<Vec<Posting>, DbError>;
-    /// An account's postings: `(posting, amount)`, in order.
+    /// An account's postings (without their lines: an earning posting has a line per
+    /// household) and the account's amount in each, in order.
     fn history(&self, account: &str) -> Result<Vec<(Posting, i64)>, DbError>;
+    /// How far earning postings cover a day's put-in log (0 when none does).
+    fn covered(&self, day: i32) -> Result<u64, DbError>;
 }
 
 /// Checks a posting's shape: unique accounts, balanced, non-empty.
@@ -165,11 +168,12 @@ pub fn check(p: &NewPosting) -> Result<(), LedgerError> {
             sum,
         });
     }
-    let mut seen = std::collections::HashSet::new();
-    if let Some(dup) = p.lines.iter().find(|l| !seen.insert(&l.0)) {
+    let mut accounts: Vec<&str> = p.lines.iter().map(|l| l.0.as_str()).collect();
+    accounts.sort_unstable();
+    if let Some(dup) = accounts.windows(2).find(|w| w[0] == w[1]) {
         return Err(LedgerError::Invalid(format!(
             "posting {}: account {} twice",
-            p.key, dup.0
+            p.key, dup[0]
         )));
     }
     Ok(())
@@ -190,7 +194,7 @@ fn write(
     stop_after: Option<usize>,
 ) -> Result<Applied, LedgerError> {
     check(p)?;
-    let tx = db.conn.transaction()?;
+    let tx = db.conn.savepoint()?;
     let existing: Option<i64> = tx
         .query_row(
             "SELECT id FROM postings WHERE idem_key = ?1",
@@ -234,8 +238,11 @@ fn write(
     {
         let mut line =
             tx.prepare_cached("INSERT INTO lines (posting, account, amount) VALUES (?1, ?2, ?3)")?;
-        // Update first: an upsert would check the inserted row (a negative amount) against
-        // the balance constraint before merging it.
+        // A credit is an upsert; a debit updates (an upsert would check the inserted row, a
+        // negative amount, against the balance constraint before merging it).
+        let mut credit = tx.prepare_cached(
+            "INSERT INTO balances (account, amount) VALUES (?1, ?2) ON CONFLICT (account) DO UPDATE SET amount = amount + excluded.amount",
+        )?;
         let mut update =
             tx.prepare_cached("UPDATE balances SET amount = amount + ?2 WHERE account = ?1")?;
         let mut insert =
@@ -246,9 +253,13 @@ fn write(
                 return Ok(Applied::Now(id as u64)); // dropped without commit: rolled back
             }
             line.execute(params![id, account, amount])?;
-            let applied = match update.execute(params![account, amount]) {
-                Ok(0) => insert.execute(params![account, amount]),
-                other => other,
+            let applied = if *amount >= 0 {
+                credit.execute(params![account, amount])
+            } else {
+                match update.execute(params![account, amount]) {
+                    Ok(0) => insert.execute(params![account, amount]),
+                    other => other,
+                }
             };
             if let Err(e) = applied {
                 if let rusqlite::Error::SqliteFailure(f, _) = &e
@@ -285,14 +296,17 @@ fn same_request(a: &NewPosting, b: &NewPosting) -> bool {
     a.kind == b.kind && a.reverses == b.reverses && a.memo == b.memo && sorted(a) == sorted(b)
 }
 
-fn read_posting(db: &GovernanceDb, row: Row) -> Result<Posting, DbError> {
+fn read_posting(db: &GovernanceDb, row: Row, with_lines: bool) -> Result<Posting, DbError> {
     let (id, key, kind, at, reverses, memo, day, from, to) = row;
-    let mut st = db
-        .conn
-        .prepare_cached("SELECT account, amount FROM lines WHERE posting = ?1")?;
-    let lines = st
-        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+    let lines = if with_lines {
+        let mut st = db
+            .conn
+            .prepare_cached("SELECT account, amount FROM lines WHERE posting = ?1")?;
+        st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?
+    } else {
+        Vec::new()
+    };
     Ok(Posting {
         id: id as u64,
         posting: NewPosting {
@@ -341,6 +355,15 @@ impl Ledger for GovernanceDb {
         write(self, p, None)
     }
 
+    fn covered(&self, day: i32) -> Result<u64, DbError> {
+        let to: Option<i64> = self.conn.query_row(
+            "SELECT MAX(covered_to) FROM postings WHERE day = ?1",
+            [day],
+            |r| r.get(0),
+        )?;
+        Ok(to.unwrap_or(0) as u64)
+    }
+
     fn balances_of(&self, accounts: &[String]) -> Result<Vec<i64>, DbError> {
         let mut st = self
             .conn
@@ -370,7 +393,7 @@ impl Ledger for GovernanceDb {
                 row,
             )
             .optional()?;
-        r.map(|r| read_posting(self, r)).transpose()
+        r.map(|r| read_posting(self, r, true)).transpose()
     }
 
     fn postings(&self) -> Result<Vec<Posting>, DbError> {
@@ -378,7 +401,9 @@ impl Ledger for GovernanceDb {
             "SELECT {POSTING_COLUMNS} FROM postings ORDER BY id"
         ))?;
         let rows: Vec<Row> = st.query_map([], row)?.collect::<Result<_, _>>()?;
-        rows.into_iter().map(|r| read_posting(self, r)).collect()
+        rows.into_iter()
+            .map(|r| read_posting(self, r, true))
+            .collect()
     }
 
     fn history(&self, account: &str) -> Result<Vec<(Posting, i64)>, DbError> {
@@ -390,10 +415,16 @@ impl Ledger for GovernanceDb {
             .collect::<Result<_, _>>()?;
         ids.into_iter()
             .map(|(id, amount)| {
-                let p = self
-                    .posting(id as u64)?
+                let r = self
+                    .conn
+                    .query_row(
+                        &format!("SELECT {POSTING_COLUMNS} FROM postings WHERE id = ?1"),
+                        [id],
+                        row,
+                    )
+                    .optional()?
                     .ok_or_else(|| DbError::Corrupt(format!("line of missing posting {id}")))?;
-                Ok((p, amount))
+                Ok((read_posting(self, r, false)?, amount))
             })
             .collect()
     }

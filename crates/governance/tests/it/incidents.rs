@@ -148,3 +148,25 @@ fn handling_stops_the_ladder_where_it_is() {
         Some(at(5))
     );
 }
+
+#[test]
+fn a_scan_in_one_transaction_leaves_nothing_when_it_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = GovernanceDb::open(dir.path()).unwrap();
+    let list = [incident("i1", IncidentKind::Overflow)];
+    let r: Result<(), fenlei_governance::cases::CaseError> = db.atomically(|g| {
+        incidents::scan(g, &list, &Ladder::default(), at(100))?;
+        Err(fenlei_governance::cases::CaseError::Invalid(
+            "killed".into(),
+        ))
+    });
+    assert!(r.is_err());
+    drop(db);
+    let mut db = GovernanceDb::open(dir.path()).unwrap();
+    assert!(steps(&db, "i1").is_empty());
+    assert!(db.all().unwrap().is_empty());
+    let taken = db
+        .atomically(|g| incidents::scan(g, &list, &Ladder::default(), at(100)))
+        .unwrap();
+    assert_eq!(taken.len(), 2);
+}
