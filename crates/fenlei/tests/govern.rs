@@ -586,3 +586,69 @@ fn targets_inherit_project_and_list_units_at_risk() {
     );
     assert!(err.contains("unknown metric \"happiness\""), "{err}");
 }
+
+#[test]
+fn inspection_findings_open_cases_once_and_overdue_cases_feed_ratings() {
+    let dir = city();
+    let p = dir.path();
+    let out = ok(
+        &[
+            "case",
+            "open",
+            "--db",
+            "db",
+            "--by",
+            "x",
+            "--from-inspections",
+            "2026-11",
+            "--days",
+            "3",
+            "--at",
+            "2026-12-01T00:00:00+08:00",
+        ],
+        p,
+    );
+    let n: usize = out.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(n > 0, "{out}");
+    let again = ok(
+        &[
+            "case",
+            "open",
+            "--db",
+            "db",
+            "--by",
+            "x",
+            "--from-inspections",
+            "2026-11",
+            "--days",
+            "3",
+        ],
+        p,
+    );
+    assert!(again.starts_with("0 cases opened"), "{again}");
+    // Cases from November inspections due 3 days later: some are overdue at the period's end,
+    // and the Chongqing pioneer estate rule counts them.
+    let cq = rules("chongqing");
+    ok(
+        &[
+            "evaluate", "--db", "db", "--rules", &cq, "--period", "2026-11",
+        ],
+        p,
+    );
+    let json = ok(
+        &[
+            "evaluate", "--db", "db", "--rules", &cq, "--period", "2026-11", "--json",
+        ],
+        p,
+    );
+    let record: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let overdue: f64 = record["ratings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["items"].as_array().unwrap().iter())
+        .filter(|i| i["figure"] == "cases_overdue")
+        .map(|i| i["value"].as_f64().unwrap())
+        .sum();
+    assert!(overdue > 0.0, "no overdue case counted");
+}
