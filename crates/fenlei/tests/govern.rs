@@ -77,6 +77,21 @@ fn evaluate_publishes_once_per_data_and_explains_items() {
     let out = ok(&explain, p);
     assert!(out.contains("metric:participation_rate"), "{out}");
     assert!(out.contains("no data: awareness_rate"), "{out}");
+    // A case for every failed item, to the body the registry makes answer for it.
+    let mut open = args.to_vec();
+    open.extend(["--open-cases", "14"]);
+    ok(&open, p);
+    let stats = ok(&["case", "stats", "--db", "db"], p);
+    assert!(
+        stats.contains("property:E0000") && stats.contains("street_office:"),
+        "{stats}"
+    );
+    ok(&open, p);
+    assert_eq!(
+        ok(&["case", "stats", "--db", "db"], p),
+        stats,
+        "cases are opened once per record"
+    );
     // A broken rule file names file, line and field.
     std::fs::write(
         p.join("bad.toml"),

@@ -121,16 +121,38 @@ pub fn open_cases_for_failures(
     deadline: Timestamp,
     now: Timestamp,
 ) -> Result<usize, AppError> {
+    let registry = super::targets::load_responsibility()?;
     let mut opened = 0;
     for r in &published.record.ratings {
+        let level = published
+            .record
+            .rulesets
+            .iter()
+            .find(|s| s.id == r.ruleset)
+            .map(|s| s.level);
         for item in r.items.iter().filter(|i| i.outcome == Outcome::Fail) {
+            // The body answering for the metric at that level, else the level's first body in
+            // the registry (e.g. the estate's property manager), else the unit itself.
+            let metric = item.figure.strip_prefix("metric:").unwrap_or(&item.figure);
+            let responsible = level
+                .and_then(|l| {
+                    let answering =
+                        fenlei_governance::targets::responsible_for(&registry, l, &r.unit, metric);
+                    answering.into_iter().next().or_else(|| {
+                        registry
+                            .iter()
+                            .find(|x| x.level == l)
+                            .map(|x| x.responsible.replace("{unit}", &r.unit))
+                    })
+                })
+                .unwrap_or_else(|| r.unit.clone());
             let new = NewCase {
                 origin: format!(
                     "rating:{}@v{}:{}:{}:{}",
                     published.scope, published.version, r.ruleset, r.unit, item.item
                 ),
                 unit: r.unit.clone(),
-                responsible: r.unit.clone(),
+                responsible,
                 problem: format!(
                     "{} {}: {} = {} ({}), required {}",
                     r.ruleset,
