@@ -20,7 +20,7 @@ pub enum PointsCommand {
     History(HouseholdArgs),
     /// Exchange points for goods or services; --key makes a retry apply once.
     Redeem(RedeemArgs),
-    /// Reverse a redemption or reversal-free posting by a new posting (never an edit).
+    /// Reverse a redemption by posting its negation (postings are never edited).
     Reverse(ReverseArgs),
     /// Recompute every balance from the put-in log and compare.
     Verify(RulesArgs),
