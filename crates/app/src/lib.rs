@@ -5,6 +5,7 @@
 //! results. Progress is reported through [`progress::Progress`].
 
 pub mod bench;
+pub mod govern;
 pub mod ingest;
 pub mod plan;
 pub mod progress;
@@ -30,6 +31,9 @@ pub enum AppError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] fenlei_store::StoreError),
+    /// The governance database failed.
+    #[error(transparent)]
+    Governance(#[from] fenlei_governance::DbError),
 }
 
 impl AppError {

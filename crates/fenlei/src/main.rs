@@ -32,6 +32,22 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// Quarantine damaged put-in log blocks and rebuild the rollups from what remains.
     Repair(cmd::repair::RepairArgs),
+    /// Rate every unit under rating rule sets and publish the record (immutable, versioned).
+    Evaluate(cmd::evaluate::EvaluateArgs),
+    /// Rectification cases: open, assign, evidence, fix, verify, reopen, list, stats.
+    #[command(subcommand)]
+    Case(cmd::case::CaseCommand),
+    /// Red and black lists: publish snapshots (CSV, JSON, xlsx), verify them byte for byte.
+    #[command(subcommand)]
+    Disclose(cmd::disclose::DiscloseCommand),
+    /// Units against their inherited targets: gap, projection to the deadline, at-risk list.
+    Targets(cmd::targets::TargetsArgs),
+    /// Station incidents: list, acknowledge, handle, escalate from stored time.
+    #[command(subcommand)]
+    Incident(cmd::incident::IncidentCommand),
+    /// Green-account points: post, balance, history, redeem, reverse, verify.
+    #[command(subcommand)]
+    Points(cmd::points::PointsCommand),
     /// Benchmarks: ingest throughput, query latency.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
@@ -53,6 +69,12 @@ fn main() -> std::process::ExitCode {
         Command::Plan(args) => cmd::plan::run(args),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Repair(args) => cmd::repair::run(args),
+        Command::Evaluate(args) => cmd::evaluate::run(args),
+        Command::Case(command) => cmd::case::run(command),
+        Command::Disclose(command) => cmd::disclose::run(command),
+        Command::Targets(args) => cmd::targets::run(args),
+        Command::Incident(command) => cmd::incident::run(command),
+        Command::Points(command) => cmd::points::run(command),
         Command::Bench(command) => cmd::bench::run(command),
         Command::Guide(args) => cmd::guide::run(args),
         Command::Route(command) => cmd::route::run(command),
