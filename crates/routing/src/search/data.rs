@@ -50,8 +50,8 @@ pub(crate) struct SearchData<'a> {
 pub(crate) const NUM_NEIGHBOURS: usize = 20;
 
 impl<'a> SearchData<'a> {
-    /// Prepares `problem`; `extra_fixed_cost` is added to every vehicle (hierarchical mode).
-    pub fn new(problem: &'a ProblemData, extra_fixed_cost: i64) -> Self {
+    /// Prepares `problem`.
+    pub fn new(problem: &'a ProblemData) -> Self {
         let n = problem.clients().len();
         let dims = problem.dims();
         let multi_trip =
@@ -125,7 +125,7 @@ impl<'a> SearchData<'a> {
                 end: start + 1,
                 lunch,
                 capacity,
-                fixed: v.fixed_cost + extra_fixed_cost,
+                fixed: v.fixed_cost,
                 unit_distance: v.unit_distance_cost,
                 unit_duration: v.unit_duration_cost,
                 max_duration: v.max_duration,

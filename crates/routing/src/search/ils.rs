@@ -24,7 +24,6 @@ pub(crate) struct RunResult {
     pub best: Option<State>,
     pub fallback: State,
     pub iterations: u64,
-    pub moves: u64,
 }
 
 /// Plain cost and summed violations of a state.
@@ -121,9 +120,7 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         {
             let deadline = params.time_limit.map(|t| start + t);
             let mut scratch = LocalSearch::new(sd, b.routes.len());
-            let steps = 4 * n;
-            iteration += (steps / 10) as u64;
-            match eliminate_route(sd, b, &mut scratch, &mut rng, steps, deadline) {
+            match eliminate_route(sd, b, &mut scratch, &mut rng, 4 * n, deadline) {
                 Some(smaller) => {
                     st = smaller;
                     st.reprice(sd, &pm.ce);
@@ -249,6 +246,5 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         fallback: st,
         best: best.map(|(_, b)| b),
         iterations: iteration,
-        moves: ls.moves,
     }
 }

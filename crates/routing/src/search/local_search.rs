@@ -32,8 +32,6 @@ pub(crate) struct LocalSearch {
     dirty_list: Vec<usize>,
     /// Whether empty vehicles may be opened by moves.
     pub allow_empty: bool,
-    /// Applied moves (statistics).
-    pub moves: u64,
 }
 
 impl LocalSearch {
@@ -80,7 +78,6 @@ impl LocalSearch {
             dirty: vec![false; routes],
             dirty_list: Vec::new(),
             allow_empty: true,
-            moves: 0,
         }
     }
 
@@ -167,7 +164,6 @@ impl LocalSearch {
         ce: &CostEvaluator,
         touched: [usize; 2],
     ) {
-        self.moves += 1;
         st.refresh(sd, ce, touched[0]);
         self.touch(touched[0]);
         if touched[1] != touched[0] {

@@ -93,7 +93,8 @@ pub struct SolveResult {
     pub solution: Solution,
     /// Whether `solution` is feasible.
     pub feasible: bool,
-    /// Iterations done.
+    /// Iterations done: perturbation + local search rounds (in hierarchical mode a
+    /// route-elimination attempt counts as one).
     pub iterations: u64,
     /// Wall time.
     pub elapsed: Duration,
@@ -108,14 +109,12 @@ pub fn solve(
     let start = std::time::Instant::now();
     // Hierarchical mode gives vehicles no artificial cost: the search never opens a vehicle
     // once it has a feasible solution, and fleet-reduction phases remove routes.
-    let extra = 0;
-    let sd = data::SearchData::new(problem, extra);
+    let sd = data::SearchData::new(problem);
     let result = ils::run(&sd, params, progress);
     let (solution, feasible) = match result.best {
         Some(best) => (best.export(&sd), true),
         None => (result.fallback.export(&sd), false),
     };
-    let _ = result.moves;
     SolveResult {
         solution,
         feasible,
@@ -147,7 +146,7 @@ mod tests {
                 initial: None,
             };
             let res = solve(&inst.problem, &params, &mut ());
-            let sd = SearchData::new(&inst.problem, 0);
+            let sd = SearchData::new(&inst.problem);
             let ce = CostEvaluator {
                 time_warp: 1.0,
                 load: [1.0; 3],

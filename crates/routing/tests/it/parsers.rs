@@ -141,4 +141,9 @@ fn bks_table_reads_quoted_rows() {
     assert_eq!(hier, 56);
     let mt = rows.iter().find(|r| r.instance == "C201R0.5").unwrap();
     assert_eq!(mt.value, Some(15006.0));
+    let bad = "instance,set,objective,vehicles,distance\nC101,s,d,10,827.3\n\"C102\",s,d,ten,1\n";
+    let err = read_bks("bks.csv", bad).unwrap_err().to_string();
+    assert_eq!(err, "bks.csv:3: vehicles: 'ten' is not a number");
+    let short = read_bks("bks.csv", "instance,set\nC101,s,d\n").unwrap_err();
+    assert_eq!(short.to_string(), "bks.csv:2: expected at least 5 columns");
 }

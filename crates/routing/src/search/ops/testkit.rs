@@ -165,7 +165,7 @@ pub(crate) fn verify_node_op(op: &mut dyn NodeOp) -> usize {
     let mut verified = 0;
     for seed in 0..6 {
         for p in problems(seed) {
-            let sd = SearchData::new(&p, 0);
+            let sd = SearchData::new(&p);
             let mut rng = Rng::new(seed * 7 + 1);
             for _ in 0..4 {
                 let sol = random_solution(&p, &mut rng);
@@ -203,7 +203,7 @@ pub(crate) fn verify_node_op(op: &mut dyn NodeOp) -> usize {
 fn route_caches_agree_with_checker() {
     for seed in 0..6 {
         for (pi, p) in problems(seed).into_iter().enumerate() {
-            let sd = SearchData::new(&p, 0);
+            let sd = SearchData::new(&p);
             let mut rng = Rng::new(seed * 7 + 1);
             let sol = random_solution(&p, &mut rng);
             let st = State::load(&sd, &WEIGHTS, &sol);
