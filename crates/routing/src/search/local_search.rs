@@ -2,16 +2,20 @@
 //! neighbours `v`, try the node moves on `(u, v)` and on `(u, stop before v)`, but only when
 //! one of the two routes changed since `u` was last tried, so after a small perturbation only
 //! the neighbourhood of what changed is searched again. Then facility visits and breaks are
-//! tidied per route.
+//! tidied per route. When no node move improves any more, SWAP* is tried on every pair of
+//! neighbouring routes (some client of one has a granular neighbour in the other) of which
+//! one changed since the pair was last tried; what it changes is searched again.
 
 use super::cost::CostEvaluator;
 use super::data::SearchData;
 use super::ops::NodeOp;
+use super::ops::RouteOp;
 use super::ops::break_move::BreakMove;
 use super::ops::reload_insert::ReloadInsert;
 use super::ops::reload_remove::ReloadRemove;
 use super::ops::relocate::Relocate;
 use super::ops::swap::Swap;
+use super::ops::swap_star::SwapStar;
 use super::ops::two_opt::TwoOpt;
 use super::ops::two_opt_star::TwoOptStar;
 use super::route::{Pos, State};
@@ -22,6 +26,9 @@ pub(crate) struct LocalSearch {
     reload_insert: ReloadInsert,
     reload_remove: ReloadRemove,
     break_move: BreakMove,
+    swap_star: SwapStar,
+    /// Per route pair `a * routes + b`: the update counter when SWAP* last tried it.
+    pair_tested: Vec<u64>,
     /// Clients whose surroundings changed and that are worth another look.
     promising: Vec<bool>,
     work: Vec<u32>,
@@ -71,6 +78,8 @@ impl LocalSearch {
             reload_insert: ReloadInsert::default(),
             reload_remove: ReloadRemove,
             break_move: BreakMove::default(),
+            swap_star: SwapStar::default(),
+            pair_tested: vec![0; routes * routes],
             promising: vec![true; sd.n_clients],
             work: Vec::new(),
             last_updated: vec![1; routes],
@@ -278,10 +287,54 @@ impl LocalSearch {
                     }
                 }
             }
+            if !self.promising.iter().any(|&p| p) {
+                self.route_pair_moves(sd, st, ce);
+            }
             if self.updates == start_updates && !self.promising.iter().any(|&p| p) {
                 break;
             }
             step += 1;
+        }
+    }
+
+    /// SWAP* on neighbouring used routes of which one changed since the pair was tried.
+    fn route_pair_moves(&mut self, sd: &SearchData, st: &mut State, ce: &CostEvaluator) {
+        let n = st.routes.len();
+        let mut near = vec![false; n];
+        for a in 0..n {
+            if st.routes[a].clients == 0 {
+                continue;
+            }
+            near.fill(false);
+            for &c in &st.routes[a].nodes {
+                if sd.is_client(c) {
+                    for &w in &sd.neighbours[c as usize] {
+                        if let Some(p) = st.pos(w) {
+                            near[p.route] = true;
+                        }
+                    }
+                }
+            }
+            for b in a + 1..n {
+                let tested = self.pair_tested[a * n + b];
+                if !near[b]
+                    || st.routes[b].clients == 0
+                    || (self.last_updated[a] <= tested && self.last_updated[b] <= tested)
+                {
+                    continue;
+                }
+                self.pair_tested[a * n + b] = self.updates;
+                if self.swap_star.evaluate(sd, st, ce, a, b) < 0 {
+                    let touched = self.swap_star.apply(st);
+                    self.refresh(sd, st, ce, touched);
+                    for r in touched {
+                        for idx in 1..st.routes[r].len() - 1 {
+                            self.mark_position(sd, st, r, idx);
+                        }
+                    }
+                    return;
+                }
+            }
         }
     }
 
