@@ -315,9 +315,9 @@ impl LocalSearch {
                     }
                 }
             }
-            for b in a + 1..n {
+            for (b, &is_near) in near.iter().enumerate().skip(a + 1) {
                 let tested = self.pair_tested[a * n + b];
-                if !near[b]
+                if !is_near
                     || st.routes[b].clients == 0
                     || (self.last_updated[a] <= tested && self.last_updated[b] <= tested)
                 {
