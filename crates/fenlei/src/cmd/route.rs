@@ -48,6 +48,38 @@ pub enum SetArg {
     All,
 }
 
+/// How long and on how many threads each run searches.
+#[derive(Debug, clap::Args)]
+pub struct Budget {
+    /// Seconds of search per run.
+    #[arg(long, default_value_t = 10.0)]
+    time: f64,
+    /// Iterations per run (with no --time given, the only limit).
+    #[arg(long)]
+    iterations: Option<u64>,
+    /// Parallel searches per run (seeds seed, seed+1, …), the best wins. 1 is the
+    /// single-thread solver that benchmarks compare; report other figures apart.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+}
+
+impl Budget {
+    fn params(&self, seed: u64) -> SolveParams {
+        SolveParams {
+            seed,
+            max_iterations: self.iterations,
+            time_limit: if self.iterations.is_some() && self.time == 10.0 {
+                None
+            } else {
+                Some(Duration::from_secs_f64(self.time))
+            },
+            objective: Objective::Distance,
+            initial: None,
+            threads: self.threads,
+        }
+    }
+}
+
 /// Subcommands of `fenlei route`.
 #[derive(Debug, clap::Subcommand)]
 pub enum RouteCommand {
@@ -55,12 +87,8 @@ pub enum RouteCommand {
     Solve {
         /// Instance file.
         file: PathBuf,
-        /// Time limit in seconds.
-        #[arg(long, default_value_t = 10.0)]
-        time: f64,
-        /// Iteration limit (with no --time given, the only limit).
-        #[arg(long)]
-        iterations: Option<u64>,
+        #[command(flatten)]
+        budget: Budget,
         /// Random seed.
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -94,12 +122,8 @@ pub enum RouteCommand {
         /// Which set.
         #[arg(long, value_enum, default_value_t = SetArg::Solomon)]
         set: SetArg,
-        /// Seconds per instance and seed.
-        #[arg(long, default_value_t = 10.0)]
-        time: f64,
-        /// Iterations per instance and seed (replaces the time limit).
-        #[arg(long)]
-        iterations: Option<u64>,
+        #[command(flatten)]
+        budget: Budget,
         /// Seeds per instance (the median result is reported).
         #[arg(long, default_value_t = 1)]
         seeds: u64,
@@ -120,21 +144,12 @@ pub fn run(command: RouteCommand) -> Result<()> {
     match command {
         RouteCommand::Solve {
             file,
-            time,
-            iterations,
+            budget,
             seed,
             objective,
             json,
             sol,
-        } => solve_cmd(
-            &file,
-            time,
-            iterations,
-            seed,
-            objective,
-            json,
-            sol.as_deref(),
-        ),
+        } => solve_cmd(&file, &budget, seed, objective, json, sol.as_deref()),
         RouteCommand::Check {
             file,
             sol,
@@ -143,21 +158,12 @@ pub fn run(command: RouteCommand) -> Result<()> {
         } => check_cmd(&file, &sol, objective, json),
         RouteCommand::Bench {
             set,
-            time,
-            iterations,
+            budget,
             seeds,
             objective,
             dir,
             only,
-        } => bench_cmd(
-            set,
-            time,
-            iterations,
-            seeds,
-            objective,
-            &dir,
-            only.as_deref(),
-        ),
+        } => bench_cmd(set, &budget, seeds, objective, &dir, only.as_deref()),
     }
 }
 
@@ -256,36 +262,16 @@ fn cost_text(instance: &Instance, distance: f64) -> String {
     }
 }
 
-fn params(time: f64, iterations: Option<u64>, seed: u64) -> SolveParams {
-    SolveParams {
-        seed,
-        max_iterations: iterations,
-        time_limit: if iterations.is_some() && time == 10.0 {
-            None
-        } else {
-            Some(Duration::from_secs_f64(time))
-        },
-        objective: Objective::Distance,
-        initial: None,
-    }
-}
-
 fn solve_cmd(
     file: &Path,
-    time: f64,
-    iterations: Option<u64>,
+    budget: &Budget,
     seed: u64,
     objective: Option<ObjectiveArg>,
     json: bool,
     sol: Option<&Path>,
 ) -> Result<()> {
     let (instance, objective) = load(file, objective)?;
-    let out = run_one(
-        &instance,
-        objective,
-        params(time, iterations, seed),
-        &instance.name,
-    );
+    let out = run_one(&instance, objective, budget.params(seed), &instance.name);
     let report = check(&instance.problem, &out.solution);
     let cost = cost_text(&instance, out.distance);
     if let Some(path) = sol {
@@ -497,8 +483,7 @@ fn judge(
 
 fn bench_cmd(
     set: SetArg,
-    time: f64,
-    iterations: Option<u64>,
+    budget: &Budget,
     seeds: u64,
     objective: Option<ObjectiveArg>,
     dir: &Path,
@@ -539,6 +524,12 @@ fn bench_cmd(
     if files.is_empty() {
         bail!("no instances found under {}", dir.display());
     }
+    if budget.threads > 1 {
+        println!(
+            "{} parallel searches per run (not comparable with single-thread figures)",
+            budget.threads
+        );
+    }
     println!(
         "{:<14} {:>4} {:>12} {:>12} {:>8} {:>5} {:>7} {:>9} {:>4}",
         "instance", "veh", "cost", "bks", "gap%", "bksV", "time", "it/s", "ok"
@@ -556,12 +547,7 @@ fn bench_cmd(
         let mut runs = Vec::new();
         for seed in 0..seeds {
             let label = format!("{} seed {seed}", instance.name);
-            runs.push(run_one(
-                &instance,
-                objective,
-                params(time, iterations, seed),
-                &label,
-            ));
+            runs.push(run_one(&instance, objective, budget.params(seed), &label));
         }
         // Median by (feasible first, vehicles, distance).
         runs.sort_by(|a, b| {

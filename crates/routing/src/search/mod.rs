@@ -15,6 +15,7 @@ mod local_search;
 pub(crate) mod ops;
 mod penalty;
 mod perturb;
+mod portfolio;
 mod route;
 mod segment;
 
@@ -46,6 +47,9 @@ pub struct SolveParams {
     /// Warm start: routes to begin from (for example yesterday's plan); clients they leave
     /// out are inserted cheaply.
     pub initial: Option<Solution>,
+    /// Independent searches run in parallel, one per thread (seeds `seed`, `seed + 1`, …);
+    /// the best wins. 1 is the single-threaded solver that benchmarks compare.
+    pub threads: usize,
 }
 
 impl Default for SolveParams {
@@ -56,6 +60,7 @@ impl Default for SolveParams {
             time_limit: Some(Duration::from_secs(10)),
             objective: Objective::Distance,
             initial: None,
+            threads: 1,
         }
     }
 }
@@ -94,14 +99,27 @@ pub struct SolveResult {
     /// Whether `solution` is feasible.
     pub feasible: bool,
     /// Iterations done: perturbation + local search rounds (in hierarchical mode a
-    /// route-elimination attempt counts as one).
+    /// route-elimination attempt counts as one), summed over threads.
     pub iterations: u64,
     /// Wall time.
     pub elapsed: Duration,
 }
 
-/// Solves `problem`.
+/// Solves `problem` (on `params.threads` threads).
 pub fn solve(
+    problem: &ProblemData,
+    params: &SolveParams,
+    progress: &mut dyn Progress,
+) -> SolveResult {
+    if params.threads > 1 {
+        portfolio::solve_portfolio(problem, params, progress)
+    } else {
+        solve_one(problem, params, progress)
+    }
+}
+
+/// One search on the calling thread.
+fn solve_one(
     problem: &ProblemData,
     params: &SolveParams,
     progress: &mut dyn Progress,
@@ -143,7 +161,7 @@ mod tests {
                 max_iterations: Some(50),
                 time_limit: None,
                 objective: Objective::Distance,
-                initial: None,
+                ..SolveParams::default()
             };
             let res = solve(&inst.problem, &params, &mut ());
             let sd = SearchData::new(&inst.problem);

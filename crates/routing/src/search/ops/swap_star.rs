@@ -70,6 +70,18 @@ pub(crate) struct SwapStar {
     top_u: Vec<Top3>,
     removal_v: Vec<i64>,
     top_v: Vec<Top3>,
+    /// Per `client * routes + route`: the client's top places in that route, under the
+    /// last two sets of weights (the search alternates between normal and boosted ones).
+    cache: Vec<[Cached; 2]>,
+}
+
+/// A client's top three places in one route, valid for that route's `version` priced
+/// under `weights`.
+#[derive(Clone, Copy)]
+struct Cached {
+    version: u64,
+    weights: CostEvaluator,
+    top: Top3,
 }
 
 /// Penalised cost change of removing the client at `idx` from `route`.
@@ -102,8 +114,10 @@ fn top_places(sd: &SearchData, ce: &CostEvaluator, ctx: &Ctx, route: &Route, nod
     top
 }
 
-/// Best estimated place for the client with places `top` in the route where the client at
-/// `gone` leaves: a cached place not next to `gone`, or `gone`'s own place (priced exactly).
+/// Best estimated place for `node` (cheapest cached places `top`) in `route` once the
+/// client at `gone` (removal cost `removal`) has left: a cached place not next to `gone`, or
+/// `gone`'s own place, priced exactly when its distance bound can beat the cached one.
+#[allow(clippy::too_many_arguments)]
 fn best_place_without(
     sd: &SearchData,
     ce: &CostEvaluator,
@@ -112,22 +126,31 @@ fn best_place_without(
     top: &Top3,
     node: u32,
     gone: usize,
+    removal: i64,
 ) -> (i64, usize) {
-    let in_place = route.prefix[gone - 1]
-        .then(&sd.node_seg[node as usize], ctx)
-        .then(&route.suffix[gone + 1], ctx);
-    let mut best = (
-        ce.route_cost(sd, route.vt, &in_place)
-            - route.cost
-            - removal_cost(sd, ce, ctx, route, gone),
-        gone - 1,
-    );
-    for p in top.0.iter().flatten() {
-        if p.after != gone && p.after + 1 != gone {
-            if p.delta < best.0 {
-                best = (p.delta, p.after);
-            }
-            break;
+    let mut best = (i64::MAX, gone - 1);
+    if let Some(p) = top
+        .0
+        .iter()
+        .flatten()
+        .find(|p| p.after != gone && p.after + 1 != gone)
+    {
+        best = (p.delta, p.after);
+    }
+    let (prev, next) = (&route.prefix[gone - 1], &route.suffix[gone + 1]);
+    let seg = &sd.node_seg[node as usize];
+    let old = sd.node_seg[route.nodes[gone] as usize].first;
+    let distance =
+        route.whole().distance - ctx.distance(prev.last, old) - ctx.distance(old, next.first)
+            + ctx.distance(prev.last, seg.first)
+            + ctx.distance(seg.last, next.first);
+    // Relative to the route without `gone`, whose cost is `route.cost + removal`.
+    let without = route.cost + removal;
+    if CostEvaluator::lower_bound(sd, route.vt, distance, route.clients) - without < best.0 {
+        let in_place = prev.then(seg, ctx).then(next, ctx);
+        let delta = ce.route_cost(sd, route.vt, &in_place) - without;
+        if delta < best.0 {
+            best = (delta, gone - 1);
         }
     }
     best
@@ -155,28 +178,59 @@ fn rebuilt(sd: &SearchData, ctx: &Ctx, route: &Route, gone: usize, node: u32, af
 }
 
 impl SwapStar {
-    /// Removal costs of `from`'s clients and their top places in `into`.
-    #[allow(clippy::too_many_arguments)]
+    /// Removal costs of the clients of route `from` and their top places in route `into`
+    /// (from the cache where still current).
     fn prepare(
+        &mut self,
         sd: &SearchData,
+        st: &State,
         ce: &CostEvaluator,
-        ctx_from: &Ctx,
-        from: &Route,
-        ctx_into: &Ctx,
-        into: &Route,
-        removal: &mut Vec<i64>,
-        top: &mut Vec<Top3>,
+        from: usize,
+        into: usize,
+        first: bool,
     ) {
+        let n_routes = st.routes.len();
+        if self.cache.len() != sd.n_clients * n_routes {
+            let empty = Cached {
+                version: 0,
+                weights: *ce,
+                top: Top3::EMPTY,
+            };
+            self.cache = vec![[empty; 2]; sd.n_clients * n_routes];
+        }
+        let (from_route, into_route) = (&st.routes[from], &st.routes[into]);
+        let (ctx_from, ctx_into) = (sd.ctx(from_route.vt), sd.ctx(into_route.vt));
+        let (removal, top) = if first {
+            (&mut self.removal_u, &mut self.top_u)
+        } else {
+            (&mut self.removal_v, &mut self.top_v)
+        };
         removal.clear();
         top.clear();
-        removal.resize(from.len(), 0);
-        top.resize(from.len(), Top3::EMPTY);
-        for i in 1..from.len() - 1 {
-            let node = from.nodes[i];
-            if sd.is_client(node) {
-                removal[i] = removal_cost(sd, ce, ctx_from, from, i);
-                top[i] = top_places(sd, ce, ctx_into, into, node);
+        removal.resize(from_route.len(), 0);
+        top.resize(from_route.len(), Top3::EMPTY);
+        for i in 1..from_route.len() - 1 {
+            let node = from_route.nodes[i];
+            if !sd.is_client(node) {
+                continue;
             }
+            removal[i] = removal_cost(sd, ce, &ctx_from, from_route, i);
+            let slots = &mut self.cache[node as usize * n_routes + into];
+            let current = |c: &Cached| c.version == into_route.version && c.weights == *ce;
+            top[i] = if current(&slots[0]) {
+                slots[0].top
+            } else if current(&slots[1]) {
+                slots[1].top
+            } else {
+                // The slot priced under the same weights is stale; else replace the older.
+                let k = usize::from(slots[1].weights == *ce || slots[1].version < slots[0].version);
+                slots[k] = Cached {
+                    version: into_route.version,
+                    weights: *ce,
+                    top: top_places(sd, ce, &ctx_into, into_route, node),
+                };
+                slots[k].top
+            };
         }
     }
 }
@@ -202,26 +256,8 @@ impl RouteOp for SwapStar {
             return 0;
         }
         let (ctx_a, ctx_b) = (sd.ctx(a.vt), sd.ctx(b.vt));
-        Self::prepare(
-            sd,
-            ce,
-            &ctx_a,
-            a,
-            &ctx_b,
-            b,
-            &mut self.removal_u,
-            &mut self.top_u,
-        );
-        Self::prepare(
-            sd,
-            ce,
-            &ctx_b,
-            b,
-            &ctx_a,
-            a,
-            &mut self.removal_v,
-            &mut self.top_v,
-        );
+        self.prepare(sd, st, ce, ru, rv, true);
+        self.prepare(sd, st, ce, rv, ru, false);
         let mut best: Option<(i64, Planned)> = None;
         for i in 1..a.len() - 1 {
             if !sd.is_client(a.nodes[i]) {
@@ -235,14 +271,30 @@ impl RouteOp for SwapStar {
                 if delta >= 0 {
                     continue;
                 }
-                let (into_b, u_after) =
-                    best_place_without(sd, ce, &ctx_b, b, &self.top_u[i], a.nodes[i], k);
+                let (into_b, u_after) = best_place_without(
+                    sd,
+                    ce,
+                    &ctx_b,
+                    b,
+                    &self.top_u[i],
+                    a.nodes[i],
+                    k,
+                    self.removal_v[k],
+                );
                 delta += into_b;
                 if delta >= 0 {
                     continue;
                 }
-                let (into_a, v_after) =
-                    best_place_without(sd, ce, &ctx_a, a, &self.top_v[k], b.nodes[k], i);
+                let (into_a, v_after) = best_place_without(
+                    sd,
+                    ce,
+                    &ctx_a,
+                    a,
+                    &self.top_v[k],
+                    b.nodes[k],
+                    i,
+                    self.removal_u[i],
+                );
                 delta += into_a;
                 if best.is_none_or(|(d, _)| delta < d) {
                     best = Some((
