@@ -190,7 +190,7 @@ impl Progress for Line {
 
 fn default_objective(format: Format) -> Objective {
     match format {
-        Format::Kim => Objective::Hierarchical,
+        Format::Kim | Format::WasteVrplib => Objective::Hierarchical,
         _ => Objective::Distance,
     }
 }
@@ -439,7 +439,7 @@ fn bks_row<'a>(
         (Format::Solomon, Objective::Hierarchical) => "hier_vehicles_then_distance",
         (Format::Cvrp, _) => "distance_rounded_int",
         (Format::Mtvrptwr, _) => "distance_dimacs_x10",
-        (Format::Kim, _) => return None,
+        (Format::Kim | Format::WasteVrplib, _) => return None,
     };
     rows.iter()
         .find(|r| r.objective == key && r.instance.eq_ignore_ascii_case(&instance.name))

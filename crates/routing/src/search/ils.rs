@@ -73,8 +73,12 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
     };
     let mut ls = LocalSearch::new(sd, st.routes.len());
     ls.search(sd, &mut st, &pm.ce, &mut rng);
-    if !st.is_feasible(sd) {
-        let boosted = pm.ce.boosted(10.0);
+    // A feasible start makes the rest of the run count: boost harder until there is one.
+    for factor in [10.0, 100.0, 1000.0] {
+        if st.is_feasible(sd) {
+            break;
+        }
+        let boosted = pm.ce.boosted(factor);
         st.reprice(sd, &boosted);
         ls.reset_tested();
         ls.search(sd, &mut st, &boosted, &mut rng);

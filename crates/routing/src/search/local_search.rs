@@ -287,6 +287,9 @@ impl LocalSearch {
                     }
                 }
             }
+            if !self.promising.iter().any(|&p| p) && self.allow_empty {
+                self.relieve_infeasible_routes(sd, st, ce);
+            }
             if !self.promising.iter().any(|&p| p) {
                 self.route_pair_moves(sd, st, ce);
             }
@@ -338,7 +341,42 @@ impl LocalSearch {
         }
     }
 
-    fn empty_route_moves(&mut self, sd: &SearchData, st: &mut State, ce: &CostEvaluator, u: u32) {
+    /// Offers every client of a route that breaks a rule an empty vehicle (the node loop
+    /// only does so for clients it looks at again, which the late ones may not be).
+    fn relieve_infeasible_routes(&mut self, sd: &SearchData, st: &mut State, ce: &CostEvaluator) {
+        for r in 0..st.routes.len() {
+            let route = &st.routes[r];
+            if route.clients == 0
+                || CostEvaluator::measure(sd, route.vt, route.whole())
+                    .1
+                    .is_feasible()
+            {
+                continue;
+            }
+            let clients: Vec<u32> = route
+                .nodes
+                .iter()
+                .copied()
+                .filter(|&n| sd.is_client(n))
+                .collect();
+            for u in clients {
+                if self.empty_route_moves(sd, st, ce, u) {
+                    self.mark_around(sd, st, u);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Tries the node moves of `u` into the first empty vehicle of each type; true when one
+    /// was applied.
+    fn empty_route_moves(
+        &mut self,
+        sd: &SearchData,
+        st: &mut State,
+        ce: &CostEvaluator,
+        u: u32,
+    ) -> bool {
         let mut seen = vec![false; sd.vts.len()];
         for r in 0..st.routes.len() {
             let vt = st.routes[r].vt;
@@ -348,8 +386,9 @@ impl LocalSearch {
             seen[vt] = true;
             let pu = st.pos(u).expect("routed");
             if self.try_ops(sd, st, ce, pu, Pos { route: r, idx: 0 }) {
-                return;
+                return true;
             }
         }
+        false
     }
 }
