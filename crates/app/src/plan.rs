@@ -36,6 +36,24 @@ pub struct PlanRequest {
     pub iterations: Option<u64>,
     /// Solver seed.
     pub seed: u64,
+    /// Parallel searches (1: the single-thread solver).
+    pub threads: usize,
+}
+
+/// A day's routing problem with what maps it back to the city.
+pub struct DayProblem {
+    /// The problem in solver units (metres, seconds, kilograms).
+    pub problem: routing::ProblemData,
+    /// Per client: its collection point and expected kilograms.
+    pub expected: Vec<(UnitId, f64)>,
+    /// The trucks, in the order of the problem's vehicles.
+    pub trucks: Vec<VehicleId>,
+    /// The facility where the trucks unload.
+    pub facility: FacilityId,
+    /// Fewest trucks the daily-load limit allows: expected load over one truck's day.
+    pub daily_load_bound: usize,
+    /// A name for files: district code, category and day.
+    pub name: String,
 }
 
 /// Collection happens between the morning put-in window's end and the evening one's start.
@@ -61,12 +79,9 @@ fn metres(a: (i32, i32), b: (i32, i32)) -> i64 {
     (((a.0 - b.0).abs() + (a.1 - b.1).abs()) as f64 * DETOUR).round() as i64
 }
 
-/// Builds, solves, checks and stores the plan.
-pub fn plan(
-    store: &mut EmbeddedStore,
-    req: &PlanRequest,
-    progress: &mut dyn Progress,
-) -> Result<CollectionPlan, AppError> {
+/// The day's routing problem for a district and category, from the stored city and the
+/// recent put-ins.
+pub fn day_problem(store: &mut EmbeddedStore, req: &PlanRequest) -> Result<DayProblem, AppError> {
     let model = store.model().clone();
     let district = model.unit(req.district);
     if district.level != Level::District {
@@ -195,6 +210,45 @@ pub fn plan(
         vec![vehicle],
     )
     .map_err(|e| AppError::Usage(format!("routing problem: {e}")))?;
+    let total: f64 = expected.iter().map(|(_, kg)| kg.round().max(1.0)).sum();
+    let daily_load_bound = (total / (capacity * 3) as f64).ceil() as usize;
+    Ok(DayProblem {
+        problem,
+        expected,
+        trucks,
+        facility,
+        daily_load_bound,
+        name: format!("{}-{}-{}", district.code, req.category, req.day),
+    })
+}
+
+/// The day's problem as VRPLIB text (see `fenlei_routing::io::write_waste_vrplib`), for
+/// other solvers.
+pub fn export_vrplib(store: &mut EmbeddedStore, req: &PlanRequest) -> Result<String, AppError> {
+    let day = day_problem(store, req)?;
+    let comment = format!(
+        "fenlei collection day: {} points, {:.1} t expected, daily-load bound {} trucks; metres, seconds, kilograms",
+        day.expected.len(),
+        day.expected.iter().map(|(_, kg)| kg).sum::<f64>() / 1000.0,
+        day.daily_load_bound
+    );
+    routing::io::write_waste_vrplib(&day.name, &comment, &day.problem)
+        .map_err(|e| AppError::Usage(e.to_string()))
+}
+
+/// Builds, solves, checks and stores the plan.
+pub fn plan(
+    store: &mut EmbeddedStore,
+    req: &PlanRequest,
+    progress: &mut dyn Progress,
+) -> Result<CollectionPlan, AppError> {
+    let DayProblem {
+        problem,
+        expected,
+        trucks,
+        facility,
+        ..
+    } = day_problem(store, req)?;
 
     progress.start("planning", req.time_limit.as_secs().max(1), "s");
     let params = routing::SolveParams {
@@ -202,6 +256,7 @@ pub fn plan(
         max_iterations: req.iterations,
         time_limit: Some(req.time_limit),
         objective: routing::Objective::Hierarchical,
+        threads: req.threads,
         ..routing::SolveParams::default()
     };
     struct Report<'p>(&'p mut dyn Progress);

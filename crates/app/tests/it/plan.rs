@@ -38,6 +38,7 @@ fn a_plan_collects_every_point_once_with_trucks_of_its_category() {
             time_limit: Duration::from_secs(30),
             iterations: Some(300),
             seed: 1,
+            threads: 1,
         };
         let p = plan(&mut store, &request, &mut Silent).expect("plan");
         assert!(p.feasible, "{category}: {p:?}");

@@ -106,6 +106,8 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
 
     // Fleet reduction (hierarchical only): iterations of plain search between attempts.
     let mut normal_since: u64 = 0;
+    // The first attempt comes as soon as there is a feasible solution.
+    let mut tried_elimination = false;
     let normal_budget = (5 * n as u64).max(500);
 
     loop {
@@ -119,9 +121,10 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         // Hierarchical: try to eliminate a route of the best solution.
         if hierarchical
             && let Some((_, b)) = &best
-            && iteration - normal_since >= normal_budget
+            && (iteration - normal_since >= normal_budget || !tried_elimination)
             && b.vehicles() > vehicle_lower_bound(sd)
         {
+            tried_elimination = true;
             let deadline = params.time_limit.map(|t| start + t);
             let mut scratch = LocalSearch::new(sd, b.routes.len());
             match eliminate_route(sd, b, &mut scratch, &mut rng, 4 * n, deadline) {

@@ -29,6 +29,11 @@ pub(crate) struct LocalSearch {
     swap_star: SwapStar,
     /// Per route pair `a * routes + b`: the update counter when SWAP* last tried it.
     pair_tested: Vec<u64>,
+    /// Per node: its successor in a route before a route move, valid where `succ_stamp`
+    /// equals `stamp` (scratch for marking what a route move changed).
+    succ: Vec<u32>,
+    succ_stamp: Vec<u64>,
+    stamp: u64,
     /// Clients whose surroundings changed and that are worth another look.
     promising: Vec<bool>,
     work: Vec<u32>,
@@ -80,6 +85,9 @@ impl LocalSearch {
             break_move: BreakMove::default(),
             swap_star: SwapStar::default(),
             pair_tested: vec![0; routes * routes],
+            succ: vec![0; sd.node_seg.len()],
+            succ_stamp: vec![0; sd.node_seg.len()],
+            stamp: 0,
             promising: vec![true; sd.n_clients],
             work: Vec::new(),
             last_updated: vec![1; routes],
@@ -328,11 +336,26 @@ impl LocalSearch {
                 }
                 self.pair_tested[a * n + b] = self.updates;
                 if self.swap_star.evaluate(sd, st, ce, a, b) < 0 {
+                    self.stamp += 1;
+                    for r in [a, b] {
+                        for w in st.routes[r].nodes.windows(2) {
+                            self.succ[w[0] as usize] = w[1];
+                            self.succ_stamp[w[0] as usize] = self.stamp;
+                        }
+                    }
                     let touched = self.swap_star.apply(st);
                     self.refresh(sd, st, ce, touched);
+                    // Clients with a new predecessor or successor are worth another look.
                     for r in touched {
-                        for idx in 1..st.routes[r].len() - 1 {
-                            self.mark_position(sd, st, r, idx);
+                        for w in st.routes[r].nodes.windows(2) {
+                            let (x, y) = (w[0] as usize, w[1]);
+                            if self.succ_stamp[x] != self.stamp || self.succ[x] != y {
+                                for node in [w[0], y] {
+                                    if sd.is_client(node) {
+                                        self.promising[node as usize] = true;
+                                    }
+                                }
+                            }
                         }
                     }
                     return;

@@ -5,7 +5,10 @@
 //! Pricing, per route pair: every client's removal cost and its three cheapest insertion
 //! places in the other route are computed once from cached prefix and suffix segments
 //! (O(1) each, with a distance-only bound that skips places that cannot make the top
-//! three). A pair `(U, V)` is then priced in O(1): removal of both, plus `U`'s best cached
+//! three; kept per route version). In a long route (the district's days have 60+ stops a
+//! truck) only the places next to the client's granular neighbours are priced, and a client
+//! with no neighbour in the other route is not moved there. A pair `(U, V)` is then priced
+//! in O(1): removal of both, plus `U`'s best cached
 //! place in `V`'s route that is not next to `V` (or `V`'s own place), and the same for
 //! `V`. Cached places were priced with the other client still in the route, so this is an
 //! estimate; the best estimated pair is priced exactly by gluing segments, and that exact
@@ -13,7 +16,7 @@
 
 use super::RouteOp;
 use crate::search::cost::CostEvaluator;
-use crate::search::data::SearchData;
+use crate::search::data::{NUM_NEIGHBOURS, SearchData};
 use crate::search::route::{Route, State};
 use crate::search::segment::{Ctx, Seg};
 
@@ -70,6 +73,9 @@ pub(crate) struct SwapStar {
     top_u: Vec<Top3>,
     removal_v: Vec<i64>,
     top_v: Vec<Top3>,
+    /// Positions of the clients of each route worth moving (with a place in the other).
+    cand_u: Vec<usize>,
+    cand_v: Vec<usize>,
     /// Per `client * routes + route`: the client's top places in that route, under the
     /// last two sets of weights (the search alternates between normal and boosted ones).
     cache: Vec<[Cached; 2]>,
@@ -90,26 +96,51 @@ fn removal_cost(sd: &SearchData, ce: &CostEvaluator, ctx: &Ctx, route: &Route, i
     ce.route_cost(sd, route.vt, &seg) - route.cost
 }
 
-/// The three cheapest places to insert `node` into `route`.
-fn top_places(sd: &SearchData, ce: &CostEvaluator, ctx: &Ctx, route: &Route, node: u32) -> Top3 {
+/// Routes longer than this are priced only next to the client's granular neighbours.
+const SCAN_ALL_UP_TO: usize = 2 * NUM_NEIGHBOURS;
+
+/// The three cheapest places to insert `node` into route `r`: every place of a short route,
+/// else the places before and after the client's granular neighbours in it (none if it has
+/// none there).
+fn top_places(
+    sd: &SearchData,
+    st: &State,
+    ce: &CostEvaluator,
+    ctx: &Ctx,
+    r: usize,
+    node: u32,
+) -> Top3 {
+    let route = &st.routes[r];
     let seg = &sd.node_seg[node as usize];
     let whole = route.whole().distance;
     let mut top = Top3::EMPTY;
-    for after in 0..route.len() - 1 {
+    let mut consider = |after: usize| {
         let (p, s) = (&route.prefix[after], &route.suffix[after + 1]);
         let added = ctx.distance(p.last, seg.first) + ctx.distance(seg.last, s.first)
             - ctx.distance(p.last, s.first);
         // Penalties and duration costs only add to the distance change.
         let bound =
             CostEvaluator::lower_bound(sd, route.vt, whole + added, route.clients + 1) - route.cost;
-        if bound >= top.worst() {
-            continue;
+        if bound >= top.worst() || top.0.iter().flatten().any(|p| p.after == after) {
+            return;
         }
         let full = p.then(seg, ctx).then(s, ctx);
         top.offer(Place {
             delta: ce.route_cost(sd, route.vt, &full) - route.cost,
             after,
         });
+    };
+    if route.len() <= SCAN_ALL_UP_TO {
+        (0..route.len() - 1).for_each(&mut consider);
+    } else {
+        for &w in &sd.neighbours[node as usize] {
+            if let Some(p) = st.pos(w)
+                && p.route == r
+            {
+                consider(p.idx - 1);
+                consider(p.idx);
+            }
+        }
     }
     top
 }
@@ -200,13 +231,14 @@ impl SwapStar {
         }
         let (from_route, into_route) = (&st.routes[from], &st.routes[into]);
         let (ctx_from, ctx_into) = (sd.ctx(from_route.vt), sd.ctx(into_route.vt));
-        let (removal, top) = if first {
-            (&mut self.removal_u, &mut self.top_u)
+        let (removal, top, cand) = if first {
+            (&mut self.removal_u, &mut self.top_u, &mut self.cand_u)
         } else {
-            (&mut self.removal_v, &mut self.top_v)
+            (&mut self.removal_v, &mut self.top_v, &mut self.cand_v)
         };
         removal.clear();
         top.clear();
+        cand.clear();
         removal.resize(from_route.len(), 0);
         top.resize(from_route.len(), Top3::EMPTY);
         for i in 1..from_route.len() - 1 {
@@ -214,7 +246,6 @@ impl SwapStar {
             if !sd.is_client(node) {
                 continue;
             }
-            removal[i] = removal_cost(sd, ce, &ctx_from, from_route, i);
             let slots = &mut self.cache[node as usize * n_routes + into];
             let current = |c: &Cached| c.version == into_route.version && c.weights == *ce;
             top[i] = if current(&slots[0]) {
@@ -227,10 +258,14 @@ impl SwapStar {
                 slots[k] = Cached {
                     version: into_route.version,
                     weights: *ce,
-                    top: top_places(sd, ce, &ctx_into, into_route, node),
+                    top: top_places(sd, st, ce, &ctx_into, into, node),
                 };
                 slots[k].top
             };
+            if top[i].0[0].is_some() {
+                removal[i] = removal_cost(sd, ce, &ctx_from, from_route, i);
+                cand.push(i);
+            }
         }
     }
 }
@@ -259,14 +294,8 @@ impl RouteOp for SwapStar {
         self.prepare(sd, st, ce, ru, rv, true);
         self.prepare(sd, st, ce, rv, ru, false);
         let mut best: Option<(i64, Planned)> = None;
-        for i in 1..a.len() - 1 {
-            if !sd.is_client(a.nodes[i]) {
-                continue;
-            }
-            for k in 1..b.len() - 1 {
-                if !sd.is_client(b.nodes[k]) {
-                    continue;
-                }
+        for &i in &self.cand_u {
+            for &k in &self.cand_v {
                 let mut delta = self.removal_u[i] + self.removal_v[k];
                 if delta >= 0 {
                     continue;
