@@ -4,9 +4,15 @@
 //! nowhere is inserted anyway at the place where ejecting one or two other clients restores
 //! feasibility at the least "difficulty" (how often those clients have failed before); the
 //! ejected clients join the pool. The route is gone when the pool is empty.
+//!
+//! On large instances (a district's day of ~1,000 points) one pool step costs too much;
+//! there [`drop_route`] starts a penalised descent instead: one route's clients go to their
+//! cheapest places in the others whatever that breaks, and the search goes on with no
+//! vehicle to open, under penalties that rise until the smaller fleet is feasible.
 
 use super::cost::CostEvaluator;
 use super::data::SearchData;
+use super::insert::{Scope, best_insertion};
 use super::local_search::LocalSearch;
 use super::ops::route_removal::RouteRemoval;
 use super::route::{Pos, State};
@@ -34,6 +40,39 @@ pub(crate) fn vehicle_lower_bound(sd: &SearchData) -> usize {
         }
     }
     bound
+}
+
+/// Instances up to this many clients reduce their fleet with the ejection pool.
+pub(crate) const EJECTION_POOL_UP_TO: usize = 300;
+
+/// `st` without one of its three smallest routes: that route's clients go to their cheapest
+/// places (under `ce`) in the other used routes, feasible or not.
+pub(crate) fn drop_route(sd: &SearchData, st: &State, ce: &CostEvaluator, rng: &mut Rng) -> State {
+    let mut st = st.clone();
+    let mut used: Vec<usize> = (0..st.routes.len())
+        .filter(|&r| st.routes[r].clients > 0)
+        .collect();
+    used.sort_by_key(|&r| (st.routes[r].clients, r));
+    used.truncate(3);
+    let victim = used[rng.below(used.len())];
+    let nodes = std::mem::take(&mut st.routes[victim].nodes);
+    let v = &sd.vts[st.routes[victim].vt];
+    st.routes[victim].nodes = std::iter::once(v.start)
+        .chain(v.lunch)
+        .chain([v.end])
+        .collect();
+    st.refresh(sd, ce, victim);
+    let mut clients: Vec<u32> = nodes.into_iter().filter(|&c| sd.is_client(c)).collect();
+    for &c in &clients {
+        st.place[c as usize] = super::route::UNROUTED;
+    }
+    rng.shuffle(&mut clients);
+    for c in clients {
+        if let Some((_, pos)) = best_insertion(sd, &st, ce, c, Scope::Everywhere, false) {
+            st.insert_after(sd, ce, c, pos);
+        }
+    }
+    st
 }
 
 /// Cheapest feasible insertion of `c` into a used route.

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use super::cost::{CostEvaluator, Violations};
 use super::data::SearchData;
-use super::fleet::{eliminate_route, vehicle_lower_bound};
+use super::fleet::{EJECTION_POOL_UP_TO, drop_route, eliminate_route, vehicle_lower_bound};
 use super::insert::{Scope, best_insertion};
 use super::local_search::LocalSearch;
 use super::penalty::PenaltyManager;
@@ -109,6 +109,9 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
     // The first attempt comes as soon as there is a feasible solution.
     let mut tried_elimination = false;
     let normal_budget = (5 * n as u64).max(500);
+    // Penalised descent (large instances): when it began, and how long it may take.
+    let mut descent_since: Option<u64> = None;
+    let descent_budget = (2 * n as u64).max(1_000);
 
     loop {
         if params.max_iterations.is_some_and(|m| iteration >= m)
@@ -118,13 +121,43 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         }
         iteration += 1;
 
+        // Hierarchical, large instance: a descent that has not reached a smaller feasible
+        // fleet in time gives way to plain search from the best solution.
+        if let Some(since) = descent_since
+            && iteration - since > descent_budget
+            && let Some((_, b)) = &best
+        {
+            descent_since = None;
+            normal_since = iteration;
+            st = b.clone();
+            st.reprice(sd, &pm.ce);
+            ls = LocalSearch::new(sd, st.routes.len());
+            ls.allow_empty = false;
+            snapshot = st.routes.iter().map(|r| r.nodes.clone()).collect();
+            (cur_cost, cur_viol) = measure(sd, &st);
+            cur_feasible = true;
+            history.fill(cur_cost);
+        }
+
         // Hierarchical: try to eliminate a route of the best solution.
         if hierarchical
+            && descent_since.is_none()
             && let Some((_, b)) = &best
             && (iteration - normal_since >= normal_budget || !tried_elimination)
             && b.vehicles() > vehicle_lower_bound(sd)
         {
             tried_elimination = true;
+            if n > EJECTION_POOL_UP_TO {
+                st = drop_route(sd, b, &pm.ce, &mut rng);
+                descent_since = Some(iteration);
+                ls = LocalSearch::new(sd, st.routes.len());
+                ls.allow_empty = false;
+                snapshot = st.routes.iter().map(|r| r.nodes.clone()).collect();
+                (cur_cost, cur_viol) = measure(sd, &st);
+                cur_feasible = st.is_feasible(sd);
+                history.fill(if cur_feasible { cur_cost } else { i64::MAX });
+                continue;
+            }
             let deadline = params.time_limit.map(|t| start + t);
             let mut scratch = LocalSearch::new(sd, b.routes.len());
             match eliminate_route(sd, b, &mut scratch, &mut rng, 4 * n, deadline) {
@@ -183,6 +216,15 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
                 }
             })
         {
+            if descent_since.is_some()
+                && best
+                    .as_ref()
+                    .is_some_and(|(_, b)| st.vehicles() < b.vehicles())
+            {
+                // The smaller fleet is feasible: the next descent starts right away.
+                descent_since = None;
+                normal_since = iteration.saturating_sub(normal_budget);
+            }
             best = Some((cand_cost, st.clone()));
             last_best_iter = iteration;
             if hierarchical {
