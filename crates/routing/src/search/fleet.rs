@@ -6,9 +6,10 @@
 //! ejected clients join the pool. The route is gone when the pool is empty.
 //!
 //! On large instances (a district's day of ~1,000 points) one pool step costs too much;
-//! there [`drop_route`] starts a penalised descent instead: one route's clients go to their
-//! cheapest places in the others whatever that breaks, and the search goes on with no
-//! vehicle to open, under penalties that rise until the smaller fleet is feasible.
+//! there [`drop_routes`] starts a penalised descent instead: some routes' clients go to
+//! their cheapest places in the others whatever that breaks, and the search goes on with no
+//! vehicle to open, under penalties that rise until the smaller fleet is feasible. The first
+//! descent aims straight at one vehicle above the lower bound, later ones at one fewer.
 
 use super::cost::CostEvaluator;
 use super::data::SearchData;
@@ -45,10 +46,24 @@ pub(crate) fn vehicle_lower_bound(sd: &SearchData) -> usize {
 /// Instances up to this many clients reduce their fleet with the ejection pool.
 pub(crate) const EJECTION_POOL_UP_TO: usize = 300;
 
-/// `st` without one of its three smallest routes: that route's clients go to their cheapest
-/// places (under `ce`) in the other used routes, feasible or not.
-pub(crate) fn drop_route(sd: &SearchData, st: &State, ce: &CostEvaluator, rng: &mut Rng) -> State {
+/// `st` with at most `target` used routes: one of the three smallest routes at a time goes,
+/// its clients to their cheapest places (under `ce`) in the other used routes, feasible or
+/// not.
+pub(crate) fn drop_routes(
+    sd: &SearchData,
+    st: &State,
+    ce: &CostEvaluator,
+    rng: &mut Rng,
+    target: usize,
+) -> State {
     let mut st = st.clone();
+    while st.vehicles() > target.max(1) {
+        drop_route(sd, &mut st, ce, rng);
+    }
+    st
+}
+
+fn drop_route(sd: &SearchData, st: &mut State, ce: &CostEvaluator, rng: &mut Rng) {
     let mut used: Vec<usize> = (0..st.routes.len())
         .filter(|&r| st.routes[r].clients > 0)
         .collect();
@@ -68,11 +83,10 @@ pub(crate) fn drop_route(sd: &SearchData, st: &State, ce: &CostEvaluator, rng: &
     }
     rng.shuffle(&mut clients);
     for c in clients {
-        if let Some((_, pos)) = best_insertion(sd, &st, ce, c, Scope::Everywhere, false) {
+        if let Some((_, pos)) = best_insertion(sd, st, ce, c, Scope::Everywhere, false) {
             st.insert_after(sd, ce, c, pos);
         }
     }
-    st
 }
 
 /// Cheapest feasible insertion of `c` into a used route.

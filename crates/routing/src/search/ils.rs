@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use super::cost::{CostEvaluator, Violations};
 use super::data::SearchData;
-use super::fleet::{EJECTION_POOL_UP_TO, drop_route, eliminate_route, vehicle_lower_bound};
+use super::fleet::{EJECTION_POOL_UP_TO, drop_routes, eliminate_route, vehicle_lower_bound};
 use super::insert::{Scope, best_insertion};
 use super::local_search::LocalSearch;
 use super::penalty::PenaltyManager;
@@ -111,6 +111,7 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
     let normal_budget = (5 * n as u64).max(500);
     // Penalised descent (large instances): when it began, and how long it may take.
     let mut descent_since: Option<u64> = None;
+    let mut descents = 0;
     let descent_budget = (2 * n as u64).max(1_000);
 
     loop {
@@ -148,7 +149,14 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         {
             tried_elimination = true;
             if n > EJECTION_POOL_UP_TO {
-                st = drop_route(sd, b, &pm.ce, &mut rng);
+                let lower = vehicle_lower_bound(sd);
+                let target = if descents == 0 && b.vehicles() > lower + 2 {
+                    lower + 1
+                } else {
+                    b.vehicles() - 1
+                };
+                descents += 1;
+                st = drop_routes(sd, b, &pm.ce, &mut rng, target);
                 descent_since = Some(iteration);
                 ls = LocalSearch::new(sd, st.routes.len());
                 ls.allow_empty = false;
