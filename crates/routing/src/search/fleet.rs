@@ -286,3 +286,35 @@ pub(crate) fn eliminate_route(
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::ops::testkit::{WEIGHTS, problems, random_solution};
+
+    /// Dropping routes leaves at most the target in use, every client routed once, and the
+    /// cached costs true.
+    #[test]
+    fn dropped_routes_leave_every_client_routed() {
+        for seed in 0..4 {
+            for p in problems(seed) {
+                let sd = SearchData::new(&p);
+                let mut rng = Rng::new(seed);
+                let st = State::load(&sd, &WEIGHTS, &random_solution(&p, &mut rng));
+                let before = st.vehicles();
+                let smaller = drop_routes(&sd, &st, &WEIGHTS, &mut rng, before - 1);
+                assert_eq!(smaller.vehicles(), before - 1);
+                assert!(
+                    smaller
+                        .place
+                        .iter()
+                        .all(|&p| p != super::super::route::UNROUTED)
+                );
+                let report = crate::check(&p, &smaller.export(&sd));
+                assert!(report.errors.is_empty(), "{:?}", report.errors);
+                let one = drop_routes(&sd, &st, &WEIGHTS, &mut rng, 1);
+                assert_eq!(one.vehicles(), 1);
+            }
+        }
+    }
+}
