@@ -127,13 +127,14 @@ def read_vrplib_export(path: Path):
 
 
 def vrplib_model(path: Path) -> Peer:
-    """PyVRP model of a `fenlei plan --export-vrplib` file (reloads at the facility)."""
+    """PyVRP model of a `fenlei plan --export-vrplib` file: node 1 the depot, then the
+    facilities (PyVRP reload depots), then the clients; `.sol` ids are node ids minus one."""
     from pyvrp import Model
 
     header, sec = read_vrplib_export(path)
     n = int(header["DIMENSION"])
-    depots = {int(r[0]) for r in sec["DEPOT_SECTION"] if int(r[0]) > 0}
-    reload_ids = {int(r[1]) for r in sec.get("VEHICLES_RELOAD_DEPOT_SECTION", [])}
+    depots = sorted(int(r[0]) for r in sec["DEPOT_SECTION"] if int(r[0]) > 0)
+    reload_nodes = sorted({int(v) for r in sec["VEHICLES_RELOAD_DEPOT_SECTION"] for v in r[1:]})
     windows = {int(r[0]): (int(r[1]), int(r[2])) for r in sec["TIME_WINDOW_SECTION"]}
     service = {int(r[0]): int(r[1]) for r in sec["SERVICE_TIME_SECTION"]}
     demand = {int(r[0]): int(r[1]) for r in sec["DEMAND_SECTION"]}
@@ -142,39 +143,39 @@ def vrplib_model(path: Path) -> Peer:
     assert len(dist) == n and len(dur) == n
     m = Model()
     locs = [m.add_location(0, 0) for _ in range(n)]
-    node_depot = {}
-    for i in sorted(depots):
+    by_node = {}
+    for i in depots:
         early, late = windows[i]
-        node_depot[i] = m.add_depot(locs[i - 1], tw_early=early, tw_late=late,
-                                    service_duration=service.get(i, 0))
-    home = min(depots - reload_ids)
+        by_node[i] = m.add_depot(locs[i - 1], tw_early=early, tw_late=late,
+                                 service_duration=service.get(i, 0))
     capacity = int(header["CAPACITY"])
-    shift = [int(v) for v in header["SHIFT"].split()]
+    daily = header.get("MAX_DAILY_LOAD")
+    # At most this many loads a day; the last is unloaded on the way home (see below).
+    trips = int(daily) // capacity if daily else None
     m.add_vehicle_type(
         num_available=int(header["VEHICLES"]),
         capacity=capacity,
-        start_depot=node_depot[home],
-        end_depot=node_depot[home],
-        tw_early=shift[0],
-        tw_late=shift[1],
-        reload_depots=[node_depot[i] for i in sorted(reload_ids)],
-        max_reloads=int(header.get("MAX_RELOADS", "1000000")),
+        start_depot=by_node[1],
+        end_depot=by_node[1],
+        tw_early=windows[1][0],
+        tw_late=windows[1][1],
+        reload_depots=[by_node[i] for i in reload_nodes],
+        **({"max_reloads": trips - 1} if trips else {}),
     )
     ids = []
     for i in range(1, n + 1):
-        if i in depots:
+        if i in by_node:
             continue
         early, late = windows[i]
         m.add_client(locs[i - 1], delivery=demand[i], service_duration=service[i],
                      tw_early=early, tw_late=late)
-        ids.append(i)
+        ids.append(i - 1)
     for a in range(n):
         for b in range(n):
             if a != b:
                 m.add_edge(locs[a], locs[b], distance=dist[a][b], duration=dur[a][b])
-    # PyVRP depot index -> file id, for the reload visits it makes.
-    reloads = {k: i for k, i in enumerate(sorted(depots)) if i in reload_ids}
-    end_unload = min(reload_ids) if header.get("END_EMPTY") == "1" else None
+    reloads = {k: node - 1 for k, node in enumerate(depots) if node in reload_nodes}
+    end_unload = reload_nodes[0] - 1 if header.get("END_EMPTY") == "1" else None
     return Peer(m, ids, reloads, end_unload)
 
 
@@ -226,7 +227,10 @@ def run_pair(args, instance: Path, out: Path) -> tuple[dict, dict]:
     procs = [
         subprocess.Popen(
             [str(args.fenlei), "route", "solve", str(instance), "--time", str(args.time),
-             "--seed", str(args.seed), "--objective", "distance", "--sol", str(ours)]
+             "--seed", str(args.seed), "--sol", str(ours)]
+            # Benchmark instances by distance (as PyVRP); a plan export by fenlei's own
+            # objective for a day: fewest trucks, then distance.
+            + ([] if instance.suffix == ".vrp" else ["--objective", "distance"])
             + (["--threads", str(args.threads)] if args.threads > 1 else []),
             stdout=subprocess.DEVNULL, env=env,
         ),
