@@ -16,7 +16,7 @@
 
 use super::RouteOp;
 use crate::search::cost::CostEvaluator;
-use crate::search::data::{NUM_NEIGHBOURS, SearchData};
+use crate::search::data::SearchData;
 use crate::search::route::{Route, State};
 use crate::search::segment::{Ctx, Seg};
 
@@ -97,7 +97,7 @@ fn removal_cost(sd: &SearchData, ce: &CostEvaluator, ctx: &Ctx, route: &Route, i
 }
 
 /// Routes longer than this are priced only next to the client's granular neighbours.
-const SCAN_ALL_UP_TO: usize = 2 * NUM_NEIGHBOURS;
+const SCAN_ALL_UP_TO: usize = 40;
 
 /// The three cheapest places to insert `node` into route `r`: every place of a short route,
 /// else the places before and after the client's granular neighbours in it (none if it has
