@@ -211,6 +211,27 @@ fn collection_plans_are_solved_stored_and_shown_again() {
             .expect("JSON plan");
     assert_eq!(json["category"], "other");
     assert!(json["routes"][0]["stops"].as_array().expect("stops").len() > 2);
+    // The same day for other solvers, and back through fenlei's own reader.
+    let out = ok(
+        &[
+            "plan",
+            "--db",
+            "db",
+            "--category",
+            "other",
+            "--export-vrplib",
+            "day.vrp",
+        ],
+        p,
+    );
+    assert!(out.contains("wrote day.vrp"), "{out}");
+    let solved: serde_json::Value = serde_json::from_str(&ok(
+        &["route", "solve", "day.vrp", "--iterations", "100", "--json"],
+        p,
+    ))
+    .expect("JSON result");
+    assert_eq!(solved["feasible"], true, "{solved}");
+    assert_eq!(solved["objective"], "hierarchical");
 }
 
 fn repo_root() -> std::path::PathBuf {
