@@ -4,7 +4,8 @@
 //!
 //! The translation, in short: each point that expects waste is a client whose demand is its
 //! average daily put-in weight over the last days (times the days since its last collection
-//! for categories not collected daily), whose window runs from the end of the morning put-in
+//! for categories not collected daily, whose points are collected street by street in
+//! rotation: see [`collected_on`]), whose window runs from the end of the morning put-in
 //! window to the start of the evening one, and whose service time grows with the weight. The
 //! district's trucks of that category — only that category: bin colour = truck type — start
 //! at their depot, may unload at the category's plant whenever full (several trips), must come
@@ -14,7 +15,9 @@
 use crate::AppError;
 use crate::progress::Progress;
 use fenlei_domain::plan::{CollectionPlan, PlannedRoute, PlannedStop, StopKind};
-use fenlei_domain::{Category, Day, DayRange, FacilityId, Level, Timestamp, UnitId, VehicleId};
+use fenlei_domain::{
+    Category, CityModel, Day, DayRange, FacilityId, Level, Timestamp, UnitId, VehicleId,
+};
 use fenlei_routing as routing;
 use fenlei_store::EmbeddedStore;
 use std::time::Duration;
@@ -75,6 +78,15 @@ pub fn collection_interval(category: Category) -> u32 {
     }
 }
 
+/// Whether `point` is collected on `day`: every day for daily categories; otherwise each
+/// street has its day in the rotation (street id modulo the interval), so a truck serves a
+/// few whole streets a day rather than every point of the district once a week.
+pub fn collected_on(model: &CityModel, point: UnitId, category: Category, day: Day) -> bool {
+    let interval = collection_interval(category) as i64;
+    let street = model.ancestor_at(point, Level::Street).unwrap_or(point);
+    (street.0 as i64 + day.0 as i64).rem_euclid(interval) == 0
+}
+
 fn metres(a: (i32, i32), b: (i32, i32)) -> i64 {
     (((a.0 - b.0).abs() + (a.1 - b.1).abs()) as f64 * DETOUR).round() as i64
 }
@@ -125,6 +137,7 @@ pub fn day_problem(store: &mut EmbeddedStore, req: &PlanRequest) -> Result<DayPr
         .filter(|p| {
             p.accepts.contains(req.category)
                 && model.ancestor_at(p.id, Level::District) == Some(req.district)
+                && collected_on(&model, p.id, req.category, req.day)
         })
         .map(|p| p.id)
         .collect();
@@ -350,7 +363,7 @@ fn clock(t: Timestamp) -> String {
 /// The plan as a table: one row per truck, then totals; with `stops`, every stop too.
 pub fn render(
     plan: &CollectionPlan,
-    model: &fenlei_domain::CityModel,
+    model: &CityModel,
     rules: &fenlei_domain::RuleSet,
     stops: bool,
 ) -> String {
