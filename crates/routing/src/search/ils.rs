@@ -2,8 +2,11 @@
 //! solution, re-optimise around them, and accept by late-acceptance hill climbing; only
 //! feasible candidates become current once a feasible solution exists. Infeasible local
 //! optima get a second search with boosted penalties. In hierarchical mode the search also
-//! runs fleet-reduction phases: it removes a route, forbids new vehicles, and searches under
-//! rising penalties until the smaller fleet is feasible or the phase's budget is spent.
+//! reduces the fleet, as soon as it has a feasible solution and again every so often: up to
+//! [`EJECTION_POOL_UP_TO`] clients by ejection-pool route elimination, beyond that by a
+//! penalised descent that drops routes (the first time down to the daily-load bound + 1),
+//! forbids new vehicles and searches on under rising penalties until the smaller fleet is
+//! feasible or the descent's budget is spent.
 
 use std::time::Instant;
 
