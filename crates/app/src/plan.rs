@@ -4,7 +4,8 @@
 //!
 //! The translation, in short: each point that expects waste is a client whose demand is its
 //! average daily put-in weight over the last days (times the days since its last collection
-//! for categories not collected daily), whose window runs from the end of the morning put-in
+//! for categories not collected daily, whose points are collected street by street in
+//! rotation: see [`collected_on`]), whose window runs from the end of the morning put-in
 //! window to the start of the evening one, and whose service time grows with the weight. The
 //! district's trucks of that category — only that category: bin colour = truck type — start
 //! at their depot, may unload at the category's plant whenever full (several trips), must come
@@ -14,7 +15,9 @@
 use crate::AppError;
 use crate::progress::Progress;
 use fenlei_domain::plan::{CollectionPlan, PlannedRoute, PlannedStop, StopKind};
-use fenlei_domain::{Category, Day, DayRange, FacilityId, Level, Timestamp, UnitId, VehicleId};
+use fenlei_domain::{
+    Category, CityModel, Day, DayRange, FacilityId, Level, Timestamp, UnitId, VehicleId,
+};
 use fenlei_routing as routing;
 use fenlei_store::EmbeddedStore;
 use std::time::Duration;
@@ -36,6 +39,24 @@ pub struct PlanRequest {
     pub iterations: Option<u64>,
     /// Solver seed.
     pub seed: u64,
+    /// Parallel searches (1: the single-thread solver).
+    pub threads: usize,
+}
+
+/// A day's routing problem with what maps it back to the city.
+pub struct DayProblem {
+    /// The problem in solver units (metres, seconds, kilograms).
+    pub problem: routing::ProblemData,
+    /// Per client: its collection point and expected kilograms.
+    pub expected: Vec<(UnitId, f64)>,
+    /// The trucks, in the order of the problem's vehicles.
+    pub trucks: Vec<VehicleId>,
+    /// The facility where the trucks unload.
+    pub facility: FacilityId,
+    /// Fewest trucks the daily-load limit allows: expected load over one truck's day.
+    pub daily_load_bound: usize,
+    /// A name for files: district code, category and day.
+    pub name: String,
 }
 
 /// Collection happens between the morning put-in window's end and the evening one's start.
@@ -57,16 +78,22 @@ pub fn collection_interval(category: Category) -> u32 {
     }
 }
 
+/// Whether `point` is collected on `day`: every day for daily categories; otherwise each
+/// street has its day in the rotation (street id modulo the interval), so a truck serves a
+/// few whole streets a day rather than every point of the district once a week.
+pub fn collected_on(model: &CityModel, point: UnitId, category: Category, day: Day) -> bool {
+    let interval = collection_interval(category) as i64;
+    let street = model.ancestor_at(point, Level::Street).unwrap_or(point);
+    (street.0 as i64 + day.0 as i64).rem_euclid(interval) == 0
+}
+
 fn metres(a: (i32, i32), b: (i32, i32)) -> i64 {
     (((a.0 - b.0).abs() + (a.1 - b.1).abs()) as f64 * DETOUR).round() as i64
 }
 
-/// Builds, solves, checks and stores the plan.
-pub fn plan(
-    store: &mut EmbeddedStore,
-    req: &PlanRequest,
-    progress: &mut dyn Progress,
-) -> Result<CollectionPlan, AppError> {
+/// The day's routing problem for a district and category, from the stored city and the
+/// recent put-ins.
+pub fn day_problem(store: &mut EmbeddedStore, req: &PlanRequest) -> Result<DayProblem, AppError> {
     let model = store.model().clone();
     let district = model.unit(req.district);
     if district.level != Level::District {
@@ -110,6 +137,7 @@ pub fn plan(
         .filter(|p| {
             p.accepts.contains(req.category)
                 && model.ancestor_at(p.id, Level::District) == Some(req.district)
+                && collected_on(&model, p.id, req.category, req.day)
         })
         .map(|p| p.id)
         .collect();
@@ -195,6 +223,45 @@ pub fn plan(
         vec![vehicle],
     )
     .map_err(|e| AppError::Usage(format!("routing problem: {e}")))?;
+    let total: f64 = expected.iter().map(|(_, kg)| kg.round().max(1.0)).sum();
+    let daily_load_bound = (total / (capacity * 3) as f64).ceil() as usize;
+    Ok(DayProblem {
+        problem,
+        expected,
+        trucks,
+        facility,
+        daily_load_bound,
+        name: format!("{}-{}-{}", district.code, req.category, req.day),
+    })
+}
+
+/// The day's problem as VRPLIB text (see `fenlei_routing::io::write_waste_vrplib`), for
+/// other solvers.
+pub fn export_vrplib(store: &mut EmbeddedStore, req: &PlanRequest) -> Result<String, AppError> {
+    let day = day_problem(store, req)?;
+    let comment = format!(
+        "fenlei collection day: {} points, {:.1} t expected, daily-load bound {} trucks; metres, seconds, kilograms",
+        day.expected.len(),
+        day.expected.iter().map(|(_, kg)| kg).sum::<f64>() / 1000.0,
+        day.daily_load_bound
+    );
+    routing::io::write_waste_vrplib(&day.name, &comment, &day.problem)
+        .map_err(|e| AppError::Usage(e.to_string()))
+}
+
+/// Builds, solves, checks and stores the plan.
+pub fn plan(
+    store: &mut EmbeddedStore,
+    req: &PlanRequest,
+    progress: &mut dyn Progress,
+) -> Result<CollectionPlan, AppError> {
+    let DayProblem {
+        problem,
+        expected,
+        trucks,
+        facility,
+        ..
+    } = day_problem(store, req)?;
 
     progress.start("planning", req.time_limit.as_secs().max(1), "s");
     let params = routing::SolveParams {
@@ -202,6 +269,7 @@ pub fn plan(
         max_iterations: req.iterations,
         time_limit: Some(req.time_limit),
         objective: routing::Objective::Hierarchical,
+        threads: req.threads,
         ..routing::SolveParams::default()
     };
     struct Report<'p>(&'p mut dyn Progress);
@@ -295,7 +363,7 @@ fn clock(t: Timestamp) -> String {
 /// The plan as a table: one row per truck, then totals; with `stops`, every stop too.
 pub fn render(
     plan: &CollectionPlan,
-    model: &fenlei_domain::CityModel,
+    model: &CityModel,
     rules: &fenlei_domain::RuleSet,
     stops: bool,
 ) -> String {

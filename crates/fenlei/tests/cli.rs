@@ -271,6 +271,27 @@ fn collection_plans_are_solved_stored_and_shown_again() {
             .expect("JSON plan");
     assert_eq!(json["category"], "other");
     assert!(json["routes"][0]["stops"].as_array().expect("stops").len() > 2);
+    // The same day for other solvers, and back through fenlei's own reader.
+    let out = ok(
+        &[
+            "plan",
+            "--db",
+            "db",
+            "--category",
+            "other",
+            "--export-vrplib",
+            "day.vrp",
+        ],
+        p,
+    );
+    assert!(out.contains("wrote day.vrp"), "{out}");
+    let solved: serde_json::Value = serde_json::from_str(&ok(
+        &["route", "solve", "day.vrp", "--iterations", "100", "--json"],
+        p,
+    ))
+    .expect("JSON result");
+    assert_eq!(solved["feasible"], true, "{solved}");
+    assert_eq!(solved["objective"], "hierarchical");
 }
 
 fn repo_root() -> std::path::PathBuf {
@@ -443,4 +464,67 @@ fn conflicts_are_reported_and_damage_is_verified_then_repaired() {
     ok(&["ingest", "--db", "db", "feed.jsonl"], p);
     let whole = ok(&["verify", "--db", "db"], p);
     assert!(whole.contains("the store is whole"), "{whole}");
+}
+
+#[test]
+fn the_checker_judges_solution_files_and_puts_breaks_back() {
+    let root = repo_root();
+    let instance = root.join("data/vrp/solomon/C101.txt");
+    let bks = root.join("data/vrp/solomon/C101.sol");
+    let args = |i: &Path, s: &Path| {
+        vec![
+            "route".to_string(),
+            "check".into(),
+            i.display().to_string(),
+            s.display().to_string(),
+            "--json".into(),
+        ]
+    };
+    let run = |a: Vec<String>| -> serde_json::Value {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        serde_json::from_str(&ok(&a, &root)).expect("JSON verdict")
+    };
+    let json = run(args(&instance, &bks));
+    assert_eq!(
+        (json["feasible"].clone(), json["cost"].clone()),
+        (true.into(), "827.3".into())
+    );
+    // Kim's trucks take a lunch break that `.sol` files do not record.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kim = root.join("data/vrp/wcvrptw_kim2006/102_stop.txt");
+    let sol = dir.path().join("kim.sol");
+    ok(
+        &[
+            "route",
+            "solve",
+            kim.to_str().expect("path"),
+            "--iterations",
+            "100",
+            "--sol",
+            sol.to_str().expect("path"),
+        ],
+        &root,
+    );
+    assert!(!std::fs::read_to_string(&sol).expect("sol").contains('L'));
+    let json = run(args(&kim, &sol));
+    assert_eq!(json["feasible"], true, "{json}");
+    // A client left out is caught.
+    let text = std::fs::read_to_string(&bks).expect("sol");
+    let short = dir.path().join("short.sol");
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[0] = lines[0]
+        .trim_end()
+        .rsplit_once(' ')
+        .expect("ids")
+        .0
+        .to_string();
+    std::fs::write(&short, lines.join("\n")).expect("write");
+    let json = run(args(&instance, &short));
+    assert_eq!(json["feasible"], false);
+    assert!(
+        json["violations"][0]
+            .as_str()
+            .expect("text")
+            .contains("not visited")
+    );
 }

@@ -4,10 +4,12 @@
 //!   demands and windows, reload/disposal facilities, a heterogeneous fleet with shifts,
 //!   breaks, daily limits and the "come home empty" rule.
 //! * [`search`]: the solver ([`solve`]), an iterated local search over granular neighbourhoods
-//!   with O(1) move evaluation from concatenated route segments and adaptive penalties.
+//!   with O(1) move evaluation from concatenated route segments (node moves and SWAP*),
+//!   adaptive penalties, fleet reduction, and a portfolio of seeds on several threads.
 //! * [`check`]: an independent checker that recomputes feasibility and cost from scratch.
 //! * [`io`]: parsers for Solomon, VRPLIB (CVRP and MTVRPTWR), Kim et al. waste instances,
-//!   CVRPLIB `.sol` files and `bks.csv`, and a `.sol` writer.
+//!   CVRPLIB `.sol` files and `bks.csv`, a `.sol` writer, and a waste day as VRPLIB with
+//!   explicit matrices (written and read).
 //!
 //! Architecture invariant: the checker shares no evaluation code with the search; every
 //! test and benchmark judges solver output with the checker.

@@ -38,6 +38,7 @@ fn a_plan_collects_every_point_once_with_trucks_of_its_category() {
             time_limit: Duration::from_secs(30),
             iterations: Some(300),
             seed: 1,
+            threads: 1,
         };
         let p = plan(&mut store, &request, &mut Silent).expect("plan");
         assert!(p.feasible, "{category}: {p:?}");
@@ -87,4 +88,60 @@ fn a_plan_collects_every_point_once_with_trucks_of_its_category() {
         assert_eq!(stored, p);
     }
     assert_eq!(store.plans().expect("list").len(), 2);
+}
+
+/// A day exported as VRPLIB reads back as the problem the planner solves: same points,
+/// trucks, limits, and the same verdict on the same routes.
+#[test]
+fn an_exported_day_reads_back_as_the_planned_problem() {
+    use fenlei_app::plan::{day_problem, export_vrplib};
+    use fenlei_routing::io::parse_instance;
+    use fenlei_routing::{Objective, SolveParams, check, solve};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = simulate::world(Preset::Tiny, 3);
+    let mut store = simulate::create_store(&dir.path().join("db"), &world).expect("store");
+    let start = Day::parse("2026-04-01").expect("date");
+    simulate::simulate_into(
+        &mut store,
+        &world,
+        SimConfig { start, days: 4 },
+        &mut Silent,
+    )
+    .expect("simulate");
+    let district = store
+        .model()
+        .at_level(Level::District)
+        .next()
+        .expect("district")
+        .id;
+    let request = PlanRequest {
+        district,
+        category: Category::Kitchen,
+        day: start.plus(4),
+        lookback_days: 4,
+        time_limit: Duration::from_secs(30),
+        iterations: Some(100),
+        seed: 1,
+        threads: 1,
+    };
+    let day = day_problem(&mut store, &request).expect("problem");
+    let text = export_vrplib(&mut store, &request).expect("export");
+    let back = parse_instance("day.vrp", "day", &text, Objective::Hierarchical).expect("parse");
+    assert_eq!(back.name, day.name);
+    assert_eq!(back.problem.clients().len(), day.expected.len());
+    assert_eq!(back.problem.fleet_size(), day.trucks.len());
+    let params = SolveParams {
+        max_iterations: Some(100),
+        time_limit: None,
+        objective: Objective::Hierarchical,
+        ..SolveParams::default()
+    };
+    let solution = solve(&day.problem, &params, &mut ()).solution;
+    let (a, b) = (
+        check(&day.problem, &solution),
+        check(&back.problem, &solution),
+    );
+    assert!(a.is_feasible() && b.is_feasible(), "{:?}", b.violations());
+    assert_eq!((a.distance, a.duration), (b.distance, b.duration));
+    assert!(day.daily_load_bound >= 1 && day.daily_load_bound <= a.vehicles);
 }

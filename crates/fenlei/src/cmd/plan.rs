@@ -36,6 +36,14 @@ pub struct PlanArgs {
     /// Solver seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Parallel searches (seeds seed, seed+1, …), the best plan wins.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Write the day's routing problem as VRPLIB (explicit matrices, windows, the plant as
+    /// a reload depot, the lunch break) to this file instead of planning, so that other
+    /// solvers can take the same day.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["show", "list", "json", "stops"])]
+    export_vrplib: Option<std::path::PathBuf>,
     /// Print every stop of every route.
     #[arg(long)]
     stops: bool,
@@ -89,7 +97,15 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
                 time_limit: Duration::from_secs_f64(args.time.max(0.1)),
                 iterations: args.iterations,
                 seed: args.seed,
+                threads: args.threads.max(1),
             };
+            if let Some(path) = &args.export_vrplib {
+                let text = plan::export_vrplib(&mut store, &request)?;
+                std::fs::write(path, text)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("wrote {}", path.display());
+                return Ok(());
+            }
             plan::plan(&mut store, &request, &mut Bars::new())?
         }
     };

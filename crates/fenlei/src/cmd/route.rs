@@ -1,13 +1,15 @@
-//! `fenlei route ...`: solve one instance file, or benchmark the solver on the shipped
-//! instances (`data/vrp`) against `bks.csv`, every result judged by the independent checker.
+//! `fenlei route ...`: solve one instance file, judge a solution file, or benchmark the
+//! solver on the shipped instances (`data/vrp`) against `bks.csv`, every result judged by the
+//! independent checker.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use fenlei_routing::check::place_breaks;
 use fenlei_routing::io::{
-    BksRow, Convention, Format, Instance, read_bks, read_instance, write_sol,
+    BksRow, Convention, Format, Instance, read_bks, read_instance, read_sol, write_sol,
 };
 use fenlei_routing::{Objective, Progress, ProgressInfo, SolveParams, Visit, check, solve};
 
@@ -46,6 +48,38 @@ pub enum SetArg {
     All,
 }
 
+/// How long and on how many threads each run searches.
+#[derive(Debug, clap::Args)]
+pub struct Budget {
+    /// Seconds of search per run.
+    #[arg(long, default_value_t = 10.0)]
+    time: f64,
+    /// Iterations per run (with no --time given, the only limit).
+    #[arg(long)]
+    iterations: Option<u64>,
+    /// Parallel searches per run (seeds seed, seed+1, …), the best wins. 1 is the
+    /// single-thread solver that benchmarks compare; report other figures apart.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+}
+
+impl Budget {
+    fn params(&self, seed: u64) -> SolveParams {
+        SolveParams {
+            seed,
+            max_iterations: self.iterations,
+            time_limit: if self.iterations.is_some() && self.time == 10.0 {
+                None
+            } else {
+                Some(Duration::from_secs_f64(self.time))
+            },
+            objective: Objective::Distance,
+            initial: None,
+            threads: self.threads,
+        }
+    }
+}
+
 /// Subcommands of `fenlei route`.
 #[derive(Debug, clap::Subcommand)]
 pub enum RouteCommand {
@@ -53,12 +87,8 @@ pub enum RouteCommand {
     Solve {
         /// Instance file.
         file: PathBuf,
-        /// Time limit in seconds.
-        #[arg(long, default_value_t = 10.0)]
-        time: f64,
-        /// Iteration limit (with no --time given, the only limit).
-        #[arg(long)]
-        iterations: Option<u64>,
+        #[command(flatten)]
+        budget: Budget,
         /// Random seed.
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -72,17 +102,28 @@ pub enum RouteCommand {
         #[arg(long)]
         sol: Option<PathBuf>,
     },
+    /// Judge a solution file (`.sol`: `Route #k: ids`, as `solve --sol` writes and other
+    /// solvers print) with the independent checker; breaks, which `.sol` files do not record,
+    /// are put at their best place first.
+    Check {
+        /// Instance file.
+        file: PathBuf,
+        /// Solution file.
+        sol: PathBuf,
+        /// Objective whose distance convention applies (default as for `solve`).
+        #[arg(long, value_enum)]
+        objective: Option<ObjectiveArg>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmark on the shipped instances against bks.csv.
     Bench {
         /// Which set.
         #[arg(long, value_enum, default_value_t = SetArg::Solomon)]
         set: SetArg,
-        /// Seconds per instance and seed.
-        #[arg(long, default_value_t = 10.0)]
-        time: f64,
-        /// Iterations per instance and seed (replaces the time limit).
-        #[arg(long)]
-        iterations: Option<u64>,
+        #[command(flatten)]
+        budget: Budget,
         /// Seeds per instance (the median result is reported).
         #[arg(long, default_value_t = 1)]
         seeds: u64,
@@ -103,38 +144,26 @@ pub fn run(command: RouteCommand) -> Result<()> {
     match command {
         RouteCommand::Solve {
             file,
-            time,
-            iterations,
+            budget,
             seed,
             objective,
             json,
             sol,
-        } => solve_cmd(
-            &file,
-            time,
-            iterations,
-            seed,
+        } => solve_cmd(&file, &budget, seed, objective, json, sol.as_deref()),
+        RouteCommand::Check {
+            file,
+            sol,
             objective,
             json,
-            sol.as_deref(),
-        ),
+        } => check_cmd(&file, &sol, objective, json),
         RouteCommand::Bench {
             set,
-            time,
-            iterations,
+            budget,
             seeds,
             objective,
             dir,
             only,
-        } => bench_cmd(
-            set,
-            time,
-            iterations,
-            seeds,
-            objective,
-            &dir,
-            only.as_deref(),
-        ),
+        } => bench_cmd(set, &budget, seeds, objective, &dir, only.as_deref()),
     }
 }
 
@@ -161,7 +190,7 @@ impl Progress for Line {
 
 fn default_objective(format: Format) -> Objective {
     match format {
-        Format::Kim => Objective::Hierarchical,
+        Format::Kim | Format::WasteVrplib => Objective::Hierarchical,
         _ => Objective::Distance,
     }
 }
@@ -233,36 +262,16 @@ fn cost_text(instance: &Instance, distance: f64) -> String {
     }
 }
 
-fn params(time: f64, iterations: Option<u64>, seed: u64) -> SolveParams {
-    SolveParams {
-        seed,
-        max_iterations: iterations,
-        time_limit: if iterations.is_some() && time == 10.0 {
-            None
-        } else {
-            Some(Duration::from_secs_f64(time))
-        },
-        objective: Objective::Distance,
-        initial: None,
-    }
-}
-
 fn solve_cmd(
     file: &Path,
-    time: f64,
-    iterations: Option<u64>,
+    budget: &Budget,
     seed: u64,
     objective: Option<ObjectiveArg>,
     json: bool,
     sol: Option<&Path>,
 ) -> Result<()> {
     let (instance, objective) = load(file, objective)?;
-    let out = run_one(
-        &instance,
-        objective,
-        params(time, iterations, seed),
-        &instance.name,
-    );
+    let out = run_one(&instance, objective, budget.params(seed), &instance.name);
     let report = check(&instance.problem, &out.solution);
     let cost = cost_text(&instance, out.distance);
     if let Some(path) = sol {
@@ -359,6 +368,40 @@ fn solve_cmd(
     Ok(())
 }
 
+fn check_cmd(file: &Path, sol: &Path, objective: Option<ObjectiveArg>, json: bool) -> Result<()> {
+    let (instance, _) = load(file, objective)?;
+    let text =
+        std::fs::read_to_string(sol).with_context(|| format!("reading {}", sol.display()))?;
+    let mut solution = read_sol(&sol.display().to_string(), &text, &instance)?.solution;
+    place_breaks(&instance.problem, &mut solution);
+    let report = check(&instance.problem, &solution);
+    let distance = instance.reported_distance(&solution);
+    let cost = cost_text(&instance, distance);
+    if json {
+        let value = serde_json::json!({
+            "instance": instance.name,
+            "feasible": report.is_feasible(),
+            "vehicles": report.vehicles,
+            "cost": cost,
+            "distance": distance,
+            "duration": report.duration as f64 / instance.convention.time_scale(),
+            "violations": report.violations(),
+        });
+        println!("{value}");
+    } else {
+        println!(
+            "{}: {} vehicles, cost {cost}, feasible {}",
+            instance.name,
+            report.vehicles,
+            report.is_feasible()
+        );
+        for v in report.violations() {
+            println!("violation: {v}");
+        }
+    }
+    Ok(())
+}
+
 /// A visit as the file's id (a break shows as `L`).
 fn visit_label(instance: &Instance, visit: Visit) -> String {
     match visit {
@@ -396,16 +439,51 @@ fn bks_row<'a>(
         (Format::Solomon, Objective::Hierarchical) => "hier_vehicles_then_distance",
         (Format::Cvrp, _) => "distance_rounded_int",
         (Format::Mtvrptwr, _) => "distance_dimacs_x10",
-        (Format::Kim, _) => return None,
+        (Format::Kim | Format::WasteVrplib, _) => return None,
     };
     rows.iter()
         .find(|r| r.objective == key && r.instance.eq_ignore_ascii_case(&instance.name))
 }
 
+/// How one benchmark result compares with its best-known row.
+#[derive(Debug, PartialEq)]
+enum Verdict {
+    /// No best-known value for this instance and objective.
+    NoBks,
+    /// The result is infeasible: it has no gap and must not pull the mean down.
+    Infeasible,
+    /// Hierarchical objective, and the result uses this many vehicles more (or fewer) than
+    /// the best-known solution: the distances are not comparable.
+    OtherFleet(i64),
+    /// Distance gap in percent.
+    Gap(f64),
+}
+
+fn judge(
+    objective: Objective,
+    feasible: bool,
+    vehicles: usize,
+    distance: f64,
+    row: Option<&BksRow>,
+) -> Verdict {
+    let Some((value, bks_vehicles)) = row.and_then(|r| r.value.map(|v| (v, r.vehicles))) else {
+        return Verdict::NoBks;
+    };
+    if !feasible {
+        return Verdict::Infeasible;
+    }
+    if objective == Objective::Hierarchical
+        && let Some(bv) = bks_vehicles
+        && bv != vehicles
+    {
+        return Verdict::OtherFleet(vehicles as i64 - bv as i64);
+    }
+    Verdict::Gap(100.0 * (distance - value) / value)
+}
+
 fn bench_cmd(
     set: SetArg,
-    time: f64,
-    iterations: Option<u64>,
+    budget: &Budget,
     seeds: u64,
     objective: Option<ObjectiveArg>,
     dir: &Path,
@@ -446,6 +524,12 @@ fn bench_cmd(
     if files.is_empty() {
         bail!("no instances found under {}", dir.display());
     }
+    if budget.threads > 1 {
+        println!(
+            "{} parallel searches per run (not comparable with single-thread figures)",
+            budget.threads
+        );
+    }
     println!(
         "{:<14} {:>4} {:>12} {:>12} {:>8} {:>5} {:>7} {:>9} {:>4}",
         "instance", "veh", "cost", "bks", "gap%", "bksV", "time", "it/s", "ok"
@@ -455,6 +539,7 @@ fn bench_cmd(
     let mut vehicle_matches = 0;
     let mut with_vehicle_bks = 0;
     let mut infeasible = 0;
+    let mut other_fleet = 0;
     let mut total_its = 0.0;
     let mut total_secs = 0.0;
     for path in &files {
@@ -462,12 +547,7 @@ fn bench_cmd(
         let mut runs = Vec::new();
         for seed in 0..seeds {
             let label = format!("{} seed {seed}", instance.name);
-            runs.push(run_one(
-                &instance,
-                objective,
-                params(time, iterations, seed),
-                &label,
-            ));
+            runs.push(run_one(&instance, objective, budget.params(seed), &label));
         }
         // Median by (feasible first, vehicles, distance).
         runs.sort_by(|a, b| {
@@ -489,32 +569,33 @@ fn bench_cmd(
         } else {
             mid.distance
         };
-        let (bks_text, gap_text, bks_veh) = match row.and_then(|r| r.value.map(|v| (r, v))) {
-            // An infeasible result has no gap: it must not pull the mean down.
-            Some((r, value)) if !mid.feasible => (
-                format!("{value}"),
-                "infeas.".into(),
-                r.vehicles.map_or("-".into(), |v| v.to_string()),
-            ),
-            Some((r, value)) => {
-                let gap = 100.0 * (ours - value) / value;
+        let verdict = judge(objective, mid.feasible, mid.vehicles, ours, row);
+        let bks_text = row
+            .and_then(|r| r.value)
+            .map_or("-".into(), |v| format!("{v}"));
+        let bks_veh = row
+            .and_then(|r| r.vehicles)
+            .map_or("-".into(), |v| v.to_string());
+        if row.and_then(|r| r.vehicles).is_some() && mid.feasible {
+            with_vehicle_bks += 1;
+            if row.and_then(|r| r.vehicles) == Some(mid.vehicles) {
+                vehicle_matches += 1;
+            }
+        }
+        let gap_text = match verdict {
+            Verdict::NoBks => "-".to_string(),
+            Verdict::Infeasible => "infeas.".to_string(),
+            Verdict::OtherFleet(diff) => {
+                other_fleet += 1;
+                format!("{diff:+}veh")
+            }
+            Verdict::Gap(gap) => {
                 gaps.push(gap);
                 if gap < 0.005 {
                     zero += 1;
                 }
-                if let Some(v) = r.vehicles {
-                    with_vehicle_bks += 1;
-                    if v == mid.vehicles {
-                        vehicle_matches += 1;
-                    }
-                }
-                (
-                    format!("{value}"),
-                    format!("{gap:.2}"),
-                    r.vehicles.map_or("-".into(), |v| v.to_string()),
-                )
+                format!("{gap:.2}")
             }
-            None => ("-".into(), "-".into(), "-".into()),
         };
         let cost = if instance.format == Format::Kim {
             format!("{:.1}mi", mid.distance / 5280.0)
@@ -549,15 +630,59 @@ fn bench_cmd(
     };
     let worst = gaps.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     println!(
-        "summary: {} instances, mean gap {:.3} % over the feasible ones, {} at 0.00 %, worst {:.2} %, vehicle counts matching BKS {}/{}, infeasible {}, {:.0} it/s overall",
+        "summary: {} instances, mean gap {:.3} % over the {} compared, {} at 0.00 %, worst {:.2} %, vehicle counts matching BKS {}/{}, {} with another fleet size than the BKS (not compared on distance), infeasible {}, {:.0} it/s overall",
         files.len(),
         mean,
+        gaps.len(),
         zero,
         if gaps.is_empty() { 0.0 } else { worst },
         vehicle_matches,
         with_vehicle_bks,
+        other_fleet,
         infeasible,
         total_its / total_secs.max(1e-9)
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(vehicles: usize, value: f64) -> BksRow {
+        BksRow {
+            instance: "R104".into(),
+            set: "solomon100".into(),
+            objective: "hier_vehicles_then_distance".into(),
+            vehicles: Some(vehicles),
+            value: Some(value),
+        }
+    }
+
+    /// A hierarchical result with more vehicles is not compared on distance, however short.
+    #[test]
+    fn more_vehicles_get_no_distance_gap() {
+        let bks = row(9, 1000.0);
+        assert_eq!(
+            judge(Objective::Hierarchical, true, 10, 950.0, Some(&bks)),
+            Verdict::OtherFleet(1)
+        );
+        assert_eq!(
+            judge(Objective::Hierarchical, true, 9, 1010.0, Some(&bks)),
+            Verdict::Gap(1.0)
+        );
+        // Under the distance objective the fleet size is free.
+        assert_eq!(
+            judge(Objective::Distance, true, 10, 1010.0, Some(&bks)),
+            Verdict::Gap(1.0)
+        );
+        assert_eq!(
+            judge(Objective::Distance, false, 10, 900.0, Some(&bks)),
+            Verdict::Infeasible
+        );
+        assert_eq!(
+            judge(Objective::Distance, true, 10, 900.0, None),
+            Verdict::NoBks
+        );
+    }
 }

@@ -1,4 +1,4 @@
-//! `bks.csv`: best-known values, one row per (instance, objective), with quoted fields.
+//! `bks.csv`: best-known values, one row per (instance, objective), read with the `csv` crate.
 
 use super::ParseError;
 
@@ -17,51 +17,38 @@ pub struct BksRow {
     pub value: Option<f64>,
 }
 
-/// Splits one CSV line, honouring double quotes.
-fn split_csv(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
-/// Parses `bks.csv` text; `file` names it in errors.
+/// Parses `bks.csv` text (a header line, then at least five columns: instance, set,
+/// objective, vehicles, value); `file` names it in errors.
 pub fn read_bks(file: &str, text: &str) -> Result<Vec<BksRow>, ParseError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            ParseError::line(file, line, e.to_string())
+        })?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let f = split_csv(line);
-        if f.len() < 5 {
-            return Err(ParseError::line(file, i + 1, "expected at least 5 columns"));
+        if record.len() < 5 {
+            return Err(ParseError::line(file, line, "expected at least 5 columns"));
         }
         let opt_num = |s: &str, what: &str| -> Result<Option<f64>, ParseError> {
             if s.trim().is_empty() {
                 Ok(None)
             } else {
-                super::num(file, i + 1, s.trim(), what).map(Some)
+                super::num(file, line, s.trim(), what).map(Some)
             }
         };
         rows.push(BksRow {
-            instance: f[0].clone(),
-            set: f[1].clone(),
-            objective: f[2].clone(),
-            vehicles: opt_num(&f[3], "vehicles")?.map(|v| v as usize),
-            value: opt_num(&f[4], "distance")?,
+            instance: record[0].to_string(),
+            set: record[1].to_string(),
+            objective: record[2].to_string(),
+            vehicles: opt_num(&record[3], "vehicles")?.map(|v| v as usize),
+            value: opt_num(&record[4], "distance")?,
         });
     }
     Ok(rows)

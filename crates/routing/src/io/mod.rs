@@ -17,6 +17,7 @@ mod kim;
 mod sol;
 mod solomon;
 mod vrplib;
+mod waste_vrplib;
 
 use std::path::Path;
 
@@ -24,6 +25,7 @@ use thiserror::Error;
 
 pub use bks::{BksRow, read_bks};
 pub use sol::{SolFile, read_sol, write_sol};
+pub use waste_vrplib::{ExportError, write_waste_vrplib};
 
 use crate::model::ProblemData;
 use crate::search::Objective;
@@ -79,6 +81,9 @@ pub enum Format {
     Mtvrptwr,
     /// Kim et al. (2006) waste collection `*_stop.txt`.
     Kim,
+    /// A waste-collection day as VRPLIB with explicit matrices (`fenlei plan
+    /// --export-vrplib`).
+    WasteVrplib,
 }
 
 /// How distances were turned into solver units.
@@ -210,9 +215,10 @@ pub fn parse_instance(
         Some(Format::Solomon) => solomon::parse(file, text, objective),
         Some(Format::Cvrp) | Some(Format::Mtvrptwr) => vrplib::parse(file, stem, text),
         Some(Format::Kim) => kim::parse(file, stem, text),
+        Some(Format::WasteVrplib) => waste_vrplib::parse(file, stem, text),
         None => Err(ParseError::file(
             file,
-            "unknown format (expected Solomon, VRPLIB or Kim *_stop.txt)",
+            "unknown format (expected Solomon, VRPLIB, a fenlei plan export or Kim *_stop.txt)",
         )),
     }
 }
@@ -222,6 +228,9 @@ pub fn detect(text: &str) -> Option<Format> {
     let head: Vec<&str> = text.lines().take(12).collect();
     if head.iter().any(|l| l.contains("MTVRPTWR")) {
         return Some(Format::Mtvrptwr);
+    }
+    if head.iter().any(|l| l.contains("VRPTW-RELOAD")) {
+        return Some(Format::WasteVrplib);
     }
     if head
         .iter()

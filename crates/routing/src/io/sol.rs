@@ -1,6 +1,7 @@
 //! CVRPLIB `.sol` files: `Route #k: id id ...` (the file's own location ids, depot omitted;
 //! a facility id inside a route is a reload/disposal visit) and `Cost X`. Breaks are not
-//! written; [`crate::check::place_breaks`] puts them back when checking.
+//! written; [`crate::check::place_breaks`] puts them back before checking (`fenlei route
+//! check` does).
 
 use std::collections::HashMap;
 

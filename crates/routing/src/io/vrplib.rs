@@ -8,7 +8,21 @@ use std::collections::HashMap;
 use super::{Convention, Format, Instance, ParseError, Role, dimacs, euclid, fields, num};
 use crate::model::{Client, Depot, Facility, Matrix, ProblemData, TimeWindow, VehicleType};
 
-pub(crate) fn parse(file: &str, stem: &str, text: &str) -> Result<Instance, ParseError> {
+/// Header values (`KEY : value`, with their line) and section rows (with their line).
+pub(crate) struct Scanned {
+    pub header: HashMap<String, (usize, String)>,
+    pub sections: HashMap<String, Vec<(usize, Vec<String>)>>,
+}
+
+impl Scanned {
+    /// A header value and its line.
+    pub fn get(&self, key: &str) -> Option<(usize, &str)> {
+        self.header.get(key).map(|(no, v)| (*no, v.as_str()))
+    }
+}
+
+/// Splits VRPLIB text into header values and sections.
+pub(crate) fn scan(file: &str, text: &str) -> Result<Scanned, ParseError> {
     let mut header: HashMap<String, (usize, String)> = HashMap::new();
     let mut sections: HashMap<String, Vec<(usize, Vec<String>)>> = HashMap::new();
     let mut current: Option<String> = None;
@@ -46,6 +60,11 @@ pub(crate) fn parse(file: &str, stem: &str, text: &str) -> Result<Instance, Pars
             None => return Err(ParseError::line(file, no, format!("unexpected line '{t}'"))),
         }
     }
+    Ok(Scanned { header, sections })
+}
+
+pub(crate) fn parse(file: &str, stem: &str, text: &str) -> Result<Instance, ParseError> {
+    let Scanned { header, sections } = scan(file, text)?;
     let get = |k: &str| header.get(k).map(|(no, v)| (*no, v.as_str()));
     let (dim_line, dim) =
         get("DIMENSION").ok_or_else(|| ParseError::file(file, "missing DIMENSION"))?;

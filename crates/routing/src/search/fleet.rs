@@ -4,9 +4,16 @@
 //! nowhere is inserted anyway at the place where ejecting one or two other clients restores
 //! feasibility at the least "difficulty" (how often those clients have failed before); the
 //! ejected clients join the pool. The route is gone when the pool is empty.
+//!
+//! On large instances (a district's day of ~1,000 points) one pool step costs too much;
+//! there [`drop_routes`] starts a penalised descent instead: some routes' clients go to
+//! their cheapest places in the others whatever that breaks, and the search goes on with no
+//! vehicle to open, under penalties that rise until the smaller fleet is feasible. The first
+//! descent aims straight at one vehicle above the lower bound, later ones at one fewer.
 
 use super::cost::CostEvaluator;
 use super::data::SearchData;
+use super::insert::{Scope, best_insertion};
 use super::local_search::LocalSearch;
 use super::ops::route_removal::RouteRemoval;
 use super::route::{Pos, State};
@@ -34,6 +41,52 @@ pub(crate) fn vehicle_lower_bound(sd: &SearchData) -> usize {
         }
     }
     bound
+}
+
+/// Instances up to this many clients reduce their fleet with the ejection pool.
+pub(crate) const EJECTION_POOL_UP_TO: usize = 300;
+
+/// `st` with at most `target` used routes: one of the three smallest routes at a time goes,
+/// its clients to their cheapest places (under `ce`) in the other used routes, feasible or
+/// not.
+pub(crate) fn drop_routes(
+    sd: &SearchData,
+    st: &State,
+    ce: &CostEvaluator,
+    rng: &mut Rng,
+    target: usize,
+) -> State {
+    let mut st = st.clone();
+    while st.vehicles() > target.max(1) {
+        drop_route(sd, &mut st, ce, rng);
+    }
+    st
+}
+
+fn drop_route(sd: &SearchData, st: &mut State, ce: &CostEvaluator, rng: &mut Rng) {
+    let mut used: Vec<usize> = (0..st.routes.len())
+        .filter(|&r| st.routes[r].clients > 0)
+        .collect();
+    used.sort_by_key(|&r| (st.routes[r].clients, r));
+    used.truncate(3);
+    let victim = used[rng.below(used.len())];
+    let nodes = std::mem::take(&mut st.routes[victim].nodes);
+    let v = &sd.vts[st.routes[victim].vt];
+    st.routes[victim].nodes = std::iter::once(v.start)
+        .chain(v.lunch)
+        .chain([v.end])
+        .collect();
+    st.refresh(sd, ce, victim);
+    let mut clients: Vec<u32> = nodes.into_iter().filter(|&c| sd.is_client(c)).collect();
+    for &c in &clients {
+        st.place[c as usize] = super::route::UNROUTED;
+    }
+    rng.shuffle(&mut clients);
+    for c in clients {
+        if let Some((_, pos)) = best_insertion(sd, st, ce, c, Scope::Everywhere, false) {
+            st.insert_after(sd, ce, c, pos);
+        }
+    }
 }
 
 /// Cheapest feasible insertion of `c` into a used route.
@@ -232,4 +285,36 @@ pub(crate) fn eliminate_route(
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::ops::testkit::{WEIGHTS, problems, random_solution};
+
+    /// Dropping routes leaves at most the target in use, every client routed once, and the
+    /// cached costs true.
+    #[test]
+    fn dropped_routes_leave_every_client_routed() {
+        for seed in 0..4 {
+            for p in problems(seed) {
+                let sd = SearchData::new(&p);
+                let mut rng = Rng::new(seed);
+                let st = State::load(&sd, &WEIGHTS, &random_solution(&p, &mut rng));
+                let before = st.vehicles();
+                let smaller = drop_routes(&sd, &st, &WEIGHTS, &mut rng, before - 1);
+                assert_eq!(smaller.vehicles(), before - 1);
+                assert!(
+                    smaller
+                        .place
+                        .iter()
+                        .all(|&p| p != super::super::route::UNROUTED)
+                );
+                let report = crate::check(&p, &smaller.export(&sd));
+                assert!(report.errors.is_empty(), "{:?}", report.errors);
+                let one = drop_routes(&sd, &st, &WEIGHTS, &mut rng, 1);
+                assert_eq!(one.vehicles(), 1);
+            }
+        }
+    }
 }

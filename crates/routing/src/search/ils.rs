@@ -2,14 +2,17 @@
 //! solution, re-optimise around them, and accept by late-acceptance hill climbing; only
 //! feasible candidates become current once a feasible solution exists. Infeasible local
 //! optima get a second search with boosted penalties. In hierarchical mode the search also
-//! runs fleet-reduction phases: it removes a route, forbids new vehicles, and searches under
-//! rising penalties until the smaller fleet is feasible or the phase's budget is spent.
+//! reduces the fleet, as soon as it has a feasible solution and again every so often: up to
+//! [`EJECTION_POOL_UP_TO`] clients by ejection-pool route elimination, beyond that by a
+//! penalised descent that drops routes (the first time down to the daily-load bound + 1),
+//! forbids new vehicles and searches on under rising penalties until the smaller fleet is
+//! feasible or the descent's budget is spent.
 
 use std::time::Instant;
 
 use super::cost::{CostEvaluator, Violations};
 use super::data::SearchData;
-use super::fleet::{eliminate_route, vehicle_lower_bound};
+use super::fleet::{EJECTION_POOL_UP_TO, drop_routes, eliminate_route, vehicle_lower_bound};
 use super::insert::{Scope, best_insertion};
 use super::local_search::LocalSearch;
 use super::penalty::PenaltyManager;
@@ -24,7 +27,6 @@ pub(crate) struct RunResult {
     pub best: Option<State>,
     pub fallback: State,
     pub iterations: u64,
-    pub moves: u64,
 }
 
 /// Plain cost and summed violations of a state.
@@ -74,8 +76,12 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
     };
     let mut ls = LocalSearch::new(sd, st.routes.len());
     ls.search(sd, &mut st, &pm.ce, &mut rng);
-    if !st.is_feasible(sd) {
-        let boosted = pm.ce.boosted(10.0);
+    // A feasible start makes the rest of the run count: boost harder until there is one.
+    for factor in [10.0, 100.0, 1000.0] {
+        if st.is_feasible(sd) {
+            break;
+        }
+        let boosted = pm.ce.boosted(factor);
         st.reprice(sd, &boosted);
         ls.reset_tested();
         ls.search(sd, &mut st, &boosted, &mut rng);
@@ -103,7 +109,13 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
 
     // Fleet reduction (hierarchical only): iterations of plain search between attempts.
     let mut normal_since: u64 = 0;
+    // The first attempt comes as soon as there is a feasible solution.
+    let mut tried_elimination = false;
     let normal_budget = (5 * n as u64).max(500);
+    // Penalised descent (large instances): when it began, and how long it may take.
+    let mut descent_since: Option<u64> = None;
+    let mut descents = 0;
+    let descent_budget = (2 * n as u64).max(1_000);
 
     loop {
         if params.max_iterations.is_some_and(|m| iteration >= m)
@@ -113,17 +125,53 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         }
         iteration += 1;
 
+        // Hierarchical, large instance: a descent that has not reached a smaller feasible
+        // fleet in time gives way to plain search from the best solution.
+        if let Some(since) = descent_since
+            && iteration - since > descent_budget
+            && let Some((_, b)) = &best
+        {
+            descent_since = None;
+            normal_since = iteration;
+            st = b.clone();
+            st.reprice(sd, &pm.ce);
+            ls = LocalSearch::new(sd, st.routes.len());
+            ls.allow_empty = false;
+            snapshot = st.routes.iter().map(|r| r.nodes.clone()).collect();
+            (cur_cost, cur_viol) = measure(sd, &st);
+            cur_feasible = true;
+            history.fill(cur_cost);
+        }
+
         // Hierarchical: try to eliminate a route of the best solution.
         if hierarchical
+            && descent_since.is_none()
             && let Some((_, b)) = &best
-            && iteration - normal_since >= normal_budget
+            && (iteration - normal_since >= normal_budget || !tried_elimination)
             && b.vehicles() > vehicle_lower_bound(sd)
         {
+            tried_elimination = true;
+            if n > EJECTION_POOL_UP_TO {
+                let lower = vehicle_lower_bound(sd);
+                let target = if descents == 0 && b.vehicles() > lower + 2 {
+                    lower + 1
+                } else {
+                    b.vehicles() - 1
+                };
+                descents += 1;
+                st = drop_routes(sd, b, &pm.ce, &mut rng, target);
+                descent_since = Some(iteration);
+                ls = LocalSearch::new(sd, st.routes.len());
+                ls.allow_empty = false;
+                snapshot = st.routes.iter().map(|r| r.nodes.clone()).collect();
+                (cur_cost, cur_viol) = measure(sd, &st);
+                cur_feasible = st.is_feasible(sd);
+                history.fill(if cur_feasible { cur_cost } else { i64::MAX });
+                continue;
+            }
             let deadline = params.time_limit.map(|t| start + t);
             let mut scratch = LocalSearch::new(sd, b.routes.len());
-            let steps = 4 * n;
-            iteration += (steps / 10) as u64;
-            match eliminate_route(sd, b, &mut scratch, &mut rng, steps, deadline) {
+            match eliminate_route(sd, b, &mut scratch, &mut rng, 4 * n, deadline) {
                 Some(smaller) => {
                     st = smaller;
                     st.reprice(sd, &pm.ce);
@@ -179,6 +227,15 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
                 }
             })
         {
+            if descent_since.is_some()
+                && best
+                    .as_ref()
+                    .is_some_and(|(_, b)| st.vehicles() < b.vehicles())
+            {
+                // The smaller fleet is feasible: the next descent starts right away.
+                descent_since = None;
+                normal_since = iteration.saturating_sub(normal_budget);
+            }
             best = Some((cand_cost, st.clone()));
             last_best_iter = iteration;
             if hierarchical {
@@ -249,6 +306,5 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         fallback: st,
         best: best.map(|(_, b)| b),
         iterations: iteration,
-        moves: ls.moves,
     }
 }

@@ -15,6 +15,7 @@ mod local_search;
 pub(crate) mod ops;
 mod penalty;
 mod perturb;
+mod portfolio;
 mod route;
 mod segment;
 
@@ -46,6 +47,9 @@ pub struct SolveParams {
     /// Warm start: routes to begin from (for example yesterday's plan); clients they leave
     /// out are inserted cheaply.
     pub initial: Option<Solution>,
+    /// Independent searches run in parallel, one per thread (seeds `seed`, `seed + 1`, …);
+    /// the best wins. 1 is the single-threaded solver that benchmarks compare.
+    pub threads: usize,
 }
 
 impl Default for SolveParams {
@@ -56,6 +60,7 @@ impl Default for SolveParams {
             time_limit: Some(Duration::from_secs(10)),
             objective: Objective::Distance,
             initial: None,
+            threads: 1,
         }
     }
 }
@@ -93,14 +98,28 @@ pub struct SolveResult {
     pub solution: Solution,
     /// Whether `solution` is feasible.
     pub feasible: bool,
-    /// Iterations done.
+    /// Iterations done: perturbation + local search rounds (in hierarchical mode a
+    /// route-elimination attempt counts as one), summed over threads.
     pub iterations: u64,
     /// Wall time.
     pub elapsed: Duration,
 }
 
-/// Solves `problem`.
+/// Solves `problem` (on `params.threads` threads).
 pub fn solve(
+    problem: &ProblemData,
+    params: &SolveParams,
+    progress: &mut dyn Progress,
+) -> SolveResult {
+    if params.threads > 1 {
+        portfolio::solve_portfolio(problem, params, progress)
+    } else {
+        solve_one(problem, params, progress)
+    }
+}
+
+/// One search on the calling thread.
+fn solve_one(
     problem: &ProblemData,
     params: &SolveParams,
     progress: &mut dyn Progress,
@@ -108,14 +127,12 @@ pub fn solve(
     let start = std::time::Instant::now();
     // Hierarchical mode gives vehicles no artificial cost: the search never opens a vehicle
     // once it has a feasible solution, and fleet-reduction phases remove routes.
-    let extra = 0;
-    let sd = data::SearchData::new(problem, extra);
+    let sd = data::SearchData::new(problem);
     let result = ils::run(&sd, params, progress);
     let (solution, feasible) = match result.best {
         Some(best) => (best.export(&sd), true),
         None => (result.fallback.export(&sd), false),
     };
-    let _ = result.moves;
     SolveResult {
         solution,
         feasible,
@@ -144,10 +161,10 @@ mod tests {
                 max_iterations: Some(50),
                 time_limit: None,
                 objective: Objective::Distance,
-                initial: None,
+                ..SolveParams::default()
             };
             let res = solve(&inst.problem, &params, &mut ());
-            let sd = SearchData::new(&inst.problem, 0);
+            let sd = SearchData::new(&inst.problem);
             let ce = CostEvaluator {
                 time_warp: 1.0,
                 load: [1.0; 3],

@@ -30,7 +30,13 @@ pub(crate) struct Route {
     pub lunch: Option<usize>,
     /// Penalised cost under the evaluator last used in `update`.
     pub cost: i64,
+    /// Changes whenever the node list is rebuilt; equal versions mean equal node lists (a
+    /// clone keeps its version), so per-route caches can check they are current.
+    pub version: u64,
 }
+
+/// Source of route versions, unique across all states and threads.
+static NEXT_VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Route {
     pub fn new(sd: &SearchData, vt: usize) -> Self {
@@ -47,6 +53,7 @@ impl Route {
             facilities: 0,
             lunch: None,
             cost: 0,
+            version: 0,
         }
     }
 
@@ -111,6 +118,7 @@ impl Route {
             self.suffix[i] = acc;
         }
         self.cost = ce.route_cost(sd, self.vt, self.whole());
+        self.version = NEXT_VERSION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -141,4 +141,67 @@ fn bks_table_reads_quoted_rows() {
     assert_eq!(hier, 56);
     let mt = rows.iter().find(|r| r.instance == "C201R0.5").unwrap();
     assert_eq!(mt.value, Some(15006.0));
+    let bad = "instance,set,objective,vehicles,distance\nC101,s,d,10,827.3\n\"C102\",s,d,ten,1\n";
+    let err = read_bks("bks.csv", bad).unwrap_err().to_string();
+    assert_eq!(err, "bks.csv:3: vehicles: 'ten' is not a number");
+    let short = read_bks("bks.csv", "instance,set\nC101,s,d\n").unwrap_err();
+    assert_eq!(short.to_string(), "bks.csv:2: expected at least 5 columns");
+}
+
+/// A waste day written as VRPLIB reads back as the same problem: every solution gets the
+/// same verdict, and `.sol` ids round-trip.
+#[test]
+fn waste_vrplib_export_round_trips() {
+    use fenlei_routing::io::{parse_instance, write_sol, write_waste_vrplib};
+    use fenlei_routing::{SolveParams, check, solve};
+    let kim = read_instance(
+        &data("wcvrptw_kim2006/102_stop.txt"),
+        Objective::Hierarchical,
+    )
+    .unwrap();
+    let text = write_waste_vrplib("kim102", "Kim et al. 102 stops", &kim.problem).unwrap();
+    let back = parse_instance("kim102.vrp", "kim102", &text, Objective::Hierarchical).unwrap();
+    assert_eq!(back.format, Format::WasteVrplib);
+    assert_eq!(back.name, "kim102");
+    let (a, b) = (&kim.problem, &back.problem);
+    assert_eq!(a.clients().len(), b.clients().len());
+    assert_eq!(a.facilities().len(), b.facilities().len());
+    assert_eq!(a.vehicle_types()[0].lunch, b.vehicle_types()[0].lunch);
+    assert_eq!(
+        a.vehicle_types()[0].max_daily_load,
+        b.vehicle_types()[0].max_daily_load
+    );
+    assert!(b.vehicle_types()[0].end_empty);
+    let params = SolveParams {
+        max_iterations: Some(30),
+        time_limit: None,
+        objective: Objective::Hierarchical,
+        ..SolveParams::default()
+    };
+    let solution = solve(a, &params, &mut ()).solution;
+    let (ra, rb) = (check(a, &solution), check(b, &solution));
+    assert!(
+        ra.is_feasible() && rb.is_feasible(),
+        "{:?}",
+        rb.violations()
+    );
+    assert_eq!((ra.distance, ra.duration), (rb.distance, rb.duration));
+    let sol = write_sol(&back, &solution, "0");
+    let read = read_sol("kim102.sol", &sol, &back).unwrap();
+    let without_breaks = |s: &fenlei_routing::Solution| {
+        s.routes
+            .iter()
+            .map(|r| {
+                r.visits
+                    .iter()
+                    .filter(|v| **v != fenlei_routing::Visit::Break)
+                    .count()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(without_breaks(&read.solution), without_breaks(&solution));
+    // A file without its duration matrix is refused by name.
+    let cut = text.replace("EDGE_DURATION_SECTION", "X_SECTION");
+    let err = parse_instance("cut.vrp", "cut", &cut, Objective::Hierarchical).unwrap_err();
+    assert_eq!(err.to_string(), "cut.vrp: missing EDGE_DURATION_SECTION");
 }

@@ -17,6 +17,7 @@ fn iterations(n: u64, objective: Objective, seed: u64) -> SolveParams {
         time_limit: None,
         objective,
         initial: None,
+        threads: 1,
     }
 }
 
@@ -192,4 +193,32 @@ fn planner_style_problem_from_matrices() {
         trips >= 3,
         "two collection trips and the final disposal: {trips}"
     );
+}
+
+/// Parallel searches return the best of the runs with the same seeds alone.
+#[test]
+fn a_portfolio_returns_its_best_run() {
+    let inst = read_instance(&data("solomon/R105.txt"), Objective::Distance).unwrap();
+    let alone: Vec<i64> = (3..5)
+        .map(|seed| {
+            let res = solve(
+                &inst.problem,
+                &iterations(200, Objective::Distance, seed),
+                &mut (),
+            );
+            check(&inst.problem, &res.solution).cost
+        })
+        .collect();
+    let together = solve(
+        &inst.problem,
+        &SolveParams {
+            threads: 2,
+            ..iterations(200, Objective::Distance, 3)
+        },
+        &mut (),
+    );
+    let report = check(&inst.problem, &together.solution);
+    assert!(together.feasible && report.is_feasible());
+    assert_eq!(report.cost, *alone.iter().min().unwrap());
+    assert_eq!(together.iterations, 400);
 }

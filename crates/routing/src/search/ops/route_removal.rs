@@ -66,7 +66,7 @@ mod tests {
         let mut verified = 0;
         for seed in 0..4 {
             for p in problems(seed) {
-                let sd = SearchData::new(&p, 0);
+                let sd = SearchData::new(&p);
                 let mut rng = Rng::new(seed);
                 let st = State::load(&sd, &WEIGHTS, &random_solution(&p, &mut rng));
                 let before = checker_cost(&p, &st.export(&sd));

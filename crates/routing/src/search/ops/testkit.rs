@@ -2,7 +2,7 @@
 //! several trips, facilities, a break, the come-home-empty rule, daily limits, release
 //! times), random solutions, and an exactness check of `evaluate` against the checker.
 
-use super::NodeOp;
+use super::{NodeOp, RouteOp};
 use crate::check::check;
 use crate::model::{Break, Client, Depot, Facility, Matrix, ProblemData, TimeWindow, VehicleType};
 use crate::rng::Rng;
@@ -165,7 +165,7 @@ pub(crate) fn verify_node_op(op: &mut dyn NodeOp) -> usize {
     let mut verified = 0;
     for seed in 0..6 {
         for p in problems(seed) {
-            let sd = SearchData::new(&p, 0);
+            let sd = SearchData::new(&p);
             let mut rng = Rng::new(seed * 7 + 1);
             for _ in 0..4 {
                 let sol = random_solution(&p, &mut rng);
@@ -198,12 +198,46 @@ pub(crate) fn verify_node_op(op: &mut dyn NodeOp) -> usize {
     verified
 }
 
+/// Evaluates `op` on every pair of routes of random solutions; every improving delta must
+/// equal the checker's cost change after `apply`. Returns how many moves were verified.
+pub(crate) fn verify_route_op(op: &mut dyn RouteOp) -> usize {
+    let mut verified = 0;
+    for seed in 0..12 {
+        for p in problems(seed) {
+            let sd = SearchData::new(&p);
+            let mut rng = Rng::new(seed * 7 + 1);
+            for _ in 0..6 {
+                let sol = random_solution(&p, &mut rng);
+                let st = State::load(&sd, &WEIGHTS, &sol);
+                let before = checker_cost(&p, &st.export(&sd));
+                for a in 0..st.routes.len() {
+                    for b in 0..st.routes.len() {
+                        let mut probe = st.clone();
+                        let delta = op.evaluate(&sd, &probe, &WEIGHTS, a, b);
+                        if delta >= 0 {
+                            continue;
+                        }
+                        let touched = op.apply(&mut probe);
+                        for t in touched {
+                            probe.refresh(&sd, &WEIGHTS, t);
+                        }
+                        let after = checker_cost(&p, &probe.export(&sd));
+                        assert_eq!(after - before, delta, "{} on routes {a} {b}", op.name());
+                        verified += 1;
+                    }
+                }
+            }
+        }
+    }
+    verified
+}
+
 /// Cached route segments and the checker agree on cost, time warp, load and distance.
 #[test]
 fn route_caches_agree_with_checker() {
     for seed in 0..6 {
         for (pi, p) in problems(seed).into_iter().enumerate() {
-            let sd = SearchData::new(&p, 0);
+            let sd = SearchData::new(&p);
             let mut rng = Rng::new(seed * 7 + 1);
             let sol = random_solution(&p, &mut rng);
             let st = State::load(&sd, &WEIGHTS, &sol);
