@@ -63,7 +63,7 @@ fn missing_awareness_is_no_data_never_a_pass() {
     assert_eq!(e10.reason, "no grade: no data for awareness");
     let aw = &e10.items[0];
     assert_eq!(aw.outcome, Outcome::NoData);
-    assert!(aw.source.contains("resident surveys"), "{}", aw.source);
+    assert!(aw.source.contains("residents surveyed"), "{}", aw.source);
     // A failed item still fails the estate, data or not.
     assert_eq!(
         rating(&r, "compliant_estate", "E13").grade.as_deref(),
@@ -173,6 +173,7 @@ fn the_scorecard_adds_up_by_hand() {
     let q = &mut city.quantities;
     q.households = 1000;
     q.residents = 2500;
+    q.days_with_data = 30; // every day of the period
     q.estates = 10;
     q.estates_covered = 10;
     q.participating_households = 850; // 0.85 → 7 of 10
