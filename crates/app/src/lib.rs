@@ -9,6 +9,7 @@ pub mod govern;
 pub mod ingest;
 pub mod plan;
 pub mod progress;
+pub mod records;
 pub mod report;
 pub mod simulate;
 

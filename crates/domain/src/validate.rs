@@ -50,11 +50,13 @@ pub enum RejectReason {
     OutOfRange,
     /// A period whose end is before its start.
     BadPeriod,
+    /// The sender (a device or token) may not report for this point, vehicle or unit.
+    NotPermitted,
 }
 
 impl RejectReason {
     /// Every reason.
-    pub const ALL: [RejectReason; 19] = [
+    pub const ALL: [RejectReason; 20] = [
         RejectReason::Malformed,
         RejectReason::UnknownType,
         RejectReason::MissingField,
@@ -74,6 +76,7 @@ impl RejectReason {
         RejectReason::BadValue,
         RejectReason::OutOfRange,
         RejectReason::BadPeriod,
+        RejectReason::NotPermitted,
     ];
 
     /// The stable snake_case code.
@@ -98,6 +101,7 @@ impl RejectReason {
             RejectReason::BadValue => "bad_value",
             RejectReason::OutOfRange => "out_of_range",
             RejectReason::BadPeriod => "bad_period",
+            RejectReason::NotPermitted => "not_permitted",
         }
     }
 }

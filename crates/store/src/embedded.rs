@@ -133,6 +133,7 @@ pub struct EmbeddedStore {
     estates_under: Vec<u64>,
     redelivered: Vec<Redelivery>,
     conflicts: Vec<Conflict>,
+    duplicates: Vec<usize>,
     /// Bytes of each day file the rollups plus the pending delta hold, not yet checkpointed.
     in_delta: HashMap<Day, u64>,
     /// The events-table sequence the rollups plus the delta hold, not yet checkpointed.
@@ -381,6 +382,7 @@ impl EmbeddedStore {
             by_day: Vec::new(),
             estates_under,
             redelivered: Vec::new(),
+            duplicates: Vec::new(),
             conflicts: Vec::new(),
             in_delta: HashMap::new(),
             events_in_delta: None,
@@ -521,6 +523,7 @@ impl EmbeddedStore {
     pub fn append_put_ins(&mut self, batch: &[PutIn]) -> Result<AppendOutcome, StoreError> {
         self.require_households()?;
         self.conflicts.clear();
+        self.duplicates.clear();
         self.append_put_ins_at(batch, None)
     }
 
@@ -539,6 +542,8 @@ impl EmbeddedStore {
         for r in &self.redelivered {
             if r.differs.is_empty() {
                 outcome.duplicates += 1;
+                self.duplicates
+                    .push(positions.map_or(r.index, |p| p[r.index]));
             } else {
                 outcome.conflicts += 1;
                 let offered = &batch[r.index];
@@ -558,6 +563,7 @@ impl EmbeddedStore {
             }
         }
         self.conflicts.sort_by_key(|c| c.index);
+        self.duplicates.sort_unstable();
         // Whatever reached the disk is stored (and marked), even when a later day failed.
         let (written, failure) = match self.log.append(&self.by_day) {
             Ok(w) => (w, None),
@@ -596,10 +602,17 @@ impl EmbeddedStore {
         &self.conflicts
     }
 
+    /// Positions (in the slice given to the last append) of the events that were already
+    /// stored with the same content, in ascending order.
+    pub fn duplicates(&self) -> &[usize] {
+        &self.duplicates
+    }
+
     /// Stores events of any type: put-ins go to the log, the others to the events table.
     pub fn append(&mut self, events: &[Event]) -> Result<AppendOutcome, StoreError> {
         self.require_households()?;
         self.conflicts.clear();
+        self.duplicates.clear();
         let mut positions = Vec::new();
         let mut put_ins = Vec::new();
         for (i, e) in events.iter().enumerate() {
@@ -641,6 +654,7 @@ impl EmbeddedStore {
                 let fields = csv_row_differences(&kind, &old, e.kind(), text);
                 if fields.is_empty() {
                     outcome.duplicates += 1;
+                    self.duplicates.push(i);
                 } else {
                     outcome.conflicts += 1;
                     self.conflicts.push(Conflict { index: i, fields });
@@ -648,6 +662,7 @@ impl EmbeddedStore {
             }
         }
         tx.commit()?;
+        self.duplicates.sort_unstable();
         for e in stored {
             self.delta.add_event(e, &self.registry);
         }

@@ -2,4 +2,5 @@
 
 mod ingest;
 mod plan;
+mod records;
 mod report;
