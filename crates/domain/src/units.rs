@@ -238,6 +238,33 @@ impl CityModel {
         std::iter::successors(Some(id), move |&u| self.unit(u).parent)
     }
 
+    /// Whether `id` lies in the countryside: a town or township (镇/乡), a village (村), or a
+    /// village group or point within one. Read from the national division codes
+    /// (统计用区划代码): at the village level (12 digits) 001–199 are residents' committees
+    /// (居委会) and 200–399 villagers' committees (村委会); at the town level (9 digits) 001–099
+    /// are urban sub-districts (街道) and 100–399 towns and townships. The nearest such code
+    /// decides; units above the town level, and units without national codes, are not rural.
+    pub fn is_rural(&self, id: UnitId) -> bool {
+        for u in self.ancestors(id) {
+            let unit = self.unit(u);
+            let digits = unit.code.len();
+            let tail = || {
+                unit.code
+                    .get(digits.saturating_sub(3)..)
+                    .and_then(|t| t.parse::<u32>().ok())
+            };
+            if !unit.code.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            match (unit.level, digits) {
+                (Level::Community, 12) => return tail().is_some_and(|t| (200..400).contains(&t)),
+                (Level::Street, 9) => return tail().is_some_and(|t| (100..400).contains(&t)),
+                _ => {}
+            }
+        }
+        false
+    }
+
     /// The ancestor of `id` at `level`, if `id` lies at or below it.
     pub fn ancestor_at(&self, id: UnitId, level: Level) -> Option<UnitId> {
         self.ancestors(id).find(|&u| self.unit(u).level == level)

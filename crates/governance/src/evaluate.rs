@@ -212,7 +212,10 @@ pub fn evaluate(
     for set in sets {
         let shares = share_tables(model, set, &graded);
         let mut mine = Vec::new();
-        for unit in model.at_level(set.level) {
+        for unit in model
+            .at_level(set.level)
+            .filter(|u| set.territory.covers(model.is_rural(u.id)))
+        {
             let input = inputs.units.get(&unit.id).ok_or_else(|| {
                 EvaluateError(format!("no inputs for {} {}", unit.level, unit.code))
             })?;
@@ -272,7 +275,10 @@ fn share_tables(
             continue;
         };
         let mut table: HashMap<UnitId, (u64, u64)> = HashMap::new();
-        for (unit, grade) in graded.get(ruleset.as_str()).into_iter().flatten() {
+        let rated = ruleset
+            .split('+')
+            .flat_map(|r| graded.get(r).into_iter().flatten());
+        for (unit, grade) in rated {
             if let Some(up) = model.ancestor_at(*unit, set.level) {
                 let e = table.entry(up).or_default();
                 e.1 += 1;

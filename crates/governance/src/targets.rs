@@ -2,9 +2,10 @@
 //! each metric; and a projection of each unit's course to the target's deadline.
 //!
 //! `data/rules/unit_targets.csv` (`unit,metric,period,target,deadline,basis`): `unit` is a
-//! unit code or `*` (the whole city), `period` a year (`2026`), a month (`2026-11`) or `*`.
-//! A unit without its own row takes the nearest ancestor's; within a unit the most specific
-//! period wins. `data/rules/responsibility.csv` (`responsible,kind,level,metrics,basis`)
+//! unit code, `*rural` (every town, village and village group), `*urban` (every other unit)
+//! or `*` (the whole city); `period` a year (`2026`), a month (`2026-11`) or `*`.
+//! A unit without its own row takes the nearest ancestor's, then its territory's, then the
+//! city-wide one; within a unit the most specific period wins. `data/rules/responsibility.csv` (`responsible,kind,level,metrics,basis`)
 //! names who answers for which metric at which level.
 
 use fenlei_domain::{CityModel, Day, Level, UnitId};
@@ -12,7 +13,7 @@ use fenlei_domain::{CityModel, Day, Level, UnitId};
 /// One target row.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct UnitTarget {
-    /// Unit code, or `*`.
+    /// Unit code, `*rural`, `*urban` or `*`.
     pub unit: String,
     /// Metric key.
     pub metric: String,
@@ -91,7 +92,8 @@ pub fn parse_targets(file: &str, text: &str) -> Result<Vec<UnitTarget>, TargetEr
 }
 
 /// The target for `metric` at `unit` for the period ending `day`, and the unit it was set at
-/// (the unit itself or the nearest ancestor; `*` for the city-wide row).
+/// (the unit itself or the nearest ancestor; `*rural`/`*urban` for its territory's row; `*`
+/// for the city-wide row).
 pub fn resolve<'t>(
     model: &CityModel,
     targets: &'t [UnitTarget],
@@ -104,7 +106,15 @@ pub fn resolve<'t>(
     let codes = model
         .ancestors(unit)
         .map(|u| model.unit(u).code.clone())
-        .chain(std::iter::once("*".to_owned()));
+        .chain([
+            if model.is_rural(unit) {
+                "*rural"
+            } else {
+                "*urban"
+            }
+            .to_owned(),
+            "*".to_owned(),
+        ]);
     for code in codes {
         for p in &periods {
             if let Some(t) = targets

@@ -67,6 +67,10 @@ const ESTATE_B: [&str; 12] = [
     "小区", "花园", "苑", "家园", "新村", "公寓", "佳园", "名都", "雅居", "府", "城", "里",
 ];
 
+/// Index in [`CHONGQING_DISTRICTS`] of the first county (县): the divisions before it are
+/// urban districts (区).
+pub const FIRST_COUNTY: usize = 26;
+
 /// A generated two-syllable place name.
 pub fn place(rng: &mut Rng) -> String {
     format!("{}{}", rng.pick(&PLACE_A), rng.pick(&PLACE_B))
@@ -75,6 +79,16 @@ pub fn place(rng: &mut Rng) -> String {
 /// A street (街道) name.
 pub fn street(rng: &mut Rng) -> String {
     format!("{}街道", place(rng))
+}
+
+/// A town (镇) name.
+pub fn town(rng: &mut Rng) -> String {
+    format!("{}镇", place(rng))
+}
+
+/// A village (村) name.
+pub fn village(rng: &mut Rng) -> String {
+    format!("{}村", place(rng))
 }
 
 /// A community (社区) name.

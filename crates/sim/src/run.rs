@@ -75,6 +75,8 @@ const STREAM_SURVEY: u64 = 13;
 const MORNING: (u32, u32) = (6 * 3600 + 1800, 8 * 3600 + 1800);
 const EVENING: (u32, u32) = (17 * 3600 + 1800, 20 * 3600 + 1800);
 const DAYTIME: (u32, u32) = (8 * 3600, 20 * 3600);
+/// The village collector's door-to-door round, 07:00–10:00.
+const ROUND: (u32, u32) = (7 * 3600, 10 * 3600);
 
 /// The feed id of a simulated put-in: 16 hex digits of a serial unique per estate-day.
 pub fn put_in_id(day: Day, estate: UnitId, seq: u32) -> [u8; 16] {
@@ -196,7 +198,10 @@ impl Generator<'_> {
         let mut rng = Rng::for_stream(seed, STREAM_PUTIN, estate.unit.0 as u64, day.0 as u64);
         let participation = profile.participation(day_index);
         let accuracy = profile.accuracy(day_index);
-        let (identify, judge, source) = if profile.smart_bins {
+        // Door to door, the collector knows every household and looks into every bag.
+        let (identify, judge, source) = if estate.rural {
+            (1.0, 0.95, Source::Supervisor)
+        } else if profile.smart_bins {
             (1.0, 0.95, Source::SmartBin)
         } else if profile.supervision > 0.0 {
             (0.7, 0.4 + 0.5 * profile.supervision, Source::Supervisor)
@@ -212,6 +217,8 @@ impl Generator<'_> {
             let kg_per_person = 0.75 + 0.5 * unit_hash(seed, world::HH_KG, h as u64);
             let daily_grams = persons * kg_per_person * 1000.0 * rng.normal(1.0, 0.2).max(0.3);
             let sorter = unit_hash(seed, world::HH_SORTER, h as u64) < participation;
+            // The collector's round passes the households in order.
+            let at_door = ROUND.0 + (ROUND.1 - ROUND.0 - 180) * i / estate.households.max(1);
             let mut emit = |out: &mut Vec<Pending>,
                             time: u32,
                             category: Category,
@@ -250,18 +257,24 @@ impl Generator<'_> {
                 let accuracy = (accuracy
                     + (unit_hash(seed, world::HH_ACCURACY, h as u64) - 0.5) * 0.3)
                     .clamp(0.2, 0.99);
-                let window = match rng.f64() {
-                    x if x < 0.40 => MORNING,
-                    x if x < 0.95 => EVENING,
-                    _ => DAYTIME,
+                let mut time = if estate.rural {
+                    at_door
+                } else {
+                    let window = match rng.f64() {
+                        x if x < 0.40 => MORNING,
+                        x if x < 0.95 => EVENING,
+                        _ => DAYTIME,
+                    };
+                    // Room for the next bags, 15–60 s apart, before the window closes.
+                    rng.between(window.0, window.1 - 180)
                 };
-                // Room for the next bags, 15–60 s apart, before the window closes.
-                let mut time = rng.between(window.0, window.1 - 180);
                 let household = rng.chance(identify).then_some(HouseholdId(h));
+                // Villagers sell most recyclables to buyers; a few hand them to the collector.
+                let recyclable = if estate.rural { 0.12 } else { 0.30 };
                 for (category, chance, share) in [
                     (Category::Kitchen, 0.95, 0.32),
                     (Category::Other, 0.90, 0.46),
-                    (Category::Recyclable, 0.30, 0.22 / 0.30),
+                    (Category::Recyclable, recyclable, 0.22 / 0.30),
                     (Category::Hazardous, 0.005, 0.0),
                 ] {
                     if !rng.chance(chance) {
@@ -279,7 +292,7 @@ impl Generator<'_> {
                     } else {
                         Verdict::Incorrect
                     };
-                    let at = if category == Category::Recyclable {
+                    let at = if category == Category::Recyclable && !estate.rural {
                         rng.between(DAYTIME.0, DAYTIME.1)
                     } else {
                         time
@@ -287,7 +300,22 @@ impl Generator<'_> {
                     emit(out, at, category, grams, household, verdict);
                     time += rng.between(15, 60);
                 }
-            } else if rng.chance(0.85) {
+            } else if estate.rural && rng.chance(0.9) {
+                // A village household that does not sort hands the collector one mixed bag.
+                let verdict = if rng.chance(judge) {
+                    Verdict::Incorrect
+                } else {
+                    Verdict::Unchecked
+                };
+                emit(
+                    out,
+                    at_door,
+                    Category::Other,
+                    daily_grams * 0.95,
+                    Some(HouseholdId(h)),
+                    verdict,
+                );
+            } else if !estate.rural && rng.chance(0.85) {
                 // Households that do not sort drop one mixed bag in the other-waste bin, unidentified.
                 let window = if rng.chance(0.4) { MORNING } else { EVENING };
                 let time = rng.between(window.0, window.1);

@@ -18,8 +18,10 @@ use fenlei_domain::{
 pub enum Preset {
     /// One street, a few thousand households: for tests.
     Tiny,
-    /// Three small districts (about 7,000 households): for tests of anything that spans
-    /// districts (shared plants, city totals).
+    /// Three small districts (about 7,000 households) and a rural county (towns, villages and
+    /// their village groups, about 2,000 households collected door to door): for tests of
+    /// anything that spans districts (shared plants, city totals) or sets urban and rural units
+    /// side by side.
     Towns,
     /// One district of about 300,000 households.
     District,
@@ -52,24 +54,28 @@ impl Preset {
     fn shape(self) -> Shape {
         match self {
             Preset::Tiny => Shape {
+                counties: 0,
                 districts: 1,
                 streets: (1, 1),
                 communities: (2, 2),
                 estates: (4, 4),
             },
             Preset::Towns => Shape {
+                counties: 1,
                 districts: 3,
                 streets: (1, 1),
                 communities: (2, 2),
                 estates: (3, 3),
             },
             Preset::District => Shape {
+                counties: 0,
                 districts: 1,
                 streets: (13, 16),
                 communities: (9, 13),
                 estates: (4, 6),
             },
             Preset::City => Shape {
+                counties: 0,
                 districts: 38,
                 streets: (11, 15),
                 communities: (9, 13),
@@ -80,6 +86,8 @@ impl Preset {
 }
 
 struct Shape {
+    /// Rural counties after the districts: towns, villages, village groups.
+    counties: u32,
     districts: u32,
     streets: (u32, u32),
     communities: (u32, u32),
@@ -136,6 +144,28 @@ impl Profile {
         }
     }
 
+    /// A village group's profile: no smart bins and no supervisor at a station; the village
+    /// collector comes door to door, knows every household and judges every bag. Habits
+    /// start lower than in town.
+    fn draw_rural(rng: &mut Rng) -> Profile {
+        let incentives = rng.chance(0.30);
+        let participation0 = rng.range_f64(0.30, 0.70);
+        let accuracy0 = rng.range_f64(0.45, 0.75);
+        let lift = |base: f64, extra: f64| (base + extra).min(0.95);
+        Profile {
+            participation0,
+            participation_max: lift(participation0, 0.12 + if incentives { 0.08 } else { 0.0 }),
+            accuracy0,
+            accuracy_max: lift(accuracy0, 0.12),
+            rate: 0.006 + if incentives { 0.008 } else { 0.0 },
+            campaign_age: rng.between(0, 120),
+            supervision: 0.0,
+            incentives,
+            smart_bins: false,
+            mixed_transport: if rng.chance(0.10) { 0.3 } else { 0.0 },
+        }
+    }
+
     fn settle(&self, start: f64, end: f64, day_index: i64) -> f64 {
         let t = (self.campaign_age as i64 + day_index).max(0) as f64;
         end - (end - start) * (-self.rate * t).exp()
@@ -167,6 +197,8 @@ pub struct EstateSim {
     pub points: Vec<UnitId>,
     /// How it sorts.
     pub profile: Profile,
+    /// A village group (村民小组) of a rural county, collected door to door.
+    pub rural: bool,
 }
 
 /// A district's trucks per category and where each category is delivered.
@@ -250,9 +282,18 @@ impl World {
         );
         let mut household = 0u32;
         let (mut estate_no, mut point_no) = (0u32, 0u32);
-        let grid = (shape.districts as f64).sqrt().ceil() as i32;
-        for d in 0..shape.districts {
-            let (dcode, dname) = names::CHONGQING_DISTRICTS[d as usize];
+        let areas = shape.districts + shape.counties;
+        let grid = (areas as f64).sqrt().ceil() as i32;
+        for d in 0..areas {
+            // Counties come after the districts and take Chongqing's county codes; their towns
+            // and villages take the national code ranges for towns (1xx) and villages (2xx).
+            let rural = d >= shape.districts;
+            let (dcode, dname) = if rural {
+                names::CHONGQING_DISTRICTS[names::FIRST_COUNTY + (d - shape.districts) as usize]
+            } else {
+                names::CHONGQING_DISTRICTS[d as usize]
+            };
+            let (town_base, village_base) = if rural { (100, 200) } else { (0, 0) };
             // Districts are 12 km squares on a grid; everything inside is placed relative to it.
             let (dx, dy) = ((d as i32 % grid) * 12_000, (d as i32 / grid) * 12_000);
             let district = push(
@@ -265,7 +306,11 @@ impl World {
                 dy + 6000,
             );
             districts.push(district);
-            let streets = rng.between(shape.streets.0, shape.streets.1);
+            let streets = if rural {
+                rng.between(2, 3)
+            } else {
+                rng.between(shape.streets.0, shape.streets.1)
+            };
             let sgrid = (streets as f64).sqrt().ceil() as i32;
             let cell = 12_000 / sgrid;
             for s in 0..streets {
@@ -275,14 +320,22 @@ impl World {
                 );
                 let street = push(
                     &mut units,
-                    format!("{dcode}{:03}", s + 1),
-                    names::street(&mut rng),
+                    format!("{dcode}{:03}", town_base + s + 1),
+                    if rural {
+                        names::town(&mut rng)
+                    } else {
+                        names::street(&mut rng)
+                    },
                     Level::Street,
                     Some(district),
                     sx + cell / 2,
                     sy + cell / 2,
                 );
-                let communities = rng.between(shape.communities.0, shape.communities.1);
+                let communities = if rural {
+                    rng.between(2, 3)
+                } else {
+                    rng.between(shape.communities.0, shape.communities.1)
+                };
                 for c in 0..communities {
                     let (cx, cy) = (
                         sx + rng.between(0, cell as u32 - 1) as i32,
@@ -290,33 +343,60 @@ impl World {
                     );
                     let community = push(
                         &mut units,
-                        format!("{dcode}{:03}{:03}", s + 1, c + 1),
-                        names::community(&mut rng),
+                        format!(
+                            "{dcode}{:03}{:03}",
+                            town_base + s + 1,
+                            village_base + c + 1
+                        ),
+                        if rural {
+                            names::village(&mut rng)
+                        } else {
+                            names::community(&mut rng)
+                        },
                         Level::Community,
                         Some(street),
                         cx,
                         cy,
                     );
-                    let n_estates = rng.between(shape.estates.0, shape.estates.1);
+                    let n_estates = if rural {
+                        rng.between(4, 6)
+                    } else {
+                        rng.between(shape.estates.0, shape.estates.1)
+                    };
                     for e in 0..n_estates {
                         estate_no += 1;
+                        // A village's groups lie kilometres apart; an estate's buildings close.
+                        let spread = if rural { 1_200 } else { 400 };
                         let (ex, ey) = (
-                            cx + rng.between(0, 800) as i32 - 400,
-                            cy + rng.between(0, 800) as i32 - 400,
+                            cx + rng.between(0, 2 * spread) as i32 - spread as i32,
+                            cy + rng.between(0, 2 * spread) as i32 - spread as i32,
                         );
+                        let name = if rural {
+                            format!("{}{}组", units[community.0 as usize].name, e + 1)
+                        } else {
+                            names::estate(&mut rng, e)
+                        };
                         let estate = push(
                             &mut units,
                             format!("E{estate_no:06}"),
-                            names::estate(&mut rng, e),
+                            name,
                             Level::Estate,
                             Some(community),
                             ex,
                             ey,
                         );
-                        // Estates range from 200 to 1,500 households, most of them small (domain §2).
-                        let households =
-                            (150.0 + rng.normal(5.2, 0.55).exp()).clamp(200.0, 1500.0) as u32;
-                        let n_points = households.div_ceil(400).max(1);
+                        // Estates range from 200 to 1,500 households, most of them small (domain §2);
+                        // a village group (村民小组) holds 40–150, at one collection point.
+                        let households = if rural {
+                            rng.between(40, 150)
+                        } else {
+                            (150.0 + rng.normal(5.2, 0.55).exp()).clamp(200.0, 1500.0) as u32
+                        };
+                        let n_points = if rural {
+                            1
+                        } else {
+                            households.div_ceil(400).max(1)
+                        };
                         let mut points = Vec::new();
                         for _ in 0..n_points {
                             point_no += 1;
@@ -343,7 +423,12 @@ impl World {
                             first_household: household,
                             households,
                             points,
-                            profile: Profile::draw(&mut rng),
+                            profile: if rural {
+                                Profile::draw_rural(&mut rng)
+                            } else {
+                                Profile::draw(&mut rng)
+                            },
+                            rural,
                         });
                         household += households;
                     }

@@ -41,7 +41,7 @@ fn the_same_seed_gives_the_same_events_and_another_seed_others() {
 #[test]
 fn every_event_id_is_unique_even_across_districts() {
     let (world, sink) = run(Preset::Towns, 3, 3);
-    assert_eq!(world.model.at_level(Level::District).count(), 3);
+    assert_eq!(world.model.at_level(Level::District).count(), 4);
     let mut seen = HashSet::new();
     for id in &sink.ids {
         assert!(seen.insert(id), "duplicate id {id}");
@@ -143,4 +143,53 @@ fn every_estate_is_surveyed_once_a_quarter() {
     surveyed.sort();
     let estates: Vec<_> = world.estates.iter().map(|e| e.unit).collect();
     assert_eq!(surveyed, estates, "one survey per estate in the quarter");
+}
+
+#[test]
+fn a_rural_county_has_towns_villages_and_door_to_door_put_ins() {
+    let (world, sink) = run(Preset::Towns, 2, 2);
+    let model = &world.model;
+    let county = model
+        .at_level(Level::District)
+        .find(|d| d.code == "500229")
+        .expect("the county 城口县")
+        .id;
+    for unit in &model.units {
+        let in_county = model.ancestors(unit.id).any(|a| a == county);
+        let below_county = in_county && unit.id != county;
+        assert_eq!(model.is_rural(unit.id), below_county, "{}", unit.code);
+        if !below_county {
+            continue;
+        }
+        match unit.level {
+            Level::Street => {
+                assert!(unit.code[6..].starts_with('1') && unit.name.ends_with('镇'));
+            }
+            Level::Community => {
+                assert!(unit.code[9..].starts_with('2') && unit.name.ends_with('村'));
+            }
+            Level::Estate => {
+                assert!((40..=150).contains(&unit.households), "{}", unit.households);
+                assert!(unit.name.ends_with('组'), "{}", unit.name);
+            }
+            _ => {}
+        }
+    }
+    let rural: Vec<_> = world.estates.iter().filter(|e| e.rural).collect();
+    assert!(!rural.is_empty() && rural.iter().all(|e| e.points.len() == 1));
+    assert!(world.estates.iter().any(|e| !e.rural));
+    // Door to door: the collector knows every household and passes between 07:00 and 10:00.
+    let mut rural_put_ins = 0;
+    for e in &sink.events {
+        let Event::PutIn(p) = e else { continue };
+        if !model.is_rural(p.point) {
+            continue;
+        }
+        rural_put_ins += 1;
+        assert!(p.household.is_some());
+        let second = p.time.0.rem_euclid(86_400) as u32;
+        let local = (second + 8 * 3600) % 86_400;
+        assert!((7 * 3600..10 * 3600).contains(&local), "{local}");
+    }
+    assert!(rural_put_ins > 1000, "{rural_put_ins}");
 }

@@ -26,7 +26,8 @@ pub enum Figure {
     CasesOverdue,
     /// Share of the units below rated with one of `grades` by `ruleset`.
     Share {
-        /// The rule set whose ratings are counted.
+        /// The rule set whose ratings are counted, or several joined by `+` (an urban and a
+        /// rural rule set of the same tier: `chongqing_pioneer_community+chongqing_pioneer_village`).
         ruleset: String,
         /// The grades that count.
         grades: Vec<String>,
@@ -89,8 +90,10 @@ impl Figure {
             "share" => {
                 let (ruleset, grades) = rest
                     .split_once(':')
-                    .filter(|(r, g)| !r.is_empty() && !g.is_empty())
-                    .ok_or("expected share:<rule set>:<grade>[|<grade>…]")?;
+                    .filter(|(r, g)| {
+                        !g.is_empty() && r.split('+').all(|one| !one.is_empty())
+                    })
+                    .ok_or("expected share:<rule set>[+<rule set>…]:<grade>[|<grade>…]")?;
                 Ok(Figure::Share {
                     ruleset: ruleset.to_owned(),
                     grades: grades.split('|').map(str::to_owned).collect(),

@@ -6,6 +6,7 @@
 //! name_zh = "达标小区"
 //! name_en = "Compliant estate"
 //! level = "estate"                # city, district, street, community, estate
+//! territory = "all"               # or "urban", "rural" (towns, villages, village groups)
 //! basis = "where the rule comes from"
 //!
 //! [grading]
@@ -24,7 +25,7 @@
 //!
 //! Unknown fields are errors; every error names the file, the line and the field.
 
-use super::{Bound, Figure, Grading, Item, RuleSet, Scoring};
+use super::{Bound, Figure, Grading, Item, RuleSet, Scoring, Territory};
 use crate::digest::hex_digest;
 use fenlei_domain::Level;
 use serde::Deserialize;
@@ -53,6 +54,7 @@ struct RawRuleSet {
     name_zh: String,
     name_en: String,
     level: Spanned<String>,
+    territory: Option<Spanned<String>>,
     basis: String,
     grading: Spanned<RawGrading>,
     #[serde(default, rename = "item")]
@@ -156,6 +158,19 @@ pub fn parse(file: &str, text: &str) -> Result<RuleSet, RuleError> {
                 ),
             )
         })?;
+    let territory = match &raw.territory {
+        None => Territory::All,
+        Some(t) => Territory::parse(t.get_ref()).ok_or_else(|| {
+            cx.err(
+                t.span(),
+                "territory",
+                format!(
+                    "unknown territory {:?}; expected all, urban or rural",
+                    t.get_ref()
+                ),
+            )
+        })?,
+    };
     if raw.key.get_ref().is_empty() || raw.key.get_ref().contains([':', '|', ' ']) {
         return Err(cx.err(
             raw.key.span(),
@@ -361,6 +376,7 @@ pub fn parse(file: &str, text: &str) -> Result<RuleSet, RuleError> {
         name_zh: raw.name_zh,
         name_en: raw.name_en,
         level,
+        territory,
         basis: raw.basis,
         grading,
         items,

@@ -139,6 +139,41 @@ pub enum Grading {
     },
 }
 
+/// Which units of its level a rule set rates: a city rates villages by other rules than
+/// urban communities ([`fenlei_domain::CityModel::is_rural`] tells them apart).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Territory {
+    /// Every unit of the level.
+    #[default]
+    All,
+    /// Urban units only (streets, communities and estates).
+    Urban,
+    /// Rural units only (towns, villages and village groups).
+    Rural,
+}
+
+impl Territory {
+    /// The territory for a key.
+    pub fn parse(s: &str) -> Option<Territory> {
+        match s {
+            "all" => Some(Territory::All),
+            "urban" => Some(Territory::Urban),
+            "rural" => Some(Territory::Rural),
+            _ => None,
+        }
+    }
+
+    /// Whether a unit (rural or not) lies in this territory.
+    pub fn covers(self, rural: bool) -> bool {
+        match self {
+            Territory::All => true,
+            Territory::Urban => !rural,
+            Territory::Rural => rural,
+        }
+    }
+}
+
 /// A validated rule set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleSet {
@@ -152,6 +187,8 @@ pub struct RuleSet {
     pub name_en: String,
     /// The level of the units it rates.
     pub level: Level,
+    /// Which of those units it rates: urban, rural (towns and villages) or all.
+    pub territory: Territory,
     /// Where the rule comes from.
     pub basis: String,
     /// How results become grades.
@@ -205,8 +242,11 @@ pub fn order(mut sets: Vec<RuleSet>) -> Result<Vec<RuleSet>, String> {
             ));
         }
         for f in s.figures() {
-            if let Figure::Share { ruleset, grades } = f {
-                let Some(target) = sets.iter().find(|o| &o.key == ruleset) else {
+            let Figure::Share { ruleset, grades } = f else {
+                continue;
+            };
+            for ruleset in ruleset.split('+') {
+                let Some(target) = sets.iter().find(|o| o.key == ruleset) else {
                     return Err(format!(
                         "rule set {} rolls up ratings of {ruleset}, which is not among the rule sets given",
                         s.id()

@@ -277,3 +277,52 @@ fn same_data_same_record_corrections_make_a_new_version() {
     let e = conn.execute("DELETE FROM evaluations", []).unwrap_err();
     assert!(e.to_string().contains("never deleted"), "{e}");
 }
+
+#[test]
+fn villages_are_rated_by_the_village_rule_and_count_toward_the_district() {
+    let model = fixture::model_with_village();
+    let rural: Vec<u32> = (0..13).filter(|&u| model.is_rural(UnitId(u))).collect();
+    assert_eq!(rural, [3, 5, 11, 12], "the town, its village and the village's groups");
+    let sets = load(&["chongqing"]);
+    let mut inputs = fixture::inputs(&model, &estates());
+    // The village as its collector reports it: 90 of 100 households, 85 of 100 bags right,
+    // collected separately.
+    inputs.units.get_mut(&UnitId(5)).unwrap().quantities =
+        fixture::estate_quantities(UnitId(5), GOOD);
+    let r = evaluate(&model, &sets, period(), &inputs).unwrap();
+    let rated = |set: &str| -> Vec<&str> {
+        r.ratings
+            .iter()
+            .filter(|x| x.ruleset.starts_with(set))
+            .map(|x| x.unit.as_str())
+            .collect()
+    };
+    assert_eq!(rated("chongqing_pioneer_village@"), ["500229101201"]);
+    assert_eq!(rated("chongqing_pioneer_community@"), ["500229001001"]);
+    assert_eq!(rated("chongqing_pioneer_estate@"), ["E10", "E11", "E12", "E13", "E14"]);
+    let village = rating(&r, "chongqing_pioneer_village", "500229101201");
+    assert_eq!(village.grade.as_deref(), Some("pioneer"));
+    let district = rating(&r, "chongqing_district_creation", "500229");
+    let communities = district
+        .items
+        .iter()
+        .find(|i| i.item == "pioneer_communities")
+        .unwrap();
+    assert_eq!(communities.source, "1 of 2 units below");
+    assert_eq!(district.grade.as_deref(), Some("behind_target"));
+}
+
+#[test]
+fn an_unknown_territory_names_file_line_and_field() {
+    let text = std::fs::read_to_string(shipped("chongqing/pioneer_village.toml")).unwrap();
+    let e = parse(
+        "village.toml",
+        &text.replace("territory = \"rural\"", "territory = \"suburb\""),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("village.toml, line 7, field `territory`: unknown territory \"suburb\""),
+        "{e}"
+    );
+}

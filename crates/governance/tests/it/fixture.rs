@@ -117,3 +117,21 @@ pub fn inputs(model: &CityModel, estates: &[Estate]) -> Inputs {
     }
     inputs
 }
+
+/// [`model`] with national codes: street S1 an urban sub-district (街道 001) of county 500229
+/// with its community (居委会 001), street S2 a town (镇 101) with a village (村 201). Estates
+/// 11 and 12 are the village's groups.
+pub fn model_with_village() -> CityModel {
+    let mut m = model();
+    for (id, code) in [
+        (1, "500229"),
+        (2, "500229001"),
+        (3, "500229101"),
+        (4, "500229001001"),
+        (5, "500229101201"),
+    ] {
+        m.units[id].code = code.into();
+    }
+    m.check().unwrap();
+    m
+}

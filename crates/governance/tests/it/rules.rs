@@ -14,7 +14,7 @@ fn every_shipped_rule_set_loads_and_orders() {
     ] {
         all.extend(load_dir_or_file(&shipped(p)).unwrap());
     }
-    assert_eq!(all.len(), 8);
+    assert_eq!(all.len(), 9);
     let ordered = rules::order(all).unwrap();
     let keys: Vec<&str> = ordered.iter().map(|s| s.key.as_str()).collect();
     // Lower levels first, so that roll-ups find the ratings they count.
@@ -24,6 +24,7 @@ fn every_shipped_rule_set_loads_and_orders() {
     assert!(pos("chongqing_pioneer_estate") < pos("chongqing_pioneer_community"));
     assert!(pos("chongqing_pioneer_community") < pos("chongqing_pioneer_street"));
     assert!(pos("chongqing_pioneer_street") < pos("chongqing_district_creation"));
+    assert!(pos("chongqing_pioneer_village") < pos("chongqing_district_creation"));
     assert_eq!(*keys.last().unwrap(), "ministry_scorecard");
 }
 

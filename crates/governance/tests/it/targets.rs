@@ -103,3 +103,23 @@ fn projections_fit_a_line_with_an_interval() {
     assert_eq!(targets::course(None, 0.5, true), Course::Unknown);
     assert!(project(&h[..2], 8.0).is_none());
 }
+
+#[test]
+fn villages_take_their_territory_s_target_before_the_city_s() {
+    let model = fixture::model_with_village();
+    let t = targets::parse_targets(
+        "t.csv",
+        &format!("{TARGETS}*rural,participation_rate,2026,0.70,2026-12-31,villages\n"),
+    )
+    .unwrap();
+    let dec = Day::from_ymd(2026, 12, 31).unwrap();
+    let get = |unit: u32| {
+        let (row, from) =
+            targets::resolve(&model, &t, UnitId(unit), "participation_rate", dec).unwrap();
+        (row.target, from)
+    };
+    assert_eq!(get(12), (0.70, "*rural".into())); // a village group
+    assert_eq!(get(5), (0.70, "*rural".into())); // the village
+    assert_eq!(get(11), (0.95, "E20".into())); // its own row still wins
+    assert_eq!(get(1), (0.80, "*".into())); // the county itself is not rural
+}
