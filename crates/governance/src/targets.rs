@@ -215,16 +215,21 @@ pub fn responsible_for(
 /// Where a unit's course leads by the deadline.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Projection {
-    /// The value the trend reaches at the deadline.
+    /// The value the course reaches at the deadline.
     pub value: f64,
     /// Lower end of the 90 % prediction interval.
     pub low: f64,
     /// Upper end.
     pub high: f64,
-    /// Change per week.
+    /// Change per week (the trend, without the season).
     pub slope_per_week: f64,
     /// Weeks of history used.
     pub weeks: usize,
+    /// Whether a yearly seasonal pattern was fitted (a year and two months of history or
+    /// more); `season` is then the pattern's part of `value`.
+    pub seasonal: bool,
+    /// The seasonal pattern's offset at the deadline's week of the year (0 without one).
+    pub season: f64,
 }
 
 /// Two-sided 90 % quantiles of Student's t for 1..=30 degrees of freedom (then 1.645).
@@ -234,36 +239,152 @@ const T90: [f64; 30] = [
     1.703, 1.701, 1.699, 1.697,
 ];
 
-/// Projects weekly values `(week index, value)` (weeks aggregate the weekday pattern) with a
-/// least-squares line to week `at`, with a 90 % prediction interval. Needs 3 weeks or more.
+/// Weeks in a year: the seasonal cycle.
+pub const YEAR_WEEKS: f64 = 365.2425 / 7.0;
+
+/// History needed before a seasonal pattern is fitted: a year, and eight weeks to see the
+/// same season twice.
+pub const SEASONAL_SPAN_WEEKS: f64 = YEAR_WEEKS + 8.0;
+
+/// A least-squares line through `(x, y)` points.
+struct Line {
+    intercept: f64,
+    slope: f64,
+    mean_x: f64,
+    sxx: f64,
+    /// Residual standard deviation.
+    sd: f64,
+}
+
+impl Line {
+    fn fit(points: &[(f64, f64)]) -> Option<Line> {
+        let n = points.len() as f64;
+        if points.len() < 3 {
+            return None;
+        }
+        let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+        let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+        let sxx: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+        if sxx == 0.0 {
+            return None;
+        }
+        let slope = points
+            .iter()
+            .map(|p| (p.0 - mean_x) * (p.1 - mean_y))
+            .sum::<f64>()
+            / sxx;
+        let intercept = mean_y - slope * mean_x;
+        let sse: f64 = points
+            .iter()
+            .map(|p| (p.1 - intercept - slope * p.0).powi(2))
+            .sum();
+        Some(Line {
+            intercept,
+            slope,
+            mean_x,
+            sxx,
+            sd: (sse / (n - 2.0)).sqrt(),
+        })
+    }
+
+    fn at(&self, x: f64) -> f64 {
+        self.intercept + self.slope * x
+    }
+
+    /// Half-width of the 90 % prediction interval at `x` from `n` points, with `extra` added
+    /// to the variance factor (the uncertainty of a seasonal offset).
+    fn half_width(&self, n: usize, x: f64, extra: f64) -> f64 {
+        let t = T90.get(n - 3).copied().unwrap_or(1.645);
+        t * self.sd * (1.0 + 1.0 / n as f64 + (x - self.mean_x).powi(2) / self.sxx + extra).sqrt()
+    }
+}
+
+/// Projects weekly values `(week index, value)` (whole weeks absorb the weekday pattern) to
+/// week `at`, with a 90 % prediction interval. Needs 3 weeks or more. With history spanning
+/// [`SEASONAL_SPAN_WEEKS`] or more, the course is a trend plus a yearly seasonal pattern
+/// ([`project_seasonal`]); otherwise a straight line ([`project_trend`]).
 pub fn project(history: &[(f64, f64)], at: f64) -> Option<Projection> {
-    let n = history.len();
-    if n < 3 {
-        return None;
+    let span = match (history.first(), history.last()) {
+        (Some(a), Some(b)) => b.0 - a.0,
+        _ => return None,
+    };
+    if span >= SEASONAL_SPAN_WEEKS
+        && let Some(p) = project_seasonal(history, at)
+    {
+        return Some(p);
     }
-    let nf = n as f64;
-    let mx = history.iter().map(|p| p.0).sum::<f64>() / nf;
-    let my = history.iter().map(|p| p.1).sum::<f64>() / nf;
-    let sxx: f64 = history.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    if sxx == 0.0 {
-        return None;
-    }
-    let slope = history.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum::<f64>() / sxx;
-    let intercept = my - slope * mx;
-    let sse: f64 = history
-        .iter()
-        .map(|p| (p.1 - intercept - slope * p.0).powi(2))
-        .sum();
-    let s = (sse / (nf - 2.0)).sqrt();
-    let t = T90.get(n - 3).copied().unwrap_or(1.645);
-    let half = t * s * (1.0 + 1.0 / nf + (at - mx).powi(2) / sxx).sqrt();
-    let value = intercept + slope * at;
+    project_trend(history, at)
+}
+
+/// A least-squares line through the weekly values, projected to week `at`.
+pub fn project_trend(history: &[(f64, f64)], at: f64) -> Option<Projection> {
+    let line = Line::fit(history)?;
+    let value = line.at(at);
+    let half = line.half_width(history.len(), at, 0.0);
     Some(Projection {
         value,
         low: value - half,
         high: value + half,
-        slope_per_week: slope,
-        weeks: n,
+        slope_per_week: line.slope,
+        weeks: history.len(),
+        seasonal: false,
+        season: 0.0,
+    })
+}
+
+/// Trend plus a yearly pattern (classical additive decomposition): a line is fitted, each
+/// week of the year's offset is the mean residual of that week and its two neighbours over
+/// every year of history (centred to sum to zero), the line is refitted to the values less
+/// their offsets, and the projection is the refitted line plus the offset of `at`'s week of
+/// the year. The interval widens with the offset's own uncertainty (one over the number of
+/// weeks it rests on). `None` when no history falls near `at`'s week of the year.
+pub fn project_seasonal(history: &[(f64, f64)], at: f64) -> Option<Projection> {
+    const BUCKETS: usize = 52;
+    // Backfitting rounds: a line over a whole number of years is nearly free of the season,
+    // over a year and a half it is not, so the line and the offsets are refined in turn.
+    const ROUNDS: usize = 8;
+    let bucket = |x: f64| (x.rem_euclid(YEAR_WEEKS).floor() as usize).min(BUCKETS - 1);
+    let mut line = Line::fit(history)?;
+    let mut offsets: Vec<Option<(f64, u32)>> = vec![None; BUCKETS];
+    for _ in 0..ROUNDS {
+        let mut sum = [0.0f64; BUCKETS];
+        let mut count = [0u32; BUCKETS];
+        for &(x, y) in history {
+            sum[bucket(x)] += y - line.at(x);
+            count[bucket(x)] += 1;
+        }
+        offsets = (0..BUCKETS)
+            .map(|k| {
+                let (mut s, mut c) = (0.0, 0);
+                for j in [k + BUCKETS - 1, k, k + 1] {
+                    s += sum[j % BUCKETS];
+                    c += count[j % BUCKETS];
+                }
+                (c > 0).then(|| (s / c as f64, c))
+            })
+            .collect();
+        let known: Vec<f64> = offsets.iter().flatten().map(|o| o.0).collect();
+        let centre = known.iter().sum::<f64>() / known.len().max(1) as f64;
+        for o in offsets.iter_mut().flatten() {
+            o.0 -= centre;
+        }
+        let adjusted: Vec<(f64, f64)> = history
+            .iter()
+            .map(|&(x, y)| (x, y - offsets[bucket(x)].map_or(0.0, |o| o.0)))
+            .collect();
+        line = Line::fit(&adjusted)?;
+    }
+    let (season, weeks_behind) = offsets[bucket(at)]?;
+    let value = line.at(at) + season;
+    let half = line.half_width(history.len(), at, 1.0 / weeks_behind as f64);
+    Some(Projection {
+        value,
+        low: value - half,
+        high: value + half,
+        slope_per_week: line.slope,
+        weeks: history.len(),
+        seasonal: true,
+        season,
     })
 }
 

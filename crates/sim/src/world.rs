@@ -343,11 +343,7 @@ impl World {
                     );
                     let community = push(
                         &mut units,
-                        format!(
-                            "{dcode}{:03}{:03}",
-                            town_base + s + 1,
-                            village_base + c + 1
-                        ),
+                        format!("{dcode}{:03}{:03}", town_base + s + 1, village_base + c + 1),
                         if rural {
                             names::village(&mut rng)
                         } else {

@@ -73,6 +73,18 @@ pub fn load_responsibility() -> Result<Vec<Responsibility>, AppError> {
     )
 }
 
+/// Weeks of history up to two years, the most [`status`] uses by default.
+pub const MAX_HISTORY_WEEKS: usize = 104;
+
+/// The weeks of history the store holds up to the end of `range` (at least 3, at most
+/// [`MAX_HISTORY_WEEKS`]): what `fenlei targets` projects from unless told otherwise. From
+/// [`targets::SEASONAL_SPAN_WEEKS`] on, projections fit a yearly seasonal pattern too.
+pub fn history_weeks(store: &EmbeddedStore, range: DayRange) -> usize {
+    let first = store.put_in_days().into_iter().min();
+    let weeks = first.map_or(0, |f| ((range.to.0 - f.0).max(0) / 7 + 1) as usize);
+    weeks.clamp(3, MAX_HISTORY_WEEKS)
+}
+
 /// Standing of every unit of `level` (under `within`) for `metric` over `range`, projected
 /// from `weeks` weeks ending with the period.
 pub fn status(
@@ -164,6 +176,7 @@ pub fn render(rows: &[TargetRow]) -> String {
             "gap",
             "projected",
             "90% interval",
+            "model",
             "course",
             "responsible",
         ]
@@ -185,6 +198,13 @@ pub fn render(rows: &[TargetRow]) -> String {
                 f(r.projection.map(|p| p.value)),
                 r.projection
                     .map_or(String::new(), |p| format!("{:.3}..{:.3}", p.low, p.high)),
+                r.projection.map_or(String::new(), |p| {
+                    if p.seasonal {
+                        format!("trend{:+.3} season", p.season)
+                    } else {
+                        "trend".into()
+                    }
+                }),
                 serde_json::to_value(r.course)
                     .expect("serializes")
                     .as_str()

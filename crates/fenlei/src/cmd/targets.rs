@@ -27,9 +27,10 @@ pub struct TargetsArgs {
     /// Period of the current value: YYYY-MM, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD.
     #[arg(long)]
     period: String,
-    /// Weeks of history (ending with the period) to project from.
-    #[arg(long, default_value_t = 8)]
-    weeks: usize,
+    /// Weeks of history (ending with the period) to project from [default: all the store
+    /// holds, up to two years]. From 61 weeks on, a yearly seasonal pattern is fitted too.
+    #[arg(long)]
+    weeks: Option<usize>,
     /// Targets file (default: data/rules/unit_targets.csv, compiled in).
     #[arg(long)]
     targets: Option<PathBuf>,
@@ -56,13 +57,17 @@ pub fn run(a: TargetsArgs) -> anyhow::Result<()> {
     };
     let unit_targets = app::load_targets(a.targets.as_deref())?;
     let range = govern::parse_period(&a.period)?;
+    let weeks = a
+        .weeks
+        .unwrap_or_else(|| app::history_weeks(&store, range))
+        .max(3);
     let mut rows = app::status(
         &mut store,
         &a.metric,
         level,
         within,
         range,
-        a.weeks.max(3),
+        weeks,
         &unit_targets,
     )?;
     if a.at_risk {

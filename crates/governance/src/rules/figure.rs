@@ -90,9 +90,7 @@ impl Figure {
             "share" => {
                 let (ruleset, grades) = rest
                     .split_once(':')
-                    .filter(|(r, g)| {
-                        !g.is_empty() && r.split('+').all(|one| !one.is_empty())
-                    })
+                    .filter(|(r, g)| !g.is_empty() && r.split('+').all(|one| !one.is_empty()))
                     .ok_or("expected share:<rule set>[+<rule set>…]:<grade>[|<grade>…]")?;
                 Ok(Figure::Share {
                     ruleset: ruleset.to_owned(),

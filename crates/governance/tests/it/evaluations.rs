@@ -282,7 +282,11 @@ fn same_data_same_record_corrections_make_a_new_version() {
 fn villages_are_rated_by_the_village_rule_and_count_toward_the_district() {
     let model = fixture::model_with_village();
     let rural: Vec<u32> = (0..13).filter(|&u| model.is_rural(UnitId(u))).collect();
-    assert_eq!(rural, [3, 5, 11, 12], "the town, its village and the village's groups");
+    assert_eq!(
+        rural,
+        [3, 5, 11, 12],
+        "the town, its village and the village's groups"
+    );
     let sets = load(&["chongqing"]);
     let mut inputs = fixture::inputs(&model, &estates());
     // The village as its collector reports it: 90 of 100 households, 85 of 100 bags right,
@@ -299,7 +303,10 @@ fn villages_are_rated_by_the_village_rule_and_count_toward_the_district() {
     };
     assert_eq!(rated("chongqing_pioneer_village@"), ["500229101201"]);
     assert_eq!(rated("chongqing_pioneer_community@"), ["500229001001"]);
-    assert_eq!(rated("chongqing_pioneer_estate@"), ["E10", "E11", "E12", "E13", "E14"]);
+    assert_eq!(
+        rated("chongqing_pioneer_estate@"),
+        ["E10", "E11", "E12", "E13", "E14"]
+    );
     let village = rating(&r, "chongqing_pioneer_village", "500229101201");
     assert_eq!(village.grade.as_deref(), Some("pioneer"));
     let district = rating(&r, "chongqing_district_creation", "500229");

@@ -123,3 +123,27 @@ fn villages_take_their_territory_s_target_before_the_city_s() {
     assert_eq!(get(11), (0.95, "E20".into())); // its own row still wins
     assert_eq!(get(1), (0.80, "*".into())); // the county itself is not rural
 }
+
+#[test]
+fn two_years_of_history_project_the_season_a_line_cannot() {
+    use fenlei_governance::targets::{YEAR_WEEKS, project_trend};
+    // A slow rise with a yearly swing of ±0.05 (more kitchen waste in summer, say).
+    let truth = |x: f64| 0.60 + 0.001 * x + 0.05 * (std::f64::consts::TAU * x / YEAR_WEEKS).sin();
+    let history: Vec<(f64, f64)> = (0..104).map(|w| (w as f64, truth(w as f64))).collect();
+    let at = 117.0; // the quarter's peak, 13 weeks on
+    let p = project(&history, at).unwrap();
+    assert!(p.seasonal);
+    assert!(
+        (p.value - truth(at)).abs() < 0.005,
+        "{p:?} vs {}",
+        truth(at)
+    );
+    assert!((p.slope_per_week - 0.001).abs() < 0.0005, "{p:?}");
+    assert!(p.low <= truth(at) && truth(at) <= p.high, "{p:?}");
+    let line = project_trend(&history, at).unwrap();
+    assert!(!line.seasonal);
+    assert!((line.value - truth(at)).abs() > 0.03, "{line:?}");
+    // Under a year and two months of history: a line, said so.
+    let short = project(&history[..50], at).unwrap();
+    assert!(!short.seasonal && short.season == 0.0);
+}
