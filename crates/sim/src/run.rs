@@ -200,7 +200,7 @@ impl Generator<'_> {
         let accuracy = profile.accuracy(day_index);
         // Door to door, the collector knows every household and looks into every bag.
         let (identify, judge, source) = if estate.rural {
-            (1.0, 0.95, Source::Supervisor)
+            (1.0, 1.0, Source::Supervisor)
         } else if profile.smart_bins {
             (1.0, 0.95, Source::SmartBin)
         } else if profile.supervision > 0.0 {
