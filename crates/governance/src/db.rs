@@ -203,6 +203,23 @@ impl GovernanceDb {
         }
     }
 
+    /// A value kept in the database's `meta` table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, DbError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Sets a `meta` value (inside [`Self::atomically`], with the change it belongs to).
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), DbError> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
     /// The directory holding the database (evidence files live beside it).
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -462,7 +462,9 @@ impl EmbeddedStore {
         (self.log.index_memory(), self.log.index_len())
     }
 
-    fn last_event_seq(&self) -> Result<i64, StoreError> {
+    /// The arrival number of the last stored low-volume event (0 when none): events stored
+    /// later have higher numbers ([`Self::other_events_stored_after`]).
+    pub fn last_event_seq(&self) -> Result<i64, StoreError> {
         Ok(self
             .conn
             .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?)
@@ -842,6 +844,37 @@ impl EmbeddedStore {
         self.read_events(0)
     }
 
+    /// The stored low-volume events of one type (`incident`, `pickup`, `weigh_ticket`, …: a
+    /// wire type) whose day lies in `range`, in arrival order. A treatment report's day is
+    /// the first day it covers.
+    pub fn other_events_of(&self, kind: &str, range: DayRange) -> Result<Vec<Event>, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT type, body FROM events WHERE type = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY seq",
+        )?;
+        let rows: Vec<(String, String)> = st
+            .query_map(params![kind, range.from.0, range.to.0], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        self.decode_events(&rows)
+    }
+
+    /// The stored low-volume events of one type that arrived after arrival number `seq`
+    /// ([`Self::last_event_seq`]), whatever day they are of: late deliveries included.
+    pub fn other_events_stored_after(
+        &self,
+        kind: &str,
+        seq: i64,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT type, body FROM events WHERE seq > ?1 AND type = ?2 ORDER BY seq",
+        )?;
+        let rows: Vec<(String, String)> = st
+            .query_map(params![seq, kind], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        self.decode_events(&rows)
+    }
+
     /// Stored low-volume events after `seq`, in arrival order, re-read from their CSV rows.
     fn read_events(&self, after: i64) -> Result<Vec<Event>, StoreError> {
         let mut st = self
@@ -850,11 +883,16 @@ impl EmbeddedStore {
         let rows: Vec<(String, String)> = st
             .query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
+        self.decode_events(&rows)
+    }
+
+    /// Events from their stored `(type, CSV row)`.
+    fn decode_events(&self, rows: &[(String, String)]) -> Result<Vec<Event>, StoreError> {
         // They were validated when they arrived; only the clock check must not apply again.
         let validator = Validator::new(&self.registry, Timestamp(i64::MAX / 4), Limits::default());
         let corrupt = |what: String| StoreError::Corrupt(format!("stored event: {what}"));
         let mut out = Vec::with_capacity(rows.len());
-        for (kind, body) in &rows {
+        for (kind, body) in rows {
             let kind = wire::EVENT_TYPES
                 .into_iter()
                 .find(|t| t == kind)

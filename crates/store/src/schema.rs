@@ -49,6 +49,9 @@ CREATE TABLE IF NOT EXISTS facilities (
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY, key INTEGER NOT NULL UNIQUE, type TEXT NOT NULL,
     day INTEGER NOT NULL, body TEXT NOT NULL);
+-- One type's events of some days (a day's incidents, a month's pickups) without reading all.
+-- Created on open where missing: older stores gain it without a format change.
+CREATE INDEX IF NOT EXISTS events_type_day ON events (type, day);
 -- Rollups are keyed period first: one period's rows for a whole level are one range scan
 -- (unit ids are breadth first, so each level is a contiguous id range), and one unit's rows
 -- for a period are one seek.

@@ -67,7 +67,14 @@ pub fn open_from_inspections(
     days: i64,
 ) -> Result<usize, AppError> {
     let mut opened = 0;
-    for e in store.other_events()? {
+    if to <= from {
+        return Ok(0);
+    }
+    let window = fenlei_domain::DayRange {
+        from: from.day(),
+        to: Timestamp(to.0 - 1).day(),
+    };
+    for e in store.other_events_of("inspection", window)? {
         let Event::Inspection(ins) = e else { continue };
         if ins.findings.is_empty() || ins.time < from || ins.time >= to {
             continue;

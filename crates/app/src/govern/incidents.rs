@@ -15,17 +15,25 @@ pub fn stored(
     store: &EmbeddedStore,
     range: Option<DayRange>,
 ) -> Result<Vec<IncidentInfo>, AppError> {
+    let events = match range {
+        Some(r) => store.other_events_of("incident", r)?,
+        None => store.other_events()?,
+    };
+    Ok(infos(store, events))
+}
+
+/// The incidents among `events`, with the units above each point, by time.
+fn infos(store: &EmbeddedStore, events: Vec<Event>) -> Vec<IncidentInfo> {
     let model = store.model();
     let code_at = |unit, level| {
         model
             .ancestor_at(unit, level)
             .map_or_else(String::new, |u| model.unit(u).code.clone())
     };
-    let mut out: Vec<IncidentInfo> = store
-        .other_events()?
+    let mut out: Vec<IncidentInfo> = events
         .into_iter()
         .filter_map(|e| match e {
-            Event::Incident(i) if range.is_none_or(|r| r.contains(i.time.day())) => Some(i),
+            Event::Incident(i) => Some(i),
             _ => None,
         })
         .map(|i| IncidentInfo {
@@ -40,7 +48,8 @@ pub fn stored(
         })
         .collect();
     out.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
-    Ok(out)
+    out.dedup_by(|a, b| a.id == b.id);
+    out
 }
 
 /// Records a staff action on a stored incident.
@@ -65,17 +74,53 @@ pub fn record(
     Ok(gov.record_action(id, action, at, actor)?)
 }
 
+/// The governance database's record of the last scan: `"<time>|<last event seq>"`.
+const LAST_SCAN: &str = "incident_scan";
+
 /// Takes every ladder step due by `at`.
+///
+/// The first scan reads every stored incident. Later ones read only what can still move:
+/// incidents within the ladder's span before the last scan (every step due by then was
+/// taken then) and incidents stored since, whatever their day (late deliveries).
 pub fn scan(
     store: &EmbeddedStore,
     gov: &mut GovernanceDb,
     at: Timestamp,
 ) -> Result<Vec<Escalation>, AppError> {
-    let list = stored(store, None)?;
-    // One transaction for the whole scan: a crash leaves nothing half done, and a rescan
-    // takes the same steps.
-    gov.atomically(|g| incidents::scan(g, &list, &Ladder::default(), at))
-        .map_err(super::cases::case_error)
+    let ladder = Ladder::default();
+    let span = incidents::Step::ALL
+        .iter()
+        .map(|&s| ladder.offset(s))
+        .max()
+        .unwrap_or(0);
+    let seq = store.last_event_seq()?;
+    let last = gov.meta(LAST_SCAN)?.and_then(|v| {
+        let (t, s) = v.split_once('|')?;
+        Some((Timestamp(t.parse().ok()?), s.parse::<i64>().ok()?))
+    });
+    let list = match last {
+        Some((last_at, last_seq)) if last_at <= at => {
+            let window = DayRange {
+                from: Timestamp(last_at.0 - span).day(),
+                to: at.day(),
+            };
+            let mut events = store.other_events_of("incident", window)?;
+            events.extend(store.other_events_stored_after("incident", last_seq)?);
+            infos(store, events)
+        }
+        _ => stored(store, None)?,
+    };
+    let moves_forward = last.is_none_or(|(last_at, _)| last_at <= at);
+    // One transaction for the whole scan and its record: a crash leaves nothing half done,
+    // and a rescan takes the same steps.
+    gov.atomically(|g| {
+        let taken = incidents::scan(g, &list, &ladder, at)?;
+        if moves_forward {
+            g.set_meta(LAST_SCAN, &format!("{}|{seq}", at.0))?;
+        }
+        Ok(taken)
+    })
+    .map_err(super::cases::case_error)
 }
 
 /// Incidents with their handling and the steps taken, as a table.

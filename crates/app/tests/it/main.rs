@@ -1,5 +1,6 @@
 //! Integration tests of the use cases: ingesting feed files, reports, simulation paths.
 
+mod incidents;
 mod ingest;
 mod plan;
 mod records;
