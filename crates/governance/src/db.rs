@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 
 /// Format version of `governance.sqlite`; a file of another version is refused.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The file name inside a store directory.
 pub const DB_FILE: &str = "governance.sqlite";
@@ -94,16 +94,23 @@ CREATE TABLE IF NOT EXISTS postings (
     memo TEXT NOT NULL,
     day INTEGER,
     covered_from INTEGER,
-    covered_to INTEGER
+    covered_to INTEGER,
+    -- 1 for a posting of many lines (a day's earnings, its reversal): its lines are not in
+    -- the account index; an account's history seeks them posting by posting.
+    bulk INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS postings_day ON postings (day);
+CREATE INDEX IF NOT EXISTS postings_bulk ON postings (id) WHERE bulk = 1;
 CREATE TABLE IF NOT EXISTS lines (
     posting INTEGER NOT NULL,
     account TEXT NOT NULL,
     amount INTEGER NOT NULL,
+    bulk INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (posting, account)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS lines_account ON lines (account, posting);
+-- Lines of ordinary postings by account. A day's earnings (millions of lines) would touch
+-- every page of this index; they are appended in posting order only (see `bulk`).
+CREATE INDEX IF NOT EXISTS lines_account ON lines (account, posting) WHERE bulk = 0;
 CREATE TABLE IF NOT EXISTS balances (
     account TEXT PRIMARY KEY,
     amount INTEGER NOT NULL CHECK (account NOT LIKE 'household:%' OR amount >= 0)

@@ -188,6 +188,9 @@ impl GovernanceDb {
     }
 }
 
+/// Postings with more lines than this are bulk: kept out of the account index.
+const BULK_LINES: usize = 64;
+
 fn write(
     db: &mut GovernanceDb,
     p: &NewPosting,
@@ -230,14 +233,16 @@ fn write(
     let (day, from, to) = p.covers.map_or((None, None, None), |(d, f, t)| {
         (Some(d), Some(f as i64), Some(t as i64))
     });
+    let bulk = p.lines.len() > BULK_LINES;
     tx.execute(
-        "INSERT INTO postings (idem_key, kind, at, reverses, memo, day, covered_from, covered_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![p.key, p.kind.key(), p.at, p.reverses.map(|r| r as i64), p.memo, day, from, to],
+        "INSERT INTO postings (idem_key, kind, at, reverses, memo, day, covered_from, covered_to, bulk) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![p.key, p.kind.key(), p.at, p.reverses.map(|r| r as i64), p.memo, day, from, to, bulk],
     )?;
     let id = tx.last_insert_rowid();
     {
-        let mut line =
-            tx.prepare_cached("INSERT INTO lines (posting, account, amount) VALUES (?1, ?2, ?3)")?;
+        let mut line = tx.prepare_cached(
+            "INSERT INTO lines (posting, account, amount, bulk) VALUES (?1, ?2, ?3, ?4)",
+        )?;
         // A credit is an upsert; a debit updates (an upsert would check the inserted row, a
         // negative amount, against the balance constraint before merging it).
         let mut credit = tx.prepare_cached(
@@ -252,7 +257,7 @@ fn write(
             if stop_after == Some(i) {
                 return Ok(Applied::Now(id as u64)); // dropped without commit: rolled back
             }
-            line.execute(params![id, account, amount])?;
+            line.execute(params![id, account, amount, bulk])?;
             let applied = if *amount >= 0 {
                 credit.execute(params![account, amount])
             } else {
@@ -407,9 +412,14 @@ impl Ledger for GovernanceDb {
     }
 
     fn history(&self, account: &str) -> Result<Vec<(Posting, i64)>, DbError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT posting, amount FROM lines WHERE account = ?1 ORDER BY posting")?;
+        // Ordinary lines from the account index; lines of bulk postings by seeking each
+        // bulk posting's (posting, account) key.
+        let mut st = self.conn.prepare(
+            "SELECT posting, amount FROM lines WHERE account = ?1 AND bulk = 0
+             UNION ALL
+             SELECT l.posting, l.amount FROM postings p JOIN lines l ON l.posting = p.id AND l.account = ?1 WHERE p.bulk = 1
+             ORDER BY 1",
+        )?;
         let ids: Vec<(i64, i64)> = st
             .query_map([account], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;

@@ -147,6 +147,28 @@ fn a_day_earns_by_hand_and_late_put_ins_top_it_up() {
 }
 
 #[test]
+fn a_household_s_history_holds_its_lines_of_bulk_and_ordinary_postings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = GovernanceDb::open(dir.path()).unwrap();
+    // 200 households each with one correct kitchen put-in: a posting of 201 lines, kept out
+    // of the account index.
+    let reg = registry(200);
+    let r = rules();
+    let log: Vec<PutIn> = (0..200)
+        .map(|h| put_in(h as u64, h, Category::Kitchen, Verdict::Correct))
+        .collect();
+    let posted = earn::post_day(&mut db, &r, &reg, day(), &log, 100).unwrap();
+    assert_eq!(posted.households, 200);
+    ledger::redeem(&mut db, "H7", 1, "soap", "r1", 200).unwrap();
+    let history = db.history(&household_account("H7")).unwrap();
+    let amounts: Vec<i64> = history.iter().map(|(_, a)| *a).collect();
+    let kitchen = r.correct[Category::Kitchen.index()];
+    assert_eq!(amounts, [kitchen, -1]);
+    assert_eq!(balance(&db, "H7"), kitchen - 1);
+    assert_eq!(db.history(&household_account("H8")).unwrap().len(), 1);
+}
+
+#[test]
 fn redemptions_are_idempotent_never_overdraw_and_reverse_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut db = GovernanceDb::open(dir.path()).unwrap();
