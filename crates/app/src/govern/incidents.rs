@@ -15,10 +15,11 @@ pub fn stored(
     store: &EmbeddedStore,
     range: Option<DayRange>,
 ) -> Result<Vec<IncidentInfo>, AppError> {
-    let events = match range {
-        Some(r) => store.other_events_of("incident", r)?,
-        None => store.other_events()?,
+    let every_day = DayRange {
+        from: fenlei_domain::Day(i32::MIN),
+        to: fenlei_domain::Day(i32::MAX),
     };
+    let events = store.other_events_of("incident", range.unwrap_or(every_day))?;
     Ok(infos(store, events))
 }
 
