@@ -124,9 +124,12 @@ struct Down {
     outputs: [f64; ROUTES],
 }
 
+/// A report's period, treated grams per delivered gram and outputs per delivered gram.
+type Factor = (Day, Day, f64, [f64; ROUTES]);
+
 struct Reports {
-    /// (facility, category) → [(from, to, treated per delivered gram, outputs per gram)].
-    factors: HashMap<(FacilityId, Category), Vec<(Day, Day, f64, [f64; ROUTES])>>,
+    /// (facility, category) → the reports' factors.
+    factors: HashMap<(FacilityId, Category), Vec<Factor>>,
 }
 
 impl Reports {
@@ -215,8 +218,8 @@ fn down(chain: &Chain<'_>, reports: &Reports, transfers: &Transfers, t: &WeighTi
         if let Some((treated, outputs)) = reports.at(facility, c, day) {
             d.covered += share;
             d.treated += share * treated;
-            for r in 0..ROUTES {
-                d.outputs[r] += share * outputs[r];
+            for (o, x) in d.outputs.iter_mut().zip(outputs) {
+                *o += share * x;
             }
         }
     };

@@ -28,6 +28,9 @@ enum Command {
     Report(cmd::report::ReportArgs),
     /// Plan a district's collection routes for a category and day (or show stored plans).
     Plan(cmd::plan::PlanArgs),
+    /// The collection chain: trips, mixed-transport findings, mass balance, plan against actual.
+    #[command(subcommand)]
+    Chain(cmd::chain::ChainCommand),
     /// Check the whole store: log checksums, one record per id, every rollup against the raw events.
     Verify(cmd::verify::VerifyArgs),
     /// Quarantine damaged put-in log blocks and rebuild the rollups from what remains.
@@ -67,6 +70,7 @@ fn main() -> std::process::ExitCode {
         Command::Ingest(args) => cmd::ingest::run(args),
         Command::Report(args) => cmd::report::run(args),
         Command::Plan(args) => cmd::plan::run(args),
+        Command::Chain(command) => cmd::chain::run(command),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Repair(args) => cmd::repair::run(args),
         Command::Evaluate(args) => cmd::evaluate::run(args),

@@ -842,6 +842,25 @@ impl EmbeddedStore {
         self.read_events(0)
     }
 
+    /// Stored low-volume events of one type (`pickup`, `weigh_ticket`, …) whose day lies in
+    /// `from..=to` (a treatment report's day is its first day), in arrival order.
+    pub fn other_events_of(
+        &self,
+        kind: &str,
+        from: Day,
+        to: Day,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut st = self.conn.prepare(
+            "SELECT type, body FROM events WHERE type = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY seq",
+        )?;
+        let rows: Vec<(String, String)> = st
+            .query_map(rusqlite::params![kind, from.0, to.0], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        self.decode_events(&rows)
+    }
+
     /// Stored low-volume events after `seq`, in arrival order, re-read from their CSV rows.
     fn read_events(&self, after: i64) -> Result<Vec<Event>, StoreError> {
         let mut st = self
@@ -850,11 +869,16 @@ impl EmbeddedStore {
         let rows: Vec<(String, String)> = st
             .query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
+        self.decode_events(&rows)
+    }
+
+    /// Events from their stored (type, CSV row) pairs.
+    fn decode_events(&self, rows: &[(String, String)]) -> Result<Vec<Event>, StoreError> {
         // They were validated when they arrived; only the clock check must not apply again.
         let validator = Validator::new(&self.registry, Timestamp(i64::MAX / 4), Limits::default());
         let corrupt = |what: String| StoreError::Corrupt(format!("stored event: {what}"));
         let mut out = Vec::with_capacity(rows.len());
-        for (kind, body) in &rows {
+        for (kind, body) in rows {
             let kind = wire::EVENT_TYPES
                 .into_iter()
                 .find(|t| t == kind)

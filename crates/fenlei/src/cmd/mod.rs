@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod case;
+pub mod chain;
 pub mod demo;
 pub mod disclose;
 pub mod evaluate;
