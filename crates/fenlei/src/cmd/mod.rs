@@ -11,6 +11,7 @@ pub mod guide;
 pub mod incident;
 pub mod ingest;
 pub mod init;
+pub mod mqtt;
 pub mod plan;
 pub mod points;
 pub mod repair;
