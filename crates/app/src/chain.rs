@@ -339,3 +339,136 @@ pub fn stored(gov: &GovernanceDb, range: DayRange) -> Result<Vec<StoredFinding>,
 pub fn default_to(store: &EmbeddedStore) -> Result<Day, AppError> {
     Ok(crate::report::last_day(store)?.unwrap_or_else(|| Day::today().plus(-1)))
 }
+
+/// A day's stored collection plan for a category (the newest, or plan `id`; in `district`
+/// if given) against the day's pickups and tickets.
+pub fn plan_vs_actual(
+    store: &EmbeddedStore,
+    day: Day,
+    category: fenlei_domain::Category,
+    district: Option<UnitId>,
+    id: Option<i64>,
+    late_after_minutes: i64,
+) -> Result<fenlei_chain::plan::PlanVsActual, AppError> {
+    let summary = store
+        .plans()?
+        .into_iter()
+        .find(|p| match id {
+            Some(id) => p.id == id,
+            None => {
+                p.day == day && p.category == category && district.is_none_or(|d| p.district == d)
+            }
+        })
+        .ok_or_else(|| {
+            AppError::Usage(match id {
+                Some(id) => format!("no stored plan {id}"),
+                None => format!(
+                    "no stored {category} plan for {day}: make one with `fenlei plan --category {category} --date {day}`"
+                ),
+            })
+        })?;
+    let plan = store
+        .plan(summary.id)?
+        .ok_or_else(|| AppError::Usage(format!("no stored plan {}", summary.id)))?;
+    let pickups: Vec<_> = store
+        .other_events_of("pickup", plan.day, plan.day)?
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Pickup(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let tickets: Vec<_> = store
+        .other_events_of("weigh_ticket", plan.day, plan.day)?
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::WeighTicket(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    Ok(fenlei_chain::plan::plan_vs_actual(
+        store.model(),
+        &plan,
+        &pickups,
+        &tickets,
+        late_after_minutes * 60,
+        &crate::plan::metres,
+    ))
+}
+
+/// The comparison in words and a table of the late and missed points.
+pub fn render_plan_vs_actual(r: &fenlei_chain::plan::PlanVsActual) -> String {
+    let mut out = format!(
+        "plan {} ({} {} {}) against the trucks\n\
+         points planned {}: on time {}, late {} (more than {} min after the planned start), missed {}; \
+         served by another truck than planned {}; unplanned pickups {}\n\
+         trucks planned {} [{}], used {} [{}]\n\
+         distance planned {:.1} km, driven {:.1} km ({:+.1} km); expected {:.1} kg, lifted {:.1} kg\n",
+        r.plan,
+        r.district,
+        r.category,
+        r.day,
+        r.planned_points,
+        r.on_time,
+        r.late,
+        r.late_after_minutes,
+        r.missed.len(),
+        r.other_truck,
+        r.unplanned.len(),
+        r.planned_trucks.len(),
+        r.planned_trucks.join(" "),
+        r.actual_trucks.len(),
+        r.actual_trucks.join(" "),
+        r.planned_km,
+        r.actual_km,
+        r.extra_km,
+        r.expected_kg,
+        r.lifted_kg
+    );
+    let header = vec![
+        [
+            "point",
+            "planned truck",
+            "truck",
+            "planned",
+            "actual",
+            "min late",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let mut rows: Vec<Vec<String>> = r
+        .missed
+        .iter()
+        .map(|m| {
+            vec![
+                m.point.clone(),
+                m.planned_truck.clone(),
+                "missed".into(),
+                m.planned.to_string(),
+                String::new(),
+                String::new(),
+            ]
+        })
+        .collect();
+    rows.extend(
+        r.served
+            .iter()
+            .filter(|s| s.minutes_late > r.late_after_minutes)
+            .map(|s| {
+                vec![
+                    s.point.clone(),
+                    s.planned_truck.clone(),
+                    s.truck.clone(),
+                    s.planned.to_string(),
+                    s.actual.to_string(),
+                    s.minutes_late.to_string(),
+                ]
+            }),
+    );
+    if !rows.is_empty() {
+        out += "\n";
+        out += &table(&header, &rows, 5);
+    }
+    out
+}

@@ -10,12 +10,14 @@
 //!   its evidence;
 //! - [`balance`]: the mass balance per category, unit and day or month, put-in → picked up →
 //!   ticketed → forwarded → treated → outputs by route, gaps beyond a tolerance flagged with
-//!   their likely place in the chain.
+//!   their likely place in the chain;
+//! - [`plan`]: a day's collection plan against what the trucks did.
 //!
 //! Ties in time are broken by arrival order (the order of the input vectors): a pickup before
 //! a ticket of the same second, then earlier arrivals first.
 
 pub mod balance;
+pub mod plan;
 pub mod rules;
 pub mod trips;
 

@@ -560,3 +560,86 @@ fn a_simulated_month_balances_except_where_the_simulator_mixes() {
         }
     }
 }
+
+#[test]
+fn a_plan_against_the_trucks_late_missed_unplanned_and_distance() {
+    use fenlei_domain::plan::{CollectionPlan, PlannedRoute, PlannedStop, StopKind};
+    let c = city();
+    let m = &c.world.model;
+    let district = m.ancestor_at(c.p1, Level::District).expect("district");
+    let points: Vec<UnitId> = m.at_level(Level::Point).map(|u| u.id).collect();
+    let (p1, p2, p3) = (points[0], points[1], points[2]);
+    let stop = |kind, t: Timestamp| PlannedStop {
+        kind,
+        arrival: t,
+        start: t,
+        load_kg: 0.0,
+    };
+    let plan = CollectionPlan {
+        id: 7,
+        district,
+        category: Category::Kitchen,
+        day: day(),
+        points: 2,
+        expected_kg: 40.0,
+        vehicles: 1,
+        distance_m: 10_000,
+        feasible: true,
+        iterations: 1,
+        solve_seconds: 0.0,
+        routes: vec![PlannedRoute {
+            vehicle: c.kitchen_truck,
+            stops: vec![
+                stop(StopKind::Depot, at(8, 30)),
+                stop(StopKind::Point(p1), at(9, 0)),
+                stop(StopKind::Point(p2), at(9, 30)),
+                stop(StopKind::Facility(c.kitchen_plant), at(10, 30)),
+                stop(StopKind::Depot, at(11, 0)),
+            ],
+            points: 2,
+            trips: 1,
+            collected_kg: 40.0,
+            distance_m: 10_000,
+            duration_s: 9000,
+        }],
+    };
+    // P1 served 10 minutes late (on time), P2 missed, P3 served without a plan and late.
+    let pickups = vec![
+        pickup("a", at(9, 10), c.kitchen_truck, p1, Category::Kitchen, 20),
+        pickup("b", at(10, 0), c.kitchen_truck, p3, Category::Kitchen, 15),
+        // Another category's pickup does not count.
+        pickup("c", at(9, 30), c.other_truck, p2, Category::Other, 30),
+    ];
+    let tickets = vec![ticket(
+        "t",
+        at(10, 40),
+        c.kitchen_plant,
+        Some(c.kitchen_truck),
+        Category::Kitchen,
+        35,
+    )];
+    let manhattan = |a: (i32, i32), b: (i32, i32)| ((a.0 - b.0).abs() + (a.1 - b.1).abs()) as i64;
+    let r = fenlei_chain::plan::plan_vs_actual(m, &plan, &pickups, &tickets, 1800, &manhattan);
+    assert_eq!((r.planned_points, r.on_time, r.late), (2, 1, 0));
+    assert_eq!(r.missed.len(), 1);
+    assert_eq!(r.missed[0].point, m.unit(p2).code);
+    assert_eq!(r.served[0].minutes_late, 10);
+    assert_eq!(r.unplanned.len(), 1);
+    assert_eq!(r.unplanned[0].point, m.unit(p3).code);
+    assert_eq!(
+        r.actual_trucks,
+        vec![m.vehicles[c.kitchen_truck.0 as usize].code.clone()]
+    );
+    assert_eq!(r.lifted_kg, 35.0);
+    // Depot → P1 → P3 → plant → depot.
+    let v = &m.vehicles[c.kitchen_truck.0 as usize];
+    let xy = |u: UnitId| (m.unit(u).x_m, m.unit(u).y_m);
+    let f = &m.facilities[c.kitchen_plant.0 as usize];
+    let depot = (v.depot_x_m, v.depot_y_m);
+    let driven = manhattan(depot, xy(p1))
+        + manhattan(xy(p1), xy(p3))
+        + manhattan(xy(p3), (f.x_m, f.y_m))
+        + manhattan((f.x_m, f.y_m), depot);
+    assert_eq!(r.actual_km, driven as f64 / 1000.0);
+    assert_eq!(r.planned_km, 10.0);
+}

@@ -99,6 +99,30 @@ pub enum ChainCommand {
         #[arg(long, default_value = "month", value_parser = ["day", "month"])]
         by: String,
     },
+    /// A day's stored collection plan against what the trucks did: late, missed, unplanned,
+    /// trucks used, extra distance.
+    PlanVsActual {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The day (YYYY-MM-DD).
+        #[arg(long)]
+        day: Day,
+        /// The category.
+        #[arg(long, default_value = "kitchen", value_parser = ["recyclable", "hazardous", "kitchen", "other"])]
+        category: String,
+        /// District code (default: the newest plan of the day and category in any district).
+        #[arg(long)]
+        district: Option<String>,
+        /// A stored plan's id instead of the newest of the day.
+        #[arg(long)]
+        plan: Option<i64>,
+        /// Minutes after the planned start from which a pickup is late.
+        #[arg(long, default_value_t = 30)]
+        late_after: i64,
+        /// Output format.
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
 }
 
 fn within(
@@ -212,6 +236,26 @@ pub fn run(command: ChainCommand) -> anyhow::Result<()> {
                     tol.balance * 100.0
                 );
                 print!("{}", chain::render_balance(&rows));
+            }
+        }
+        ChainCommand::PlanVsActual {
+            store,
+            day,
+            category,
+            district,
+            plan,
+            late_after,
+            format,
+        } => {
+            let store = EmbeddedStore::open_for_queries(&store.db)?;
+            let category =
+                fenlei_domain::Category::parse(&category).expect("clap checked the value");
+            let district = within(&store, district.as_deref())?;
+            let r = chain::plan_vs_actual(&store, day, category, district, plan, late_after)?;
+            if format == "json" {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", chain::render_plan_vs_actual(&r));
             }
         }
     }
