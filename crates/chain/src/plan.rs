@@ -94,6 +94,9 @@ pub struct PlanVsActual {
     pub lifted_kg: f64,
 }
 
+/// A truck's visit: when and where.
+type Visit = (Timestamp, (i32, i32));
+
 /// Compares `plan` with the day's `pickups` and `tickets` (any; those of the plan's day,
 /// category and district are used), measuring with `metres`.
 pub fn plan_vs_actual(
@@ -195,7 +198,7 @@ pub fn plan_vs_actual(
         }
     }
     // Actual routes: each truck's pickups and tickets of the day in time order.
-    let mut by_truck: BTreeMap<VehicleId, Vec<(Timestamp, (i32, i32))>> = BTreeMap::new();
+    let mut by_truck: BTreeMap<VehicleId, Vec<Visit>> = BTreeMap::new();
     for p in &day_pickups {
         let u = model.unit(p.point);
         by_truck
