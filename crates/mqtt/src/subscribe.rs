@@ -98,6 +98,20 @@ pub struct Progress {
     pub batches: u64,
     /// Seconds since the start.
     pub seconds: f64,
+    /// Seconds from the first message received to the last batch acknowledged: the time
+    /// records/s are measured over.
+    pub active_seconds: f64,
+}
+
+impl Progress {
+    /// Records per second over the active time.
+    pub fn records_per_second(&self) -> f64 {
+        if self.active_seconds > 0.0 {
+            self.records as f64 / self.active_seconds
+        } else {
+            0.0
+        }
+    }
 }
 
 struct Rejects {
@@ -170,6 +184,7 @@ pub fn subscribe(
     let mut batch_started = Instant::now();
     let mut last_message = Instant::now();
     let mut connected_once = false;
+    let mut first_message: Option<Instant> = None;
     let filter = cfg.filter();
     loop {
         if stop.load(Ordering::Relaxed) {
@@ -189,6 +204,7 @@ pub fn subscribe(
                     batch_started = Instant::now();
                 }
                 last_message = Instant::now();
+                first_message.get_or_insert(last_message);
                 batch_records += count_records(&p.payload);
                 batch.push(p);
                 flush =
@@ -242,6 +258,7 @@ pub fn subscribe(
             )?;
             batch_records = 0;
             progress.seconds = start.elapsed().as_secs_f64();
+            progress.active_seconds = first_message.map_or(0.0, |t| t.elapsed().as_secs_f64());
             on_progress(&progress);
         }
         if let Some(idle) = cfg.idle_exit

@@ -111,14 +111,15 @@ pub fn run(args: MqttArgs) -> anyhow::Result<()> {
         }
     })?;
     println!(
-        "{} messages acknowledged, {} records: {} stored, {} duplicates, {} conflicts, {} rejected in {:.1} s",
+        "{} messages acknowledged, {} records: {} stored, {} duplicates, {} conflicts, {} rejected in {:.1} s ({:.0} records/s from the first message to the last acknowledgement)",
         done.acked,
         done.records,
         done.stored,
         done.duplicates,
         done.conflicts,
         done.rejected,
-        done.seconds
+        done.seconds,
+        done.records_per_second()
     );
     Ok(())
 }
