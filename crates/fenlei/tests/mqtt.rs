@@ -38,19 +38,30 @@ fn unique(name: &str) -> String {
 }
 
 fn subscriber(cwd: &Path, db: &str, prefix: &str, client: &str, extra: &[&str]) -> Child {
+    let mut args = vec!["--idle-exit", "3"];
+    args.extend_from_slice(extra);
+    subscriber_at(BROKER, cwd, db, prefix, client, &args)
+}
+
+fn subscriber_at(
+    broker: &str,
+    cwd: &Path,
+    db: &str,
+    prefix: &str,
+    client: &str,
+    extra: &[&str],
+) -> Child {
     Command::new(env!("CARGO_BIN_EXE_fenlei"))
         .args([
             "mqtt",
             "--db",
             db,
             "--broker",
-            BROKER,
+            broker,
             "--prefix",
             prefix,
             "--client-id",
             client,
-            "--idle-exit",
-            "3",
         ])
         .args(extra)
         .current_dir(cwd)
@@ -318,4 +329,95 @@ fn a_device_reporting_for_another_estates_point_is_rejected_to_the_reject_topic(
         log.contains("stray-1") && log.contains("not_permitted"),
         "{log}"
     );
+}
+
+/// A private Mosquitto on a free port, persisting to `dir`.
+fn private_broker(dir: &Path, port: u16) -> Child {
+    let conf = dir.join("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\nmax_queued_messages 100000\n",
+            dir.display()
+        ),
+    )
+    .expect("config");
+    let child = Command::new("mosquitto")
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the mosquitto binary (apt-get install mosquitto)");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "mosquitto did not start on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+#[test]
+fn a_broker_restarted_mid_stream_costs_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let broker_url = format!("mqtt://127.0.0.1:{port}");
+    // Mosquitto started as root runs as the user `mosquitto`: its directory must be open to it.
+    let broker_dir = tempfile::tempdir().expect("tempdir");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(broker_dir.path(), std::fs::Permissions::from_mode(0o777))
+            .expect("chmod");
+    }
+    let bd = broker_dir.path();
+    let mut broker = private_broker(bd, port);
+    ok(
+        &["init", "--preset", "tiny", "--seed", "5", "--db", "db"],
+        p,
+    );
+    let prefix = "fenlei/v1";
+    let sub = subscriber_at(&broker_url, p, "db", prefix, "sub", &["--idle-exit", "8"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let publisher = Command::new(env!("CARGO_BIN_EXE_fenlei"))
+        .args(sim_args(
+            "12",
+            &[
+                "--publish",
+                &broker_url,
+                "--client-id",
+                "pub",
+                "--batch",
+                "400",
+            ],
+        ))
+        .current_dir(p)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the publisher");
+    std::thread::sleep(Duration::from_millis(600));
+    // A graceful broker stop (it saves its sessions), then the same broker again.
+    let stopped = Command::new("kill")
+        .args(["-TERM", &broker.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(stopped.success());
+    broker.wait().expect("broker exit");
+    std::thread::sleep(Duration::from_millis(700));
+    let mut broker = private_broker(bd, port);
+    let out = wait_ok(publisher, "the publisher");
+    assert!(out.contains("every message acknowledged"), "{out}");
+    let summary = wait_ok(sub, "the subscriber");
+    assert!(summary.contains(" 0 rejected"), "{summary}");
+    broker.kill().expect("stop the private broker");
+    broker.wait().expect("reap");
+    assert_same_as_file_ingest(p, "db", "12");
 }

@@ -45,7 +45,8 @@ impl Pace {
 pub struct PublishConfig {
     /// The broker.
     pub broker: Broker,
-    /// Client id of the publisher (clean session).
+    /// Client id of the publisher (a persistent session: unacknowledged messages are resent
+    /// after a reconnect).
     pub client_id: String,
     /// Topic prefix.
     pub prefix: String,
@@ -202,7 +203,9 @@ pub fn publish_sim(
         return Err(MqttError::Usage("--batch must be at least 1".into()));
     }
     let mut options = cfg.broker.options(&cfg.client_id);
-    options.set_clean_session(true);
+    // A persistent session: messages not yet acknowledged when the connection drops are
+    // resent after the reconnect (a clean session would drop them).
+    options.set_clean_session(false);
     options.set_inflight(200);
     let (client, mut connection) = Client::new(options, 1000);
     let acked = Arc::new(AtomicU64::new(0));
