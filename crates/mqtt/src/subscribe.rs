@@ -190,12 +190,15 @@ pub fn subscribe(
         if stop.load(Ordering::Relaxed) {
             break;
         }
+        // An empty batch waits for its first message; a started one takes what arrives within
+        // a few milliseconds of the last (the broker stops sending at its in-flight limit until
+        // it gets acknowledgements), up to `batch_wait` in all.
         let wait = if batch.is_empty() {
             Duration::from_millis(200)
         } else {
             cfg.batch_wait
                 .saturating_sub(batch_started.elapsed())
-                .max(Duration::from_millis(1))
+                .clamp(Duration::from_micros(100), Duration::from_millis(2))
         };
         let mut flush = false;
         match connection.recv_timeout(wait) {
