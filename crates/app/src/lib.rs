@@ -5,6 +5,7 @@
 //! results. Progress is reported through [`progress::Progress`].
 
 pub mod bench;
+pub mod chain;
 pub mod govern;
 pub mod ingest;
 pub mod plan;

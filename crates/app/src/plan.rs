@@ -87,7 +87,8 @@ pub fn collected_on(model: &CityModel, point: UnitId, category: Category, day: D
     (street.0 as i64 + day.0 as i64).rem_euclid(interval) == 0
 }
 
-fn metres(a: (i32, i32), b: (i32, i32)) -> i64 {
+/// The street distance between two positions: Manhattan metres times the detour factor.
+pub fn metres(a: (i32, i32), b: (i32, i32)) -> i64 {
     (((a.0 - b.0).abs() + (a.1 - b.1).abs()) as f64 * DETOUR).round() as i64
 }
 

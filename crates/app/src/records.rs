@@ -103,6 +103,18 @@ pub fn ingest_records_checked(
     now: Timestamp,
     permitted: &dyn Fn(&Event) -> Result<(), String>,
 ) -> Result<Vec<RecordResult>, AppError> {
+    ingest_records_scoped(store, records, now, &|_, e| permitted(e))
+}
+
+/// [`ingest_records_checked`] for a batch gathered from several senders: `permitted` also gets
+/// the index of the record in `records`, so each record is judged by its own sender's scope
+/// (an MQTT batch of several devices' messages, stored in one append).
+pub fn ingest_records_scoped(
+    store: &mut EmbeddedStore,
+    records: &[&[u8]],
+    now: Timestamp,
+    permitted: &dyn Fn(usize, &Event) -> Result<(), String>,
+) -> Result<Vec<RecordResult>, AppError> {
     if !store.registry().has_households() {
         return Err(AppError::Usage(
             "the store was opened for queries only; open it fully to ingest".into(),
@@ -127,7 +139,7 @@ pub fn ingest_records_checked(
         };
         let id = record.id.as_deref().map(str::to_owned);
         match validator.validate(&record) {
-            Ok(event) => match permitted(&event) {
+            Ok(event) => match permitted(i, &event) {
                 Ok(()) => {
                     events.push(event);
                     origin.push(i);

@@ -28,6 +28,11 @@ enum Command {
     Report(cmd::report::ReportArgs),
     /// Plan a district's collection routes for a category and day (or show stored plans).
     Plan(cmd::plan::PlanArgs),
+    /// The collection chain: trips, mixed-transport findings, mass balance, plan against actual.
+    #[command(subcommand)]
+    Chain(cmd::chain::ChainCommand),
+    /// Subscribe to devices over MQTT and store what they report (QoS 1, acked once durable).
+    Mqtt(cmd::mqtt::MqttArgs),
     /// Check the whole store: log checksums, one record per id, every rollup against the raw events.
     Verify(cmd::verify::VerifyArgs),
     /// Quarantine damaged put-in log blocks and rebuild the rollups from what remains.
@@ -67,6 +72,8 @@ fn main() -> std::process::ExitCode {
         Command::Ingest(args) => cmd::ingest::run(args),
         Command::Report(args) => cmd::report::run(args),
         Command::Plan(args) => cmd::plan::run(args),
+        Command::Chain(command) => cmd::chain::run(command),
+        Command::Mqtt(args) => cmd::mqtt::run(args),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Repair(args) => cmd::repair::run(args),
         Command::Evaluate(args) => cmd::evaluate::run(args),

@@ -6,6 +6,7 @@
 //!   keeps records immutable and versioned.
 //! - `cases`: rectification cases (open → accepted → fixed → verified / reopened,
 //!   escalation, outcome codes, history); `evidence`: content-addressed files.
+//! - `findings`: stored findings of the collection chain's rules (see `fenlei-chain`).
 //! - `incidents`: staff acknowledgement and handling, the escalation ladder from stored time.
 //! - `points`: the green-account double-entry ledger, earnings from the put-in log.
 //! - `disclose`: red and black lists, published as snapshots verifiable byte for byte.
@@ -23,6 +24,7 @@ pub mod digest;
 pub mod disclose;
 pub mod evaluate;
 pub mod evidence;
+pub mod findings;
 pub mod incidents;
 pub mod points;
 pub mod published;

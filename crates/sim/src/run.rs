@@ -479,11 +479,9 @@ impl Generator<'_> {
                 _ => day.weekday() == 5,
             };
             let trucks = &fleet.trucks[category.index()];
-            let start = if matches!(category, Category::Kitchen | Category::Other) {
-                20 * 3600 + 2700
-            } else {
-                13 * 3600
-            };
+            // Every category is collected after the evening window closes, so a pickup takes
+            // exactly what was put in before it (the chain's reconciliation relies on time order).
+            let start = 20 * 3600 + 2700;
             let block = points.len().div_ceil(trucks.len());
             for (t, chunk) in points.chunks(block.max(1)).enumerate() {
                 let truck = trucks[t];
@@ -547,6 +545,8 @@ impl Generator<'_> {
                     if load as f64 >= capacity as f64 * 0.9 {
                         let trip = Delivery { time, ..delivery };
                         self.deliver(trip, &mut tickets, &mut load, out, &mut rng);
+                        // To the facility (ticket 30 min after the last pickup) and back.
+                        time += 3600;
                     }
                 }
                 let last = Delivery { time, ..delivery };

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod case;
+pub mod chain;
 pub mod demo;
 pub mod disclose;
 pub mod evaluate;
@@ -10,6 +11,7 @@ pub mod guide;
 pub mod incident;
 pub mod ingest;
 pub mod init;
+pub mod mqtt;
 pub mod plan;
 pub mod points;
 pub mod repair;

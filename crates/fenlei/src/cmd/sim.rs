@@ -20,14 +20,29 @@ pub struct SimArgs {
     #[arg(long)]
     start: Option<Day>,
     /// Write feed files here: a JSON-lines file, or a directory of CSV files with --format csv.
-    #[arg(long, conflicts_with = "into", required_unless_present = "into")]
+    #[arg(long, conflicts_with_all = ["into", "publish"], required_unless_present_any = ["into", "publish"])]
     out: Option<PathBuf>,
     /// Feed format for --out.
     #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv"])]
     format: String,
     /// Store the events directly in this store (created if missing).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "publish")]
     into: Option<PathBuf>,
+    /// Publish the events as the city's devices to this MQTT broker (e.g. mqtt://127.0.0.1:1883).
+    #[arg(long)]
+    publish: Option<String>,
+    /// With --publish: fast, realtime or a factor such as 60x (simulated seconds per second).
+    #[arg(long, default_value = "fast", requires = "publish")]
+    pace: String,
+    /// With --publish: records per message at most.
+    #[arg(long, default_value_t = 500, requires = "publish")]
+    batch: usize,
+    /// With --publish: topic prefix.
+    #[arg(long, default_value = fenlei_mqtt::DEFAULT_PREFIX, requires = "publish")]
+    prefix: String,
+    /// With --publish: the publisher's client id.
+    #[arg(long, default_value = "fenlei-sim", requires = "publish")]
+    client_id: String,
 }
 
 /// Runs `fenlei sim`.
@@ -55,6 +70,28 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
             world.household_count,
             start,
             start.plus(args.days as i32 - 1)
+        );
+    } else if let Some(url) = &args.publish {
+        let cfg = fenlei_mqtt::publish::PublishConfig {
+            broker: fenlei_mqtt::Broker::parse(url)?,
+            client_id: args.client_id.clone(),
+            prefix: args.prefix.clone(),
+            batch: args.batch,
+            pace: fenlei_mqtt::publish::Pace::parse(&args.pace)?,
+        };
+        let (sim, stats) =
+            fenlei_mqtt::publish::publish_sim(&world, config, &cfg, &mut |day, s| {
+                eprintln!("{day}: {} events in {} messages", s.events, s.messages);
+            })?;
+        println!(
+            "{} households, {}..{}: {} events published in {} messages ({:.1} MB) in {:.1} s, every message acknowledged by the broker",
+            world.household_count,
+            start,
+            start.plus(args.days as i32 - 1),
+            sim.total(),
+            stats.messages,
+            stats.bytes as f64 / 1e6,
+            stats.seconds
         );
     } else if let Some(db) = &args.into {
         let mut store = simulate::open_or_create(db, &world)?;

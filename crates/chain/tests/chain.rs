@@ -1,0 +1,645 @@
+//! The chain's rules and balance on hand-built event sets (each rule fires exactly where
+//! expected), and on a simulated tiny-preset month (balanced except where the simulator mixes).
+
+use fenlei_chain::{Chain, ChainInput, Grain, Rule, Tolerances, TripStatus};
+use fenlei_domain::{
+    Category, CityModel, Day, DayRange, Event, EventKey, FacilityId, FacilityKind, Level, Pickup,
+    PutIn, Source, Timestamp, Treatment, TreatmentFlow, TreatmentRoute, UnitId, VehicleId, Verdict,
+    WeighTicket,
+};
+use fenlei_sim::{Preset, SimConfig, Sink, World};
+use std::collections::BTreeSet;
+
+fn day() -> Day {
+    Day::parse("2026-11-10").expect("day")
+}
+
+fn at(h: u32, m: u32) -> Timestamp {
+    Timestamp::at(day(), h * 3600 + m * 60)
+}
+
+struct City {
+    world: World,
+    p1: UnitId,
+    p2: UnitId,
+    kitchen_truck: VehicleId,
+    other_truck: VehicleId,
+    kitchen_plant: FacilityId,
+    transfer: FacilityId,
+}
+
+fn city() -> City {
+    let world = World::build(Preset::Tiny, 1);
+    let m = &world.model;
+    let truck = |c: Category| {
+        VehicleId(
+            m.vehicles
+                .iter()
+                .position(|v| v.category == c)
+                .expect("truck") as u32,
+        )
+    };
+    let facility = |k: FacilityKind| {
+        FacilityId(
+            m.facilities
+                .iter()
+                .position(|f| f.kind == k)
+                .expect("facility") as u32,
+        )
+    };
+    let points: Vec<UnitId> = m.at_level(Level::Point).map(|u| u.id).collect();
+    // Two points of different estates.
+    let p1 = points[0];
+    let e1 = m.ancestor_at(p1, Level::Estate);
+    let p2 = *points
+        .iter()
+        .find(|&&p| m.ancestor_at(p, Level::Estate) != e1)
+        .expect("a second estate");
+    City {
+        p1,
+        p2,
+        kitchen_truck: truck(Category::Kitchen),
+        other_truck: truck(Category::Other),
+        kitchen_plant: facility(FacilityKind::KitchenPlant),
+        transfer: facility(FacilityKind::TransferStation),
+        world,
+    }
+}
+
+fn put_in(id: &str, time: Timestamp, point: UnitId, category: Category, kg: u32) -> PutIn {
+    PutIn {
+        key: EventKey::of(id),
+        time,
+        point,
+        household: None,
+        category,
+        grams: kg * 1000,
+        verdict: Verdict::Unchecked,
+        source: Source::Manual,
+    }
+}
+
+fn pickup(
+    id: &str,
+    time: Timestamp,
+    vehicle: VehicleId,
+    point: UnitId,
+    category: Category,
+    kg: u32,
+) -> Pickup {
+    Pickup {
+        key: EventKey::of(id),
+        id: id.into(),
+        time,
+        vehicle,
+        point,
+        category,
+        grams: kg * 1000,
+        grade: None,
+    }
+}
+
+fn ticket(
+    id: &str,
+    time: Timestamp,
+    facility: FacilityId,
+    vehicle: Option<VehicleId>,
+    category: Category,
+    kg: u64,
+) -> WeighTicket {
+    WeighTicket {
+        key: EventKey::of(id),
+        id: id.into(),
+        time,
+        facility,
+        vehicle,
+        category,
+        net_grams: kg * 1000,
+        origin: None,
+    }
+}
+
+fn treatment(id: &str, facility: FacilityId, category: Category, kg: u64) -> Treatment {
+    Treatment {
+        key: EventKey::of(id),
+        id: id.into(),
+        facility,
+        from: day().month_start(),
+        to: day().next_month_start().plus(-1),
+        input: vec![(category, kg * 1000)],
+        output: vec![TreatmentFlow {
+            category,
+            route: TreatmentRoute::Digested,
+            grams: kg * 1000,
+        }],
+    }
+}
+
+struct Case {
+    put_ins: Vec<PutIn>,
+    pickups: Vec<Pickup>,
+    tickets: Vec<WeighTicket>,
+    treatments: Vec<Treatment>,
+    data_end: Timestamp,
+}
+
+impl Case {
+    fn new() -> Case {
+        Case {
+            put_ins: Vec::new(),
+            pickups: Vec::new(),
+            tickets: Vec::new(),
+            treatments: Vec::new(),
+            data_end: Timestamp::at(day().plus(3), 0),
+        }
+    }
+
+    fn chain<'a>(&self, model: &'a CityModel) -> Chain<'a> {
+        let mut chain = Chain::new(ChainInput {
+            model,
+            period: DayRange::new(day(), day()).expect("range"),
+            pickups: self.pickups.clone(),
+            tickets: self.tickets.clone(),
+            treatments: self.treatments.clone(),
+            data_end: self.data_end,
+            put_ins_from: day(),
+            history_complete: true,
+            tolerances: Tolerances::default(),
+        });
+        chain.add_put_ins(&self.put_ins);
+        chain
+    }
+
+    fn rules(&self, model: &CityModel) -> Vec<(Rule, String)> {
+        self.chain(model)
+            .findings()
+            .into_iter()
+            .map(|f| (f.rule, f.key))
+            .collect()
+    }
+}
+
+/// A kitchen bin put in, lifted by the kitchen truck, ticketed at the kitchen plant, treated.
+fn clean(c: &City) -> Case {
+    let mut case = Case::new();
+    case.put_ins
+        .push(put_in("u1", at(7, 0), c.p1, Category::Kitchen, 10));
+    case.put_ins
+        .push(put_in("u2", at(18, 0), c.p1, Category::Kitchen, 10));
+    case.pickups.push(pickup(
+        "k1",
+        at(21, 0),
+        c.kitchen_truck,
+        c.p1,
+        Category::Kitchen,
+        20,
+    ));
+    case.tickets.push(ticket(
+        "t1",
+        at(21, 40),
+        c.kitchen_plant,
+        Some(c.kitchen_truck),
+        Category::Kitchen,
+        20,
+    ));
+    case.treatments
+        .push(treatment("r1", c.kitchen_plant, Category::Kitchen, 20));
+    case
+}
+
+#[test]
+fn a_clean_chain_has_no_finding_and_balances() {
+    let c = city();
+    let case = clean(&c);
+    let chain = case.chain(&c.world.model);
+    assert_eq!(chain.findings(), vec![]);
+    let trips = chain.trips();
+    assert_eq!(trips.len(), 1);
+    assert_eq!(trips[0].status, TripStatus::Ticketed);
+    assert_eq!(trips[0].ticket.as_deref(), Some("t1"));
+    let rows = chain.balance(Level::Estate, None, Grain::Day);
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    let r = &rows[0];
+    assert_eq!(r.category, Category::Kitchen);
+    assert_eq!(
+        (
+            r.put_in_kg,
+            r.emptied_put_in_kg,
+            r.picked_up_kg,
+            r.ticketed_kg,
+            r.delivered_kg,
+            r.treated_kg
+        ),
+        (20.0, 20.0, 20.0, 20.0, 20.0, 20.0)
+    );
+    assert_eq!(r.outputs_kg.get("digested"), Some(&20.0));
+    assert!(r.gaps.is_empty(), "{:?}", r.gaps);
+}
+
+#[test]
+fn a_kitchen_bin_in_the_other_waste_truck_is_caught_by_three_rules() {
+    let c = city();
+    let mut case = Case::new();
+    case.put_ins
+        .push(put_in("u1", at(7, 0), c.p1, Category::Other, 30));
+    case.put_ins
+        .push(put_in("u2", at(7, 5), c.p2, Category::Kitchen, 10));
+    case.pickups.push(pickup(
+        "o1",
+        at(21, 0),
+        c.other_truck,
+        c.p1,
+        Category::Other,
+        30,
+    ));
+    case.pickups.push(pickup(
+        "m1",
+        at(21, 10),
+        c.other_truck,
+        c.p2,
+        Category::Kitchen,
+        10,
+    ));
+    case.tickets.push(ticket(
+        "t1",
+        at(21, 50),
+        c.transfer,
+        Some(c.other_truck),
+        Category::Other,
+        40,
+    ));
+    let got = case.rules(&c.world.model);
+    assert_eq!(
+        got,
+        vec![
+            (
+                Rule::TruckCategoryMismatch,
+                "truck_category_mismatch:m1".into()
+            ),
+            (
+                Rule::TicketCategoryMismatch,
+                "ticket_category_mismatch:o1+m1+t1".into()
+            ),
+            (Rule::MixedTrip, "mixed_trip:o1+m1+t1".into()),
+        ]
+    );
+    // The kitchen waste was lifted but never ticketed as kitchen: a transport gap.
+    let chain = case.chain(&c.world.model);
+    let rows = chain.balance(Level::Estate, None, Grain::Day);
+    let kitchen = rows
+        .iter()
+        .find(|r| r.category == Category::Kitchen)
+        .expect("kitchen row");
+    assert_eq!(kitchen.ticketed_kg, 0.0);
+    assert_eq!(kitchen.gaps.len(), 1, "{:?}", kitchen.gaps);
+    assert_eq!(kitchen.gaps[0].stage, "transport");
+    // The mixed truck's finding names the estate of the point.
+    let f = &chain.findings()[0];
+    let estate = c
+        .world
+        .model
+        .ancestor_at(c.p2, Level::Estate)
+        .expect("estate");
+    assert_eq!(f.unit, c.world.model.unit(estate).code);
+    assert_eq!(f.evidence[0].id, "m1");
+}
+
+#[test]
+fn a_kitchen_trip_ticketed_as_other_waste_is_a_ticket_mismatch_only() {
+    let c = city();
+    let mut case = clean(&c);
+    case.tickets[0].category = Category::Other;
+    case.treatments.clear();
+    assert_eq!(
+        case.rules(&c.world.model),
+        vec![(
+            Rule::TicketCategoryMismatch,
+            "ticket_category_mismatch:k1+t1".into()
+        )]
+    );
+}
+
+#[test]
+fn a_ticket_without_pickups_and_pickups_without_a_ticket() {
+    let c = city();
+    let mut case = Case::new();
+    case.put_ins
+        .push(put_in("u1", at(7, 0), c.p1, Category::Kitchen, 20));
+    case.pickups.push(pickup(
+        "k1",
+        at(8, 0),
+        c.kitchen_truck,
+        c.p1,
+        Category::Kitchen,
+        20,
+    ));
+    // The kitchen truck's ticket comes 13 hours later: not its trip's end.
+    case.tickets.push(ticket(
+        "t1",
+        at(21, 0),
+        c.kitchen_plant,
+        Some(c.kitchen_truck),
+        Category::Kitchen,
+        20,
+    ));
+    assert_eq!(
+        case.rules(&c.world.model),
+        vec![
+            (
+                Rule::TicketWithoutPickups,
+                "ticket_without_pickups:t1".into()
+            ),
+            (
+                Rule::PickupsWithoutTicket,
+                "pickups_without_ticket:k1".into()
+            ),
+        ]
+    );
+    // Pickups at the very end of the data are awaiting their ticket, not unticketed.
+    let mut open = Case::new();
+    open.put_ins
+        .push(put_in("u1", at(7, 0), c.p1, Category::Kitchen, 20));
+    open.pickups.push(pickup(
+        "k1",
+        at(22, 0),
+        c.kitchen_truck,
+        c.p1,
+        Category::Kitchen,
+        20,
+    ));
+    open.data_end = at(23, 59);
+    assert_eq!(open.rules(&c.world.model), vec![]);
+    let chain = open.chain(&c.world.model);
+    assert_eq!(chain.trips()[0].status, TripStatus::Open);
+    let rows = chain.balance(Level::Estate, None, Grain::Day);
+    assert_eq!(rows[0].awaiting_ticket_kg, 20.0);
+    assert!(
+        rows[0].gaps.iter().all(|g| g.stage != "transport"),
+        "{:?}",
+        rows[0].gaps
+    );
+}
+
+#[test]
+fn a_pickup_heavier_than_its_put_ins_beyond_the_tolerance_is_implausible() {
+    let c = city();
+    let mut case = clean(&c);
+    // 20 kg put in; 26 kg is within 5 kg + 25 %? 6 kg > 5 kg, but 6 kg ≤ 25 % of 20 kg: fine.
+    case.pickups[0].grams = 24_000;
+    case.tickets[0].net_grams = 24_000;
+    case.treatments[0].input[0].1 = 24_000;
+    case.treatments[0].output[0].grams = 24_000;
+    assert_eq!(case.rules(&c.world.model), vec![]);
+    case.pickups[0].grams = 40_000;
+    case.tickets[0].net_grams = 40_000;
+    case.treatments[0].input[0].1 = 40_000;
+    case.treatments[0].output[0].grams = 40_000;
+    assert_eq!(
+        case.rules(&c.world.model),
+        vec![(
+            Rule::PickupWeightImplausible,
+            "pickup_weight_implausible:k1".into()
+        )]
+    );
+    // The put-ins before the bin's previous pickup do not count for the next one.
+    let mut two = clean(&c);
+    two.pickups.insert(
+        0,
+        pickup(
+            "k0",
+            at(12, 0),
+            c.kitchen_truck,
+            c.p1,
+            Category::Kitchen,
+            10,
+        ),
+    );
+    two.tickets.insert(
+        0,
+        ticket(
+            "t0",
+            at(12, 30),
+            c.kitchen_plant,
+            Some(c.kitchen_truck),
+            Category::Kitchen,
+            10,
+        ),
+    );
+    two.pickups[1].grams = 10_000;
+    two.tickets[1].net_grams = 10_000;
+    assert_eq!(two.rules(&c.world.model), vec![]);
+}
+
+#[test]
+fn a_treatment_report_that_does_not_match_its_tickets() {
+    let c = city();
+    let mut case = clean(&c);
+    case.treatments[0].input[0].1 = 30_000;
+    case.treatments[0].output[0].grams = 30_000;
+    assert_eq!(
+        case.rules(&c.world.model),
+        vec![(
+            Rule::TreatmentInputMismatch,
+            "treatment_input_mismatch:r1+kitchen".into()
+        )]
+    );
+    let rows = case
+        .chain(&c.world.model)
+        .balance(Level::Estate, None, Grain::Day);
+    assert_eq!(rows[0].treated_kg, 30.0);
+    assert_eq!(rows[0].gaps.len(), 1);
+    assert_eq!(rows[0].gaps[0].stage, "treatment");
+}
+
+#[derive(Default)]
+struct Feed {
+    put_ins: Vec<PutIn>,
+    pickups: Vec<Pickup>,
+    tickets: Vec<WeighTicket>,
+    treatments: Vec<Treatment>,
+}
+
+impl Sink for Feed {
+    type Error = ();
+    fn event(&mut self, _id: &str, event: &Event) -> Result<(), ()> {
+        match event {
+            Event::PutIn(p) => self.put_ins.push(*p),
+            Event::Pickup(p) => self.pickups.push(p.clone()),
+            Event::WeighTicket(t) => self.tickets.push(t.clone()),
+            Event::Treatment(t) => self.treatments.push(t.clone()),
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_simulated_month_balances_except_where_the_simulator_mixes() {
+    // The first seed whose tiny city has an estate whose hauler mixes.
+    let world = (1..)
+        .map(|seed| World::build(Preset::Tiny, seed))
+        .find(|w| w.estates.iter().any(|e| e.profile.mixed_transport > 0.0))
+        .expect("some seed mixes");
+    let start = Day::parse("2026-11-01").expect("day");
+    let mut feed = Feed::default();
+    fenlei_sim::run(&world, SimConfig { start, days: 30 }, &mut feed).expect("sim");
+    let m = &world.model;
+    let mixed: Vec<&Pickup> = feed
+        .pickups
+        .iter()
+        .filter(|p| m.vehicles[p.vehicle.0 as usize].category != p.category)
+        .collect();
+    assert!(
+        !mixed.is_empty(),
+        "the mixing estate's kitchen bins were lifted by other trucks"
+    );
+    let mut chain = Chain::new(ChainInput {
+        model: m,
+        period: DayRange::new(start, start.plus(29)).expect("range"),
+        pickups: feed.pickups.clone(),
+        tickets: feed.tickets.clone(),
+        treatments: feed.treatments.clone(),
+        data_end: Timestamp::at(start.plus(30), 0),
+        put_ins_from: start,
+        history_complete: true,
+        tolerances: Tolerances::default(),
+    });
+    chain.add_put_ins(&feed.put_ins);
+    let findings = chain.findings();
+    let mixed_ids: BTreeSet<&str> = mixed.iter().map(|p| p.id.as_str()).collect();
+    let mismatches = findings
+        .iter()
+        .filter(|f| f.rule == Rule::TruckCategoryMismatch)
+        .count();
+    assert_eq!(mismatches, mixed.len());
+    for f in &findings {
+        assert!(
+            matches!(
+                f.rule,
+                Rule::TruckCategoryMismatch
+                    | Rule::TicketCategoryMismatch
+                    | Rule::MixedTrip
+                    | Rule::PickupsWithoutTicket
+            ),
+            "unexpected {f:#?}"
+        );
+        assert!(
+            f.evidence.iter().any(|e| mixed_ids.contains(e.id.as_str())),
+            "a finding without a mixed pickup: {f:#?}"
+        );
+    }
+    // Monthly balance per estate: only mixing estates have a gap, in kitchen transport.
+    let mixing_estates: BTreeSet<String> = mixed
+        .iter()
+        .map(|p| {
+            m.unit(m.ancestor_at(p.point, Level::Estate).expect("estate"))
+                .code
+                .clone()
+        })
+        .collect();
+    let rows = chain.balance(Level::Estate, None, Grain::Month);
+    assert!(rows.len() >= 8 * 4, "{} rows", rows.len());
+    for r in &rows {
+        assert!(r.treated_kg > 0.0 && r.awaiting_report_kg == 0.0, "{r:#?}");
+        for g in &r.gaps {
+            assert!(
+                g.stage == "transport"
+                    && r.category == Category::Kitchen
+                    && mixing_estates.contains(&r.unit),
+                "unexpected gap {g:?} in {r:#?}"
+            );
+        }
+    }
+    // Daily rows of the district: the same.
+    for r in chain.balance(Level::District, None, Grain::Day) {
+        for g in &r.gaps {
+            assert!(
+                g.stage == "transport" && r.category == Category::Kitchen,
+                "{g:?} {r:#?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_plan_against_the_trucks_late_missed_unplanned_and_distance() {
+    use fenlei_domain::plan::{CollectionPlan, PlannedRoute, PlannedStop, StopKind};
+    let c = city();
+    let m = &c.world.model;
+    let district = m.ancestor_at(c.p1, Level::District).expect("district");
+    let points: Vec<UnitId> = m.at_level(Level::Point).map(|u| u.id).collect();
+    let (p1, p2, p3) = (points[0], points[1], points[2]);
+    let stop = |kind, t: Timestamp| PlannedStop {
+        kind,
+        arrival: t,
+        start: t,
+        load_kg: 0.0,
+    };
+    let plan = CollectionPlan {
+        id: 7,
+        district,
+        category: Category::Kitchen,
+        day: day(),
+        points: 2,
+        expected_kg: 40.0,
+        vehicles: 1,
+        distance_m: 10_000,
+        feasible: true,
+        iterations: 1,
+        solve_seconds: 0.0,
+        routes: vec![PlannedRoute {
+            vehicle: c.kitchen_truck,
+            stops: vec![
+                stop(StopKind::Depot, at(8, 30)),
+                stop(StopKind::Point(p1), at(9, 0)),
+                stop(StopKind::Point(p2), at(9, 30)),
+                stop(StopKind::Facility(c.kitchen_plant), at(10, 30)),
+                stop(StopKind::Depot, at(11, 0)),
+            ],
+            points: 2,
+            trips: 1,
+            collected_kg: 40.0,
+            distance_m: 10_000,
+            duration_s: 9000,
+        }],
+    };
+    // P1 served 10 minutes late (on time), P2 missed, P3 served without a plan and late.
+    let pickups = vec![
+        pickup("a", at(9, 10), c.kitchen_truck, p1, Category::Kitchen, 20),
+        pickup("b", at(10, 0), c.kitchen_truck, p3, Category::Kitchen, 15),
+        // Another category's pickup does not count.
+        pickup("c", at(9, 30), c.other_truck, p2, Category::Other, 30),
+    ];
+    let tickets = vec![ticket(
+        "t",
+        at(10, 40),
+        c.kitchen_plant,
+        Some(c.kitchen_truck),
+        Category::Kitchen,
+        35,
+    )];
+    let manhattan = |a: (i32, i32), b: (i32, i32)| ((a.0 - b.0).abs() + (a.1 - b.1).abs()) as i64;
+    let r = fenlei_chain::plan::plan_vs_actual(m, &plan, &pickups, &tickets, 1800, &manhattan);
+    assert_eq!((r.planned_points, r.on_time, r.late), (2, 1, 0));
+    assert_eq!(r.missed.len(), 1);
+    assert_eq!(r.missed[0].point, m.unit(p2).code);
+    assert_eq!(r.served[0].minutes_late, 10);
+    assert_eq!(r.unplanned.len(), 1);
+    assert_eq!(r.unplanned[0].point, m.unit(p3).code);
+    assert_eq!(
+        r.actual_trucks,
+        vec![m.vehicles[c.kitchen_truck.0 as usize].code.clone()]
+    );
+    assert_eq!(r.lifted_kg, 35.0);
+    // Depot → P1 → P3 → plant → depot.
+    let v = &m.vehicles[c.kitchen_truck.0 as usize];
+    let xy = |u: UnitId| (m.unit(u).x_m, m.unit(u).y_m);
+    let f = &m.facilities[c.kitchen_plant.0 as usize];
+    let depot = (v.depot_x_m, v.depot_y_m);
+    let driven = manhattan(depot, xy(p1))
+        + manhattan(xy(p1), xy(p3))
+        + manhattan(xy(p3), (f.x_m, f.y_m))
+        + manhattan((f.x_m, f.y_m), depot);
+    assert_eq!(r.actual_km, driven as f64 / 1000.0);
+    assert_eq!(r.planned_km, 10.0);
+}

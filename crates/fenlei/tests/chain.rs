@@ -1,0 +1,130 @@
+//! `fenlei chain` end to end: a simulated tiny month stored, then trips, findings (stored once,
+//! a case per finding once) and the mass balance, through the binary.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn fenlei(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fenlei"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run fenlei")
+}
+
+fn json(args: &[&str], cwd: &Path) -> Value {
+    let out = fenlei(args, cwd);
+    assert!(
+        out.status.success(),
+        "fenlei {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
+
+const PERIOD: [&str; 4] = ["--from", "2026-11-01", "--to", "2026-11-30"];
+
+#[test]
+fn a_simulated_month_is_reconciled_and_its_mixing_opens_cases_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    // Seed 3's tiny city has an estate whose hauler loads kitchen bins into the other-waste truck.
+    let out = fenlei(
+        &[
+            "sim",
+            "--preset",
+            "tiny",
+            "--seed",
+            "3",
+            "--days",
+            "30",
+            "--start",
+            "2026-11-01",
+            "--into",
+            "db",
+        ],
+        p,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let args = |extra: &[&'static str]| -> Vec<&'static str> {
+        let mut a = vec!["chain"];
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&["--db", "db", "--format", "json"]);
+        a.extend_from_slice(&PERIOD);
+        a
+    };
+    let at = ["--at", "2026-12-01T09:00:00+08:00"];
+    let mut check = args(&["check", "--open-cases", "5"]);
+    check.extend_from_slice(&at);
+    let first = json(&check, p);
+    let findings = first["findings"].as_array().expect("findings");
+    assert!(!findings.is_empty());
+    for f in findings {
+        let rule = f["rule"].as_str().expect("rule");
+        assert!(
+            matches!(
+                rule,
+                "truck_category_mismatch" | "ticket_category_mismatch" | "mixed_trip"
+            ),
+            "{f:#}"
+        );
+        assert!(!f["evidence"].as_array().expect("evidence").is_empty());
+    }
+    assert_eq!(first["recorded"]["new_findings"], findings.len());
+    assert_eq!(first["recorded"]["cases_opened"], findings.len());
+    // Re-running stores and opens nothing new.
+    let again = json(&check, p);
+    assert_eq!(again["findings"], first["findings"]);
+    assert_eq!(again["recorded"]["new_findings"], 0);
+    assert_eq!(again["recorded"]["cases_opened"], 0);
+    let cases = fenlei(&["case", "list", "--db", "db"], p);
+    let cases = String::from_utf8_lossy(&cases.stdout);
+    assert!(cases.contains("桶车不一致"), "{cases}");
+
+    // Every trip of the month ended at a weighbridge.
+    let trips = json(&args(&["trips"]), p);
+    let trips = trips.as_array().expect("trips");
+    assert!(trips.len() > 60);
+    assert!(
+        trips.iter().all(|t| t["status"] == "ticketed"),
+        "{trips:#?}"
+    );
+
+    // The balance per estate: only the mixing estate's kitchen waste has a gap, in transport.
+    let mixing: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "truck_category_mismatch")
+        .map(|f| f["unit"].as_str().expect("unit"))
+        .collect();
+    let balance = json(&args(&["balance", "--level", "estate"]), p);
+    let rows = balance["rows"].as_array().expect("rows");
+    assert!(rows.len() >= 4 * 8);
+    let mut gaps = 0;
+    for r in rows {
+        assert!(r["treated_kg"].as_f64().expect("treated") > 0.0, "{r:#}");
+        for g in r["gaps"].as_array().expect("gaps") {
+            gaps += 1;
+            assert_eq!(g["stage"], "transport", "{r:#}");
+            assert_eq!(r["category"], "kitchen", "{r:#}");
+            assert!(mixing.contains(&r["unit"].as_str().expect("unit")), "{r:#}");
+        }
+    }
+    assert!(
+        gaps > 0,
+        "the mixing estate's kitchen waste never reached a kitchen ticket"
+    );
+}
+
+#[test]
+fn a_missing_store_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = fenlei(&["chain", "check", "--db", "nowhere"], dir.path());
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nowhere"), "{err}");
+}
