@@ -123,7 +123,21 @@ fn assert_same_as_file_ingest(p: &Path, db: &str, days: &str) {
             ok(&a, p)
         };
         let (got, want) = (run(db), run("ref"));
-        assert!(got == want, "{args:?} differs between MQTT and file ingest");
+        if got != want {
+            let diff: Vec<String> = got
+                .lines()
+                .zip(want.lines())
+                .filter(|(a, b)| a != b)
+                .take(3)
+                .map(|(a, b)| format!("mqtt {a}\nfile {b}"))
+                .collect();
+            panic!(
+                "{args:?} differs between MQTT and file ingest ({} against {} lines):\n{}",
+                got.lines().count(),
+                want.lines().count(),
+                diff.join("\n")
+            );
+        }
     }
     let v = ok(&["verify", "--db", db], p);
     assert!(!v.contains("FAIL"), "{v}");
@@ -171,27 +185,47 @@ fn a_published_feed_is_stored_as_a_file_ingest_would_store_it() {
 fn a_subscriber_killed_mid_stream_loses_nothing_and_counts_nothing_twice() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
+    // A broker of its own, queueing enough for an offline session (Mosquitto's default keeps
+    // 1,000 messages per session and drops the rest: a deployment must raise it too).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let broker_url = format!("mqtt://127.0.0.1:{port}");
+    let broker_dir = tempfile::tempdir().expect("tempdir");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(broker_dir.path(), std::fs::Permissions::from_mode(0o777))
+            .expect("chmod");
+    }
+    let mut broker = private_broker(broker_dir.path(), port);
     ok(
         &["init", "--preset", "tiny", "--seed", "5", "--db", "db"],
         p,
     );
     let prefix = unique("t-kill") + "/fenlei/v1";
     let client = unique("sub");
+    let idle = ["--idle-exit", "3"];
     // The session must exist before the publisher starts: a first run subscribes.
-    let mut first = subscriber(p, "db", &prefix, &client, &[]);
+    let mut first = subscriber_at(&broker_url, p, "db", &prefix, &client, &idle);
     std::thread::sleep(Duration::from_millis(500));
     let publisher = Command::new(env!("CARGO_BIN_EXE_fenlei"))
         .args(sim_args(
             "12",
             &[
                 "--publish",
-                BROKER,
+                &broker_url,
                 "--prefix",
                 &prefix,
                 "--client-id",
                 &unique("pub"),
                 "--batch",
                 "400",
+                // 12 simulated days in about 6 s of wall time, so the kill falls mid-stream
+                // however fast the machine.
+                "--pace",
+                "170000x",
             ],
         ))
         .current_dir(p)
@@ -206,7 +240,7 @@ fn a_subscriber_killed_mid_stream_loses_nothing_and_counts_nothing_twice() {
     first.wait().expect("reap");
     // Publishing goes on while nobody listens; the broker queues for the session.
     std::thread::sleep(Duration::from_millis(800));
-    let second = subscriber(p, "db", &prefix, &client, &[]);
+    let second = subscriber_at(&broker_url, p, "db", &prefix, &client, &idle);
     let out = wait_ok(publisher, "the publisher");
     assert!(out.contains("every message acknowledged"), "{out}");
     let summary = wait_ok(second, "the restarted subscriber");
@@ -227,6 +261,8 @@ fn a_subscriber_killed_mid_stream_loses_nothing_and_counts_nothing_twice() {
     );
     assert!(started.elapsed() < Duration::from_secs(120));
     assert!(summary.contains(" 0 rejected"), "{summary}");
+    let _ = broker.kill();
+    let _ = broker.wait();
     assert_same_as_file_ingest(p, "db", "12");
 }
 

@@ -264,10 +264,15 @@ pub fn subscribe(
             progress.active_seconds = first_message.map_or(0.0, |t| t.elapsed().as_secs_f64());
             on_progress(&progress);
         }
+        // Idle: nothing for `idle` after the last message, or for ten times that when no
+        // message came at all (a queue already drained must not keep a run waiting forever).
         if let Some(idle) = cfg.idle_exit
             && batch.is_empty()
-            && progress.messages > 0
-            && last_message.elapsed() >= idle
+            && (if progress.messages > 0 {
+                last_message.elapsed() >= idle
+            } else {
+                start.elapsed() >= idle * 10
+            })
         {
             break;
         }
