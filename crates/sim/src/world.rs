@@ -608,8 +608,11 @@ fn build_fleets(
             destination: [recycling, hazardous, kitchen, transfer],
             ..DistrictFleet::default()
         };
+        // Recyclables are collected street by street every third day, each visit taking three
+        // days' worth: the fleet carries the daily share (about two thirds of households sort
+        // and hand them in: 0.22 × 0.65), not a third of it.
         let spec = [
-            (Category::Recyclable, 8_000, 2.0, 0.22 / 3.0, "蓝"),
+            (Category::Recyclable, 8_000, 2.0, 0.15, "蓝"),
             (Category::Hazardous, 2_000, 1.0, 0.0, "红"),
             (Category::Kitchen, 5_000, 3.0, 0.32, "绿"),
             (Category::Other, 10_000, 3.0, 0.46, "灰"),
