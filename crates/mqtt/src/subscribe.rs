@@ -44,7 +44,8 @@ pub struct SubscribeConfig {
     pub batch_records: usize,
     /// Longest wait for more messages before storing a batch.
     pub batch_wait: Duration,
-    /// Stop after this long without a message (once one came), for scripts and tests.
+    /// Stop after this long without a message (counted from the first connection), for
+    /// scripts and tests.
     pub idle_exit: Option<Duration>,
     /// Give up when the broker cannot be reached for this long at start.
     pub connect_timeout: Duration,
@@ -214,6 +215,10 @@ pub fn subscribe(
                     batch_records >= cfg.batch_records || batch_started.elapsed() >= cfg.batch_wait;
             }
             Ok(Ok(Event::Incoming(Packet::ConnAck(_)))) => {
+                if !connected_once {
+                    // Idle time counts from the first connection.
+                    last_message = Instant::now();
+                }
                 connected_once = true;
                 client
                     .try_subscribe(filter.clone(), QoS::AtLeastOnce)
@@ -266,7 +271,7 @@ pub fn subscribe(
         }
         if let Some(idle) = cfg.idle_exit
             && batch.is_empty()
-            && progress.messages > 0
+            && connected_once
             && last_message.elapsed() >= idle
         {
             break;
