@@ -177,8 +177,22 @@ fn a_subscriber_killed_mid_stream_loses_nothing_and_counts_nothing_twice() {
     );
     let prefix = unique("t-kill") + "/fenlei/v1";
     let client = unique("sub");
-    // The session must exist before the publisher starts: a first run subscribes.
-    let mut first = subscriber(p, "db", &prefix, &client, &[]);
+    // The session must exist before the publisher starts: a first run subscribes and reports
+    // every stored batch.
+    let mut first = subscriber(p, "db", &prefix, &client, &["--progress-every", "0.1"]);
+    let stderr = first.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains(" records: ") {
+                let _ = tx.send(());
+            }
+        }
+    });
     std::thread::sleep(Duration::from_millis(500));
     let publisher = Command::new(env!("CARGO_BIN_EXE_fenlei"))
         .args(sim_args(
@@ -199,9 +213,11 @@ fn a_subscriber_killed_mid_stream_loses_nothing_and_counts_nothing_twice() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the publisher");
-    // Kill it while messages arrive (SIGKILL: no chance to finish a batch or acknowledge).
+    // Kill it as soon as it has stored a batch, while messages arrive (SIGKILL: no chance to
+    // finish the next batch or acknowledge it).
     let started = Instant::now();
-    std::thread::sleep(Duration::from_millis(700));
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the first subscriber stored a batch");
     first.kill().expect("kill");
     first.wait().expect("reap");
     // Publishing goes on while nobody listens; the broker queues for the session.
