@@ -85,6 +85,20 @@ pub enum ChainCommand {
         #[command(flatten)]
         at: AtArgs,
     },
+    /// Findings stored by earlier checks, with the case opened for each.
+    Findings {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// First day (YYYY-MM-DD); default: --to.
+        #[arg(long)]
+        from: Option<Day>,
+        /// Last day (YYYY-MM-DD); default: the last simulated day, else yesterday.
+        #[arg(long)]
+        to: Option<Day>,
+        /// Output format.
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
     /// Mass balance: put-in → lifted → ticketed → delivered → treated → outputs, gaps flagged.
     Balance {
         #[command(flatten)]
@@ -236,6 +250,48 @@ pub fn run(command: ChainCommand) -> anyhow::Result<()> {
                     tol.balance * 100.0
                 );
                 print!("{}", chain::render_balance(&rows));
+            }
+        }
+        ChainCommand::Findings {
+            store,
+            from,
+            to,
+            format,
+        } => {
+            let db = store.db;
+            let store = EmbeddedStore::open_for_queries(&db)?;
+            let to = match to {
+                Some(d) => d,
+                None => chain::default_to(&store)?,
+            };
+            let from = from.unwrap_or(to);
+            let range = DayRange::new(from, to)
+                .with_context(|| format!("--from {from} is after --to {to}"))?;
+            let gov = fenlei_app::govern::open(&db)?;
+            let rows = chain::stored(&gov, range)?;
+            if format == "json" {
+                let list: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|r| {
+                        let mut v: serde_json::Value =
+                            serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null);
+                        v["case"] = r.case_id.map_or(serde_json::Value::Null, Into::into);
+                        v
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                println!("stored findings {range}: {}", rows.len());
+                for r in &rows {
+                    println!(
+                        "{} {} {} {}: {}",
+                        r.day,
+                        r.rule,
+                        r.unit,
+                        r.case_id.map_or("no case".into(), |c| format!("case {c}")),
+                        r.summary
+                    );
+                }
             }
         }
         ChainCommand::PlanVsActual {
