@@ -2,7 +2,7 @@
 # Issue 11's long MQTT crash run with the release binary (`cargo build --release -p fenlei`):
 # the simulator publishes DAYS district days (6 days: 3.2 M events) with QoS 1 to a private
 # Mosquitto (port 18892, no queue limit) while `fenlei mqtt` is killed with SIGKILL at random
-# moments (0.2–1.5 s apart, for as long as the publisher runs) and restarted with the same
+# moments (0.1–0.7 s apart, for as long as the publisher runs) and restarted with the same
 # client id (persistent session). Then the subscriber drains what is left, and the store is compared with a file
 # ingest of the same feed: every put-in figure per point (`report --level point`), the chain per
 # point and day (`chain balance`), and `verify`. Prints kills, records received, stored,
@@ -32,7 +32,7 @@ kills=0
 while kill -0 "$PUB" 2> /dev/null; do
   "$F" "${SUB[@]}" >> "$W/sub.out" 2>/dev/null &
   S=$!
-  sleep "$(awk -v r=$RANDOM 'BEGIN{printf "%.2f", 0.2 + 1.3 * r / 32767}')"
+  sleep "$(awk -v r=$RANDOM 'BEGIN{printf "%.2f", 0.1 + 0.6 * r / 32767}')"
   kill -9 "$S" 2>/dev/null || true
   wait "$S" 2>/dev/null || true
   kills=$((kills + 1))
