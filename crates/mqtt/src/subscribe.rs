@@ -16,7 +16,10 @@ use crate::devices::DeviceRegistry;
 use crate::{Broker, MqttError, parse_topic, reject_topic};
 use fenlei_app::records::{RecordStatus, ingest_records_scoped};
 use fenlei_domain::Timestamp;
+use fenlei_app::records::RecordResult;
+use fenlei_domain::Registry;
 use fenlei_store::EmbeddedStore;
+use std::sync::Arc;
 use rumqttc::{Client, Event, Packet, Publish, QoS};
 use serde_json::value::RawValue;
 use std::fs::{File, OpenOptions};
@@ -147,16 +150,46 @@ impl Rejects {
     }
 }
 
+/// Where a batch's records go: the store itself, or (in a server that shares the store with
+/// other writers) a handle that locks it for each batch.
+pub trait RecordSink {
+    /// The city's registry (units, trucks, facilities by code).
+    fn registry(&self) -> Arc<Registry>;
+    /// Validates and stores `records` as [`ingest_records_scoped`] does, durable on `Ok`.
+    fn ingest(
+        &mut self,
+        records: &[&[u8]],
+        now: Timestamp,
+        permitted: &dyn Fn(usize, &fenlei_domain::Event) -> Result<(), String>,
+    ) -> Result<Vec<RecordResult>, fenlei_app::AppError>;
+}
+
+impl RecordSink for EmbeddedStore {
+    fn registry(&self) -> Arc<Registry> {
+        self.registry_shared()
+    }
+
+    fn ingest(
+        &mut self,
+        records: &[&[u8]],
+        now: Timestamp,
+        permitted: &dyn Fn(usize, &fenlei_domain::Event) -> Result<(), String>,
+    ) -> Result<Vec<RecordResult>, fenlei_app::AppError> {
+        ingest_records_scoped(self, records, now, permitted)
+    }
+}
+
 /// Subscribes and stores until `stop` is set (then the current batch is finished and
 /// acknowledged), the idle time passes, or the connection fails for good. `on_progress` is
 /// called after every batch.
 pub fn subscribe(
-    store: &mut EmbeddedStore,
+    store: &mut dyn RecordSink,
     cfg: &SubscribeConfig,
     stop: &AtomicBool,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<Progress, MqttError> {
     let city = store
+        .registry()
         .model()
         .city()
         .map(|c| c.code.clone())
@@ -383,7 +416,7 @@ fn split<'p>(cfg: &SubscribeConfig, city: &str, p: &'p Publish) -> Message<'p> {
 }
 
 fn process(
-    store: &mut EmbeddedStore,
+    store: &mut dyn RecordSink,
     client: &Client,
     cfg: &SubscribeConfig,
     city: &str,
@@ -399,7 +432,7 @@ fn process(
         records.extend_from_slice(&msg.records);
         origin.extend(std::iter::repeat_n(m as u32, msg.records.len()));
     }
-    let registry = store.registry_shared();
+    let registry = store.registry();
     let model = registry.model();
     let permitted = |i: usize, e: &fenlei_domain::Event| -> Result<(), String> {
         let (device, event_type) = messages[origin[i] as usize].device.expect("checked topic");
@@ -414,7 +447,7 @@ fn process(
             None => Ok(()),
         }
     };
-    let results = ingest_records_scoped(store, &records, Timestamp::now(), &permitted)?;
+    let results = store.ingest(&records, Timestamp::now(), &permitted)?;
     progress.messages += batch.len() as u64;
     progress.records += records.len() as u64;
     progress.batches += 1;
