@@ -14,17 +14,17 @@
 
 use crate::devices::DeviceRegistry;
 use crate::{Broker, MqttError, parse_topic, reject_topic};
-use fenlei_app::records::{RecordStatus, ingest_records_scoped};
-use fenlei_domain::Timestamp;
 use fenlei_app::records::RecordResult;
+use fenlei_app::records::{RecordStatus, ingest_records_scoped};
 use fenlei_domain::Registry;
+use fenlei_domain::Timestamp;
 use fenlei_store::EmbeddedStore;
-use std::sync::Arc;
 use rumqttc::{Client, Event, Packet, Publish, QoS};
 use serde_json::value::RawValue;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
