@@ -247,6 +247,9 @@ pub fn subscribe(
                 flush =
                     batch_records >= cfg.batch_records || batch_started.elapsed() >= cfg.batch_wait;
             }
+            Ok(Ok(Event::Incoming(Packet::SubAck(_)))) => {
+                eprintln!("subscription confirmed by the broker: {filter}");
+            }
             Ok(Ok(Event::Incoming(Packet::ConnAck(_)))) => {
                 if !connected_once {
                     // Idle time counts from the first connection.
