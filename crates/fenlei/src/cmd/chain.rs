@@ -71,6 +71,9 @@ pub enum ChainCommand {
         /// Only this truck (its code).
         #[arg(long)]
         vehicle: Option<String>,
+        /// Only trips that lifted a bin under this unit (its code).
+        #[arg(long)]
+        unit: Option<String>,
     },
     /// Mixed-transport (混装混运) and plausibility rules: findings with evidence, stored.
     Check {
@@ -155,10 +158,18 @@ fn within(
 /// Runs `fenlei chain …`.
 pub fn run(command: ChainCommand) -> anyhow::Result<()> {
     match command {
-        ChainCommand::Trips { window, vehicle } => {
+        ChainCommand::Trips {
+            window,
+            vehicle,
+            unit,
+        } => {
             let (store, range, tol) = window.open()?;
+            let within = within(&store, unit.as_deref())?;
             let chain = chain::reconcile(&store, range, window.lookback, tol)?;
-            let mut rows = chain.trips();
+            let mut rows = match within {
+                Some(u) => chain.trips_within(u),
+                None => chain.trips(),
+            };
             if let Some(v) = &vehicle {
                 anyhow::ensure!(
                     store.model().vehicles.iter().any(|x| &x.code == v),
