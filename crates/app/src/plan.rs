@@ -16,7 +16,8 @@ use crate::AppError;
 use crate::progress::Progress;
 use fenlei_domain::plan::{CollectionPlan, PlannedRoute, PlannedStop, StopKind};
 use fenlei_domain::{
-    Category, CityModel, Day, DayRange, FacilityId, Level, Timestamp, UnitId, VehicleId,
+    Category, CityModel, Day, DayRange, Event, FacilityId, IncidentKind, Level, Timestamp, UnitId,
+    VehicleId,
 };
 use fenlei_routing as routing;
 use fenlei_store::EmbeddedStore;
@@ -55,6 +56,8 @@ pub struct DayProblem {
     pub facility: FacilityId,
     /// Fewest trucks the daily-load limit allows: expected load over one truck's day.
     pub daily_load_bound: usize,
+    /// Points whose expected load took a fill-level report into account.
+    pub fill_reports: usize,
     /// A name for files: district code, category and day.
     pub name: String,
 }
@@ -155,6 +158,7 @@ pub fn day_problem(store: &mut EmbeddedStore, req: &PlanRequest) -> Result<DayPr
             expected.push((*p, kg));
         }
     }
+    let fill_reports = apply_fill_levels(store, &model, &points, req, &mut expected)?;
     if expected.is_empty() {
         return Err(AppError::Usage(format!(
             "no {} put-ins at {}'s points in {range}: nothing to collect",
@@ -232,8 +236,54 @@ pub fn day_problem(store: &mut EmbeddedStore, req: &PlanRequest) -> Result<DayPr
         trucks,
         facility,
         daily_load_bound,
+        fill_reports,
         name: format!("{}-{}-{}", district.code, req.category, req.day),
     })
+}
+
+/// Fill-level reports (incidents of kind `fill_level` with a percentage) of the planned points
+/// and category, from the start of the day before up to the collection window: the latest per
+/// point says how full its bins are, and a point is expected to hold at least that share of
+/// `point_bins_full_kg.<category>` (a city constant). Points without put-ins in the lookback
+/// but with a report are planned too. Returns how many points had a report.
+fn apply_fill_levels(
+    store: &EmbeddedStore,
+    model: &CityModel,
+    points: &[UnitId],
+    req: &PlanRequest,
+    expected: &mut Vec<(UnitId, f64)>,
+) -> Result<usize, AppError> {
+    let until = Timestamp::at(req.day, WINDOW.0 as u32);
+    let mut latest: std::collections::BTreeMap<UnitId, (Timestamp, u8)> = Default::default();
+    for e in store.other_events_of("incident", req.day.plus(-1), req.day)? {
+        if let Event::Incident(i) = e
+            && i.kind == IncidentKind::FillLevel
+            && i.category == Some(req.category)
+            && i.time < until
+            && let Some(pct) = i.fill_pct
+            && points.binary_search(&i.point).is_ok()
+        {
+            let slot = latest.entry(i.point).or_insert((i.time, pct));
+            if i.time >= slot.0 {
+                *slot = (i.time, pct);
+            }
+        }
+    }
+    if latest.is_empty() {
+        return Ok(0);
+    }
+    let full_kg = fenlei_domain::CityConstants::shipped(&model.ruleset)
+        .get(&format!("point_bins_full_kg.{}", req.category.key()));
+    for (&point, &(_, pct)) in &latest {
+        let kg = pct as f64 / 100.0 * full_kg;
+        match expected.iter_mut().find(|(p, _)| *p == point) {
+            Some(e) => e.1 = e.1.max(kg),
+            None if kg >= 1.0 => expected.push((point, kg)),
+            None => {}
+        }
+    }
+    expected.sort_by_key(|(p, _)| *p);
+    Ok(latest.len())
 }
 
 /// The day's problem as VRPLIB text (see `fenlei_routing::io::write_waste_vrplib`), for
@@ -241,8 +291,9 @@ pub fn day_problem(store: &mut EmbeddedStore, req: &PlanRequest) -> Result<DayPr
 pub fn export_vrplib(store: &mut EmbeddedStore, req: &PlanRequest) -> Result<String, AppError> {
     let day = day_problem(store, req)?;
     let comment = format!(
-        "fenlei collection day: {} points, {:.1} t expected, daily-load bound {} trucks; metres, seconds, kilograms",
+        "fenlei collection day: {} points ({} with a fill-level report), {:.1} t expected, daily-load bound {} trucks; metres, seconds, kilograms",
         day.expected.len(),
+        day.fill_reports,
         day.expected.iter().map(|(_, kg)| kg).sum::<f64>() / 1000.0,
         day.daily_load_bound
     );

@@ -187,7 +187,13 @@ impl<'a> Chain<'a> {
 
     /// The trips whose first pickup (or ticket) falls in the period.
     pub fn trips(&self) -> Vec<TripRow> {
-        trips::rows(self)
+        trips::rows(self, None)
+    }
+
+    /// The trips of the period that lifted a bin under `unit` (a trip without pickups: whose
+    /// ticket's district or truck's district lies under it, or is it).
+    pub fn trips_within(&self, unit: fenlei_domain::UnitId) -> Vec<TripRow> {
+        trips::rows(self, Some(unit))
     }
 
     /// Every finding of the period, in rule order then time.

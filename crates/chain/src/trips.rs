@@ -159,9 +159,27 @@ pub struct TripRow {
 }
 
 /// The trips whose start falls in the chain's period.
-pub(crate) fn rows(chain: &Chain<'_>) -> Vec<TripRow> {
+pub(crate) fn rows(chain: &Chain<'_>, within: Option<fenlei_domain::UnitId>) -> Vec<TripRow> {
+    let model = chain.model;
+    let under = |u: fenlei_domain::UnitId, w| model.ancestors(u).any(|a| a == w);
     let mut out = Vec::new();
     for trip in &chain.trips {
+        if let Some(w) = within {
+            let inside = if trip.pickups.is_empty() {
+                let district = trip
+                    .ticket
+                    .and_then(|t| crate::rules::ticket_district(chain, &chain.tickets[t as usize]))
+                    .unwrap_or(model.vehicles[trip.vehicle.0 as usize].district);
+                under(district, w) || model.ancestors(w).any(|a| a == district)
+            } else {
+                trip.pickups
+                    .iter()
+                    .any(|&i| under(chain.pickups[i as usize].point, w))
+            };
+            if !inside {
+                continue;
+            }
+        }
         let row = trip_row(chain, trip);
         if chain.period.contains(row.start.day()) {
             out.push(row);

@@ -293,6 +293,16 @@ fn a_kitchen_bin_in_the_other_waste_truck_is_caught_by_three_rules() {
     assert_eq!(kitchen.ticketed_kg, 0.0);
     assert_eq!(kitchen.gaps.len(), 1, "{:?}", kitchen.gaps);
     assert_eq!(kitchen.gaps[0].stage, "transport");
+    // The trip is listed under the estates it lifted bins in, not under others.
+    let m = &c.world.model;
+    let e2 = m.ancestor_at(c.p2, Level::Estate).expect("estate");
+    assert_eq!(chain.trips_within(e2).len(), 1);
+    let elsewhere = m
+        .at_level(Level::Estate)
+        .map(|u| u.id)
+        .find(|&e| Some(e) != m.ancestor_at(c.p1, Level::Estate) && e != e2)
+        .expect("a third estate");
+    assert!(chain.trips_within(elsewhere).is_empty());
     // The mixed truck's finding names the estate of the point.
     let f = &chain.findings()[0];
     let estate = c

@@ -82,6 +82,13 @@ fn a_simulated_month_is_reconciled_and_its_mixing_opens_cases_once() {
     assert_eq!(again["findings"], first["findings"]);
     assert_eq!(again["recorded"]["new_findings"], 0);
     assert_eq!(again["recorded"]["cases_opened"], 0);
+    let stored = json(&args(&["findings"]), p);
+    let stored = stored.as_array().expect("stored findings");
+    assert_eq!(stored.len(), findings.len());
+    assert!(
+        stored.iter().all(|f| f["case"].as_u64().is_some()),
+        "{stored:#?}"
+    );
     let cases = fenlei(&["case", "list", "--db", "db"], p);
     let cases = String::from_utf8_lossy(&cases.stdout);
     assert!(cases.contains("桶车不一致"), "{cases}");

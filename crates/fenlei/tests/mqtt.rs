@@ -7,6 +7,8 @@
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const BROKER: &str = "mqtt://127.0.0.1:1883";
@@ -37,7 +39,41 @@ fn unique(name: &str) -> String {
     format!("{name}-{}-{nanos}", std::process::id())
 }
 
-fn subscriber(cwd: &Path, db: &str, prefix: &str, client: &str, extra: &[&str]) -> Child {
+/// A running `fenlei mqtt`: its stderr read line by line (kept for failures), with signals
+/// when the broker confirmed the subscription and when a batch was stored.
+struct Sub {
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+    confirmed: Receiver<()>,
+    batch: Receiver<()>,
+}
+
+impl Sub {
+    /// Waits until the broker confirmed the subscription (messages published from then on
+    /// reach the session).
+    fn ready(&self) {
+        self.confirmed
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no subscription: {:?}", self.lines.lock().unwrap()));
+    }
+
+    fn kill(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reap");
+    }
+
+    fn finish(self, what: &str) -> String {
+        let out = self.child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{what} failed: {:?}",
+            self.lines.lock().unwrap()
+        );
+        String::from_utf8(out.stdout).expect("UTF-8")
+    }
+}
+
+fn subscriber(cwd: &Path, db: &str, prefix: &str, client: &str, extra: &[&str]) -> Sub {
     let mut args = vec!["--idle-exit", "3"];
     args.extend_from_slice(extra);
     subscriber_at(BROKER, cwd, db, prefix, client, &args)
@@ -50,8 +86,8 @@ fn subscriber_at(
     prefix: &str,
     client: &str,
     extra: &[&str],
-) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_fenlei"))
+) -> Sub {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fenlei"))
         .args([
             "mqtt",
             "--db",
@@ -62,13 +98,43 @@ fn subscriber_at(
             prefix,
             "--client-id",
             client,
+            "--progress-every",
+            "0.1",
         ])
         .args(extra)
         .current_dir(cwd)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start fenlei mqtt")
+        .expect("start fenlei mqtt");
+    let stderr = child.stderr.take().expect("stderr");
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let (confirmed_tx, confirmed) = std::sync::mpsc::channel();
+    let (batch_tx, batch) = std::sync::mpsc::channel();
+    {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if line.contains("subscription confirmed") {
+                    let _ = confirmed_tx.send(());
+                }
+                if line.contains(" records: ") {
+                    let _ = batch_tx.send(());
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+    }
+    Sub {
+        child,
+        lines,
+        confirmed,
+        batch,
+    }
 }
 
 fn wait_ok(child: Child, what: &str) -> String {
@@ -123,21 +189,7 @@ fn assert_same_as_file_ingest(p: &Path, db: &str, days: &str) {
             ok(&a, p)
         };
         let (got, want) = (run(db), run("ref"));
-        if got != want {
-            let diff: Vec<String> = got
-                .lines()
-                .zip(want.lines())
-                .filter(|(a, b)| a != b)
-                .take(3)
-                .map(|(a, b)| format!("mqtt {a}\nfile {b}"))
-                .collect();
-            panic!(
-                "{args:?} differs between MQTT and file ingest ({} against {} lines):\n{}",
-                got.lines().count(),
-                want.lines().count(),
-                diff.join("\n")
-            );
-        }
+        assert!(got == want, "{args:?} differs between MQTT and file ingest");
     }
     let v = ok(&["verify", "--db", db], p);
     assert!(!v.contains("FAIL"), "{v}");
@@ -160,7 +212,7 @@ fn a_published_feed_is_stored_as_a_file_ingest_would_store_it() {
         &unique("sub"),
         &["--devices", "devices.csv"],
     );
-    std::thread::sleep(Duration::from_millis(500));
+    sub.ready();
     let out = ok(
         &sim_args(
             "4",
@@ -176,7 +228,7 @@ fn a_published_feed_is_stored_as_a_file_ingest_would_store_it() {
         p,
     );
     assert!(out.contains("every message acknowledged"), "{out}");
-    let summary = wait_ok(sub, "fenlei mqtt");
+    let summary = sub.finish("fenlei mqtt");
     assert!(summary.contains(" 0 rejected"), "{summary}");
     assert_same_as_file_ingest(p, "db", "4");
 }
@@ -185,47 +237,28 @@ fn a_published_feed_is_stored_as_a_file_ingest_would_store_it() {
 fn a_subscriber_killed_mid_stream_loses_nothing_and_counts_nothing_twice() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
-    // A broker of its own, queueing enough for an offline session (Mosquitto's default keeps
-    // 1,000 messages per session and drops the rest: a deployment must raise it too).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("a free port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let broker_url = format!("mqtt://127.0.0.1:{port}");
-    let broker_dir = tempfile::tempdir().expect("tempdir");
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(broker_dir.path(), std::fs::Permissions::from_mode(0o777))
-            .expect("chmod");
-    }
-    let mut broker = private_broker(broker_dir.path(), port);
     ok(
         &["init", "--preset", "tiny", "--seed", "5", "--db", "db"],
         p,
     );
     let prefix = unique("t-kill") + "/fenlei/v1";
     let client = unique("sub");
-    let idle = ["--idle-exit", "3"];
-    // The session must exist before the publisher starts: a first run subscribes.
-    let mut first = subscriber_at(&broker_url, p, "db", &prefix, &client, &idle);
-    std::thread::sleep(Duration::from_millis(500));
+    // The session must exist before the publisher starts: a first run subscribes and reports
+    // every stored batch.
+    let first = subscriber(p, "db", &prefix, &client, &[]);
+    first.ready();
     let publisher = Command::new(env!("CARGO_BIN_EXE_fenlei"))
         .args(sim_args(
             "12",
             &[
                 "--publish",
-                &broker_url,
+                BROKER,
                 "--prefix",
                 &prefix,
                 "--client-id",
                 &unique("pub"),
                 "--batch",
                 "400",
-                // 12 simulated days in about 6 s of wall time, so the kill falls mid-stream
-                // however fast the machine.
-                "--pace",
-                "170000x",
             ],
         ))
         .current_dir(p)
@@ -233,17 +266,20 @@ fn a_subscriber_killed_mid_stream_loses_nothing_and_counts_nothing_twice() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the publisher");
-    // Kill it while messages arrive (SIGKILL: no chance to finish a batch or acknowledge).
+    // Kill it as soon as it has stored a batch, while messages arrive (SIGKILL: no chance to
+    // finish the next batch or acknowledge it).
     let started = Instant::now();
-    std::thread::sleep(Duration::from_millis(700));
-    first.kill().expect("kill");
-    first.wait().expect("reap");
+    first
+        .batch
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the first subscriber stored a batch");
+    first.kill();
     // Publishing goes on while nobody listens; the broker queues for the session.
     std::thread::sleep(Duration::from_millis(800));
-    let second = subscriber_at(&broker_url, p, "db", &prefix, &client, &idle);
+    let second = subscriber(p, "db", &prefix, &client, &[]);
     let out = wait_ok(publisher, "the publisher");
     assert!(out.contains("every message acknowledged"), "{out}");
-    let summary = wait_ok(second, "the restarted subscriber");
+    let summary = second.finish("the restarted subscriber");
     // The killed run had stored part of the stream: the restarted one stored the rest.
     let number_before = |text: &str, word: &str| -> u64 {
         let at = text.find(word).expect(word);
@@ -261,8 +297,6 @@ fn a_subscriber_killed_mid_stream_loses_nothing_and_counts_nothing_twice() {
     );
     assert!(started.elapsed() < Duration::from_secs(120));
     assert!(summary.contains(" 0 rejected"), "{summary}");
-    let _ = broker.kill();
-    let _ = broker.wait();
     assert_same_as_file_ingest(p, "db", "12");
 }
 
@@ -303,7 +337,7 @@ fn a_device_reporting_for_another_estates_point_is_rejected_to_the_reject_topic(
         &unique("sub"),
         &["--devices", "devices.csv", "--rejects", "rejects.jsonl"],
     );
-    std::thread::sleep(Duration::from_millis(700));
+    sub.ready();
     // P000001's bin reports a put-in of its own and one for a point of another estate.
     let record = |id: &str, point: &str| {
         format!(
@@ -354,7 +388,7 @@ fn a_device_reporting_for_another_estates_point_is_rejected_to_the_reject_topic(
             .contains("P000009"),
         "{rejected}"
     );
-    let summary = wait_ok(sub, "fenlei mqtt");
+    let summary = sub.finish("fenlei mqtt");
     assert!(
         summary.contains("1 stored") && summary.contains("1 rejected"),
         "{summary}"
@@ -421,7 +455,7 @@ fn a_broker_restarted_mid_stream_costs_nothing() {
     );
     let prefix = "fenlei/v1";
     let sub = subscriber_at(&broker_url, p, "db", prefix, "sub", &["--idle-exit", "8"]);
-    std::thread::sleep(Duration::from_millis(500));
+    sub.ready();
     let publisher = Command::new(env!("CARGO_BIN_EXE_fenlei"))
         .args(sim_args(
             "12",
@@ -451,7 +485,7 @@ fn a_broker_restarted_mid_stream_costs_nothing() {
     let mut broker = private_broker(bd, port);
     let out = wait_ok(publisher, "the publisher");
     assert!(out.contains("every message acknowledged"), "{out}");
-    let summary = wait_ok(sub, "the subscriber");
+    let summary = sub.finish("the subscriber");
     assert!(summary.contains(" 0 rejected"), "{summary}");
     broker.kill().expect("stop the private broker");
     broker.wait().expect("reap");

@@ -15,6 +15,10 @@
 //! Topics: `{prefix}/{city}/{device_kind}/{device_id}/{event_type}` with the prefix
 //! `fenlei/v1`; rejections on `{prefix}/{city}/rejects/{device_id}`. A payload is one JSON
 //! record or a JSON array of them, in the wire schema of file ingest.
+//!
+//! Credentials are the broker's: a device logs in as its device id and the broker's ACL lets
+//! it publish only on its own topics (Mosquitto: `pattern write fenlei/v1/+/+/%u/+`); fenlei
+//! then trusts the topic's device id and holds it to the registry's scope.
 
 pub mod devices;
 pub mod publish;

@@ -14,7 +14,9 @@
 
 use crate::devices::DeviceRegistry;
 use crate::{Broker, MqttError, parse_topic, reject_topic};
+use fenlei_app::records::RecordResult;
 use fenlei_app::records::{RecordStatus, ingest_records_scoped};
+use fenlei_domain::Registry;
 use fenlei_domain::Timestamp;
 use fenlei_store::EmbeddedStore;
 use rumqttc::{Client, Event, Packet, Publish, QoS};
@@ -22,6 +24,7 @@ use serde_json::value::RawValue;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -44,7 +47,8 @@ pub struct SubscribeConfig {
     pub batch_records: usize,
     /// Longest wait for more messages before storing a batch.
     pub batch_wait: Duration,
-    /// Stop after this long without a message (once one came), for scripts and tests.
+    /// Stop after this long without a message (counted from the first connection), for
+    /// scripts and tests.
     pub idle_exit: Option<Duration>,
     /// Give up when the broker cannot be reached for this long at start.
     pub connect_timeout: Duration,
@@ -146,16 +150,46 @@ impl Rejects {
     }
 }
 
+/// Where a batch's records go: the store itself, or (in a server that shares the store with
+/// other writers) a handle that locks it for each batch.
+pub trait RecordSink {
+    /// The city's registry (units, trucks, facilities by code).
+    fn registry(&self) -> Arc<Registry>;
+    /// Validates and stores `records` as [`ingest_records_scoped`] does, durable on `Ok`.
+    fn ingest(
+        &mut self,
+        records: &[&[u8]],
+        now: Timestamp,
+        permitted: &dyn Fn(usize, &fenlei_domain::Event) -> Result<(), String>,
+    ) -> Result<Vec<RecordResult>, fenlei_app::AppError>;
+}
+
+impl RecordSink for EmbeddedStore {
+    fn registry(&self) -> Arc<Registry> {
+        self.registry_shared()
+    }
+
+    fn ingest(
+        &mut self,
+        records: &[&[u8]],
+        now: Timestamp,
+        permitted: &dyn Fn(usize, &fenlei_domain::Event) -> Result<(), String>,
+    ) -> Result<Vec<RecordResult>, fenlei_app::AppError> {
+        ingest_records_scoped(self, records, now, permitted)
+    }
+}
+
 /// Subscribes and stores until `stop` is set (then the current batch is finished and
 /// acknowledged), the idle time passes, or the connection fails for good. `on_progress` is
 /// called after every batch.
 pub fn subscribe(
-    store: &mut EmbeddedStore,
+    store: &mut dyn RecordSink,
     cfg: &SubscribeConfig,
     stop: &AtomicBool,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<Progress, MqttError> {
     let city = store
+        .registry()
         .model()
         .city()
         .map(|c| c.code.clone())
@@ -213,7 +247,14 @@ pub fn subscribe(
                 flush =
                     batch_records >= cfg.batch_records || batch_started.elapsed() >= cfg.batch_wait;
             }
+            Ok(Ok(Event::Incoming(Packet::SubAck(_)))) => {
+                eprintln!("subscription confirmed by the broker: {filter}");
+            }
             Ok(Ok(Event::Incoming(Packet::ConnAck(_)))) => {
+                if !connected_once {
+                    // Idle time counts from the first connection.
+                    last_message = Instant::now();
+                }
                 connected_once = true;
                 client
                     .try_subscribe(filter.clone(), QoS::AtLeastOnce)
@@ -264,15 +305,10 @@ pub fn subscribe(
             progress.active_seconds = first_message.map_or(0.0, |t| t.elapsed().as_secs_f64());
             on_progress(&progress);
         }
-        // Idle: nothing for `idle` after the last message, or for ten times that when no
-        // message came at all (a queue already drained must not keep a run waiting forever).
         if let Some(idle) = cfg.idle_exit
             && batch.is_empty()
-            && (if progress.messages > 0 {
-                last_message.elapsed() >= idle
-            } else {
-                start.elapsed() >= idle * 10
-            })
+            && connected_once
+            && last_message.elapsed() >= idle
         {
             break;
         }
@@ -383,7 +419,7 @@ fn split<'p>(cfg: &SubscribeConfig, city: &str, p: &'p Publish) -> Message<'p> {
 }
 
 fn process(
-    store: &mut EmbeddedStore,
+    store: &mut dyn RecordSink,
     client: &Client,
     cfg: &SubscribeConfig,
     city: &str,
@@ -399,7 +435,7 @@ fn process(
         records.extend_from_slice(&msg.records);
         origin.extend(std::iter::repeat_n(m as u32, msg.records.len()));
     }
-    let registry = store.registry_shared();
+    let registry = store.registry();
     let model = registry.model();
     let permitted = |i: usize, e: &fenlei_domain::Event| -> Result<(), String> {
         let (device, event_type) = messages[origin[i] as usize].device.expect("checked topic");
@@ -414,7 +450,7 @@ fn process(
             None => Ok(()),
         }
     };
-    let results = ingest_records_scoped(store, &records, Timestamp::now(), &permitted)?;
+    let results = store.ingest(&records, Timestamp::now(), &permitted)?;
     progress.messages += batch.len() as u64;
     progress.records += records.len() as u64;
     progress.batches += 1;

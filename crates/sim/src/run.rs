@@ -125,7 +125,10 @@ struct Delivery {
     category: Category,
     facility: u32,
     vehicle: u32,
+    /// The last pickup of the trip, seconds into the day.
     time: u32,
+    /// Seconds from the last pickup to the weighbridge.
+    to_facility: u32,
 }
 
 struct Generator<'w> {
@@ -486,7 +489,20 @@ impl Generator<'_> {
             for (t, chunk) in points.chunks(block.max(1)).enumerate() {
                 let truck = trucks[t];
                 let capacity = world.model.vehicles[truck as usize].capacity_kg as u64 * 1000;
-                let step = ((23 * 3600 + 1800 - start) / chunk.len().max(1) as u32).clamp(60, 600);
+                // The round fits before midnight: the served points and the trips to the
+                // facility share the time until 23:59, so every pickup and ticket keeps its own
+                // second in order (a pickup takes what was put in before it; the day's trips
+                // end with their tickets).
+                let (served, total) = chunk
+                    .iter()
+                    .map(|(p, _)| self.bins[p.0 as usize][category.index()])
+                    .zip(chunk.iter())
+                    .filter(|(g, (p, _))| *g > 0 && due(*p))
+                    .fold((0u32, 0u64), |(n, t), (g, _)| (n + 1, t + g));
+                let deliveries = (total as f64 / (capacity as f64 * 0.9)).floor() as u32;
+                let budget = 23 * 3600 + 59 * 60 - start;
+                let step = (budget / (served + 2 * deliveries + 2)).clamp(1, 600);
+                let to_facility = step.min(1800);
                 let mut time = start;
                 let mut load = 0u64;
                 // The truck's trips all end at its category's facility; only the time differs.
@@ -497,13 +513,14 @@ impl Generator<'_> {
                     facility: fleet.destination[category.index()],
                     vehicle: truck,
                     time,
+                    to_facility,
                 };
                 for &(point, estate) in chunk {
-                    time += step;
                     let grams = self.bins[point.0 as usize][category.index()];
                     if grams == 0 || !due(point) {
                         continue;
                     }
+                    time += step;
                     self.bins[point.0 as usize][category.index()] = 0;
                     let mut vehicle = truck;
                     if category == Category::Kitchen && rng.chance(estate.profile.mixed_transport) {
@@ -545,8 +562,8 @@ impl Generator<'_> {
                     if load as f64 >= capacity as f64 * 0.9 {
                         let trip = Delivery { time, ..delivery };
                         self.deliver(trip, &mut tickets, &mut load, out, &mut rng);
-                        // To the facility (ticket 30 min after the last pickup) and back.
-                        time += 3600;
+                        // To the facility (the ticket) and back.
+                        time += 2 * to_facility;
                     }
                 }
                 let last = Delivery { time, ..delivery };
@@ -613,7 +630,7 @@ impl Generator<'_> {
             Event::WeighTicket(WeighTicket {
                 key: EventKey::of(&id),
                 id,
-                time: Timestamp::at(d.day, (d.time + 1800).min(86_399)),
+                time: Timestamp::at(d.day, (d.time + d.to_facility).min(86_399)),
                 facility: fenlei_domain::FacilityId(d.facility),
                 vehicle: Some(VehicleId(d.vehicle)),
                 category: d.category,

@@ -193,3 +193,29 @@ fn a_rural_county_has_towns_villages_and_door_to_door_put_ins() {
     }
     assert!(rural_put_ins > 1000, "{rural_put_ins}");
 }
+
+// The chain's trips need each truck's pickups and tickets in order at distinct seconds, after
+// the put-ins they take, and before midnight (no pile-up at 23:59:59).
+#[test]
+fn a_trucks_pickups_and_tickets_keep_their_own_seconds_before_midnight() {
+    let (_, sink) = run(Preset::Towns, 5, 7);
+    let mut seen = HashSet::new();
+    let mut pickups = 0;
+    for e in &sink.events {
+        let (vehicle, time) = match e {
+            Event::Pickup(p) => {
+                pickups += 1;
+                (Some(p.vehicle), p.time)
+            }
+            Event::WeighTicket(t) => (t.vehicle, t.time),
+            _ => continue,
+        };
+        assert!(time.second_of_day() < 86_399, "{e:?}");
+        assert!(time.second_of_day() > 20 * 3600 + 1800, "{e:?}");
+        // A mixed pickup rides on another category's truck at its own truck's time.
+        if let (Some(v), Event::WeighTicket(_)) = (vehicle, e) {
+            assert!(seen.insert((v, time)), "two tickets of one truck at {time}");
+        }
+    }
+    assert!(pickups > 100);
+}

@@ -145,3 +145,89 @@ fn an_exported_day_reads_back_as_the_planned_problem() {
     assert_eq!((a.distance, a.duration), (b.distance, b.duration));
     assert!(day.daily_load_bound >= 1 && day.daily_load_bound <= a.vehicles);
 }
+
+// Fill-level reports of the smart bins feed the next collection's expected loads: a point whose
+// kitchen bins were reported full the evening before is expected to hold at least the city's
+// `point_bins_full_kg.kitchen`; a later report replaces an earlier one; reports after the
+// collection window opens, or of another category, do not count.
+#[test]
+fn fill_level_reports_raise_the_next_days_expected_loads() {
+    use fenlei_app::plan::day_problem;
+    use fenlei_app::records::{RecordStatus, ingest_records};
+    use fenlei_domain::{CityConstants, Timestamp};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let world = simulate::world(Preset::Tiny, 2);
+    let mut store = simulate::create_store(&dir.path().join("db"), &world).expect("store");
+    let start = Day::parse("2026-04-01").expect("date");
+    simulate::simulate_into(
+        &mut store,
+        &world,
+        SimConfig { start, days: 7 },
+        &mut Silent,
+    )
+    .expect("simulate");
+    let district = store
+        .model()
+        .at_level(Level::District)
+        .next()
+        .expect("district")
+        .id;
+    let day = start.plus(7);
+    let request = PlanRequest {
+        district,
+        category: Category::Kitchen,
+        day,
+        lookback_days: 7,
+        time_limit: Duration::from_secs(1),
+        iterations: Some(10),
+        seed: 1,
+        threads: 1,
+    };
+    let before = day_problem(&mut store, &request).expect("problem");
+    assert_eq!(before.fill_reports, 0);
+    let (a, a_kg) = before.expected[0];
+    let (b, b_kg) = before.expected[1];
+    let full = CityConstants::shipped("chongqing").get("point_bins_full_kg.kitchen");
+    assert!(a_kg < full * 2.0 && b_kg < full * 2.0, "{a_kg} {b_kg}");
+    let code = |u| store.model().unit(u).code.clone();
+    let (ca, cb) = (code(a), code(b));
+    let at = |d: Day, h: u32| Timestamp::at(d, h * 3600).to_string();
+    let fill = |id: &str, point: &str, time: String, category: &str, pct: u32| {
+        format!(
+            r#"{{"type":"incident","id":"{id}","time":"{time}","point":"{point}","kind":"fill_level","category":"{category}","fill_pct":{pct}}}"#
+        )
+    };
+    let records = [
+        // A at 100 % at 21:00, then 90 % at 22:00: the later report stands.
+        fill("f1", &ca, at(day.plus(-1), 21), "kitchen", 100),
+        fill("f2", &ca, at(day.plus(-1), 22), "kitchen", 90),
+        // B full, but reported once the collection window has opened: ignored.
+        fill("f3", &cb, at(day, 9), "kitchen", 100),
+        // B's other-waste bins: another category.
+        fill("f4", &cb, at(day.plus(-1), 21), "other", 100),
+    ];
+    let bytes: Vec<&[u8]> = records.iter().map(|r| r.as_bytes()).collect();
+    let now = Timestamp::at(day.plus(1), 0);
+    let results = ingest_records(&mut store, &bytes, now).expect("ingest");
+    assert!(
+        results.iter().all(|r| r.status == RecordStatus::Stored),
+        "{results:?}"
+    );
+    let after = day_problem(&mut store, &request).expect("problem");
+    assert_eq!(after.fill_reports, 1);
+    let kg_of = |p| {
+        after
+            .expected
+            .iter()
+            .find(|(q, _)| *q == p)
+            .expect("planned")
+            .1
+    };
+    assert!(
+        0.9 * full > a_kg,
+        "the report must raise A's estimate for this test"
+    );
+    assert_eq!(kg_of(a), 0.9 * full);
+    assert_eq!(kg_of(b), b_kg);
+    assert_eq!(after.expected.len(), before.expected.len());
+}

@@ -71,6 +71,9 @@ pub enum ChainCommand {
         /// Only this truck (its code).
         #[arg(long)]
         vehicle: Option<String>,
+        /// Only trips that lifted a bin under this unit (its code).
+        #[arg(long)]
+        unit: Option<String>,
     },
     /// Mixed-transport (混装混运) and plausibility rules: findings with evidence, stored.
     Check {
@@ -84,6 +87,20 @@ pub enum ChainCommand {
         open_cases: Option<u32>,
         #[command(flatten)]
         at: AtArgs,
+    },
+    /// Findings stored by earlier checks, with the case opened for each.
+    Findings {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// First day (YYYY-MM-DD); default: --to.
+        #[arg(long)]
+        from: Option<Day>,
+        /// Last day (YYYY-MM-DD); default: the last simulated day, else yesterday.
+        #[arg(long)]
+        to: Option<Day>,
+        /// Output format.
+        #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
     },
     /// Mass balance: put-in → lifted → ticketed → delivered → treated → outputs, gaps flagged.
     Balance {
@@ -141,10 +158,18 @@ fn within(
 /// Runs `fenlei chain …`.
 pub fn run(command: ChainCommand) -> anyhow::Result<()> {
     match command {
-        ChainCommand::Trips { window, vehicle } => {
+        ChainCommand::Trips {
+            window,
+            vehicle,
+            unit,
+        } => {
             let (store, range, tol) = window.open()?;
+            let within = within(&store, unit.as_deref())?;
             let chain = chain::reconcile(&store, range, window.lookback, tol)?;
-            let mut rows = chain.trips();
+            let mut rows = match within {
+                Some(u) => chain.trips_within(u),
+                None => chain.trips(),
+            };
             if let Some(v) = &vehicle {
                 anyhow::ensure!(
                     store.model().vehicles.iter().any(|x| &x.code == v),
@@ -236,6 +261,48 @@ pub fn run(command: ChainCommand) -> anyhow::Result<()> {
                     tol.balance * 100.0
                 );
                 print!("{}", chain::render_balance(&rows));
+            }
+        }
+        ChainCommand::Findings {
+            store,
+            from,
+            to,
+            format,
+        } => {
+            let db = store.db;
+            let store = EmbeddedStore::open_for_queries(&db)?;
+            let to = match to {
+                Some(d) => d,
+                None => chain::default_to(&store)?,
+            };
+            let from = from.unwrap_or(to);
+            let range = DayRange::new(from, to)
+                .with_context(|| format!("--from {from} is after --to {to}"))?;
+            let gov = fenlei_app::govern::open(&db)?;
+            let rows = chain::stored(&gov, range)?;
+            if format == "json" {
+                let list: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|r| {
+                        let mut v: serde_json::Value =
+                            serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null);
+                        v["case"] = r.case_id.map_or(serde_json::Value::Null, Into::into);
+                        v
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                println!("stored findings {range}: {}", rows.len());
+                for r in &rows {
+                    println!(
+                        "{} {} {} {}: {}",
+                        r.day,
+                        r.rule,
+                        r.unit,
+                        r.case_id.map_or("no case".into(), |c| format!("case {c}")),
+                        r.summary
+                    );
+                }
             }
         }
         ChainCommand::PlanVsActual {

@@ -40,7 +40,7 @@ pub struct MqttArgs {
     /// Milliseconds to wait for more messages before storing a batch.
     #[arg(long, default_value_t = 20)]
     batch_wait_ms: u64,
-    /// Exit after this many seconds without a message (once one came).
+    /// Exit after this many seconds without a message (counted from connecting).
     #[arg(long)]
     idle_exit: Option<f64>,
     /// Write the device registry of the stored (simulated) city to this file and exit.
