@@ -255,7 +255,13 @@ fn apply_fill_levels(
 ) -> Result<usize, AppError> {
     let until = Timestamp::at(req.day, WINDOW.0 as u32);
     let mut latest: std::collections::BTreeMap<UnitId, (Timestamp, u8)> = Default::default();
-    for e in store.other_events_of("incident", req.day.plus(-1), req.day)? {
+    for e in store.other_events_of(
+        "incident",
+        DayRange {
+            from: req.day.plus(-1),
+            to: req.day,
+        },
+    )? {
         if let Event::Incident(i) = e
             && i.kind == IncidentKind::FillLevel
             && i.category == Some(req.category)
