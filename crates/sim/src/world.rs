@@ -618,9 +618,16 @@ fn build_fleets(
             (Category::Other, 10_000, 3.0, 0.46, "灰"),
         ];
         for (category, capacity_kg, trips, share, _) in spec {
+            // Hazardous waste weighs next to nothing but is fetched from a seventh of the
+            // points each day: one small truck per 150,000 households keeps that round in a day.
+            let at_least = if category == Category::Hazardous {
+                households.div_ceil(150_000).max(1)
+            } else {
+                1
+            };
             let count = ((tonnes(share) * 1000.0 / (capacity_kg as f64 * trips * 0.85)).ceil()
                 as u32)
-                .max(1);
+                .max(at_least);
             for k in 0..count {
                 model.vehicles.push(Vehicle {
                     code: format!(
