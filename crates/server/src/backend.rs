@@ -1,0 +1,157 @@
+//! The data the server serves, behind one trait ([`Backend`]) so that another store (a
+//! PostgreSQL one) can take the embedded store's place without touching the handlers.
+//!
+//! [`Embedded`] holds one fully opened [`EmbeddedStore`] behind a mutex for ingest (the only
+//! writer) and a small pool of read handles (`open_for_queries`) for reports, so queries do not
+//! wait for an ingest batch's fsync. Reports are cached per (units, period) and the cache is
+//! dropped whenever an ingest stores something, so a report is never staler than the last
+//! acknowledged batch.
+
+use fenlei_app::AppError;
+use fenlei_app::records::{RecordResult, RecordStatus, ingest_records_checked};
+use fenlei_app::report::{self, Report};
+use fenlei_domain::plan::CollectionPlan;
+use fenlei_domain::{CityModel, Day, DayRange, Event, PutIn, Timestamp, UnitId};
+use fenlei_store::EmbeddedStore;
+use fenlei_store::plans::PlanSummary;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// What the handlers need from a store. Every method blocks; call them from
+/// `tokio::task::spawn_blocking`.
+pub trait Backend: Send + Sync + 'static {
+    /// The city: units (with positions), vehicles, facilities.
+    fn model(&self) -> &CityModel;
+    /// Every metric of each of `units` over `range` (reductions against the default baseline).
+    fn report(&self, units: &[UnitId], range: DayRange) -> Result<Arc<Report>, AppError>;
+    /// The default period: 30 days ending on the last simulated day (else yesterday), or the
+    /// days given.
+    fn period(&self, from: Option<Day>, to: Option<Day>) -> Result<DayRange, AppError>;
+    /// Validates and stores `records` (one JSON object each), durable on return.
+    fn ingest(
+        &self,
+        records: &[&[u8]],
+        now: Timestamp,
+        permitted: &dyn Fn(&Event) -> Result<(), String>,
+    ) -> Result<Vec<RecordResult>, AppError>;
+    /// Stored collection plans.
+    fn plans(&self) -> Result<Vec<PlanSummary>, AppError>;
+    /// One stored plan.
+    fn plan(&self, id: i64) -> Result<Option<CollectionPlan>, AppError>;
+    /// Put-ins stored for `day`.
+    fn put_ins_of_day(&self, day: Day) -> Result<Vec<PutIn>, AppError>;
+    /// Days holding put-ins, ascending.
+    fn put_in_days(&self) -> Vec<Day>;
+}
+
+type CacheKey = (Vec<UnitId>, Day, Day);
+
+/// The embedded store: one writer, a pool of readers, a report cache.
+pub struct Embedded {
+    writer: Mutex<EmbeddedStore>,
+    readers: Vec<Mutex<EmbeddedStore>>,
+    next: AtomicUsize,
+    model: CityModel,
+    cache: Mutex<HashMap<CacheKey, Arc<Report>>>,
+}
+
+/// Reports cached at most; the cache is cleared when full.
+const CACHE_MAX: usize = 20_000;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves the store as consistent as the store itself
+    // guarantees (every write is a transaction or an fsynced append); carry on.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Embedded {
+    /// Opens the store in `dir`: fully (households loaded, for ingest) and `readers` more
+    /// times for queries.
+    pub fn open(dir: &Path, readers: usize) -> Result<Embedded, AppError> {
+        let writer = EmbeddedStore::open(dir)?;
+        let model = writer.model().clone();
+        let readers = (0..readers.max(1))
+            .map(|_| EmbeddedStore::open_for_queries(dir).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Embedded {
+            writer: Mutex::new(writer),
+            readers,
+            next: AtomicUsize::new(0),
+            model,
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn reader(&self) -> MutexGuard<'_, EmbeddedStore> {
+        // Take a free reader if there is one, else wait for the next in turn.
+        for r in &self.readers {
+            if let Ok(g) = r.try_lock() {
+                return g;
+            }
+        }
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        lock(&self.readers[i])
+    }
+}
+
+impl Backend for Embedded {
+    fn model(&self) -> &CityModel {
+        &self.model
+    }
+
+    fn report(&self, units: &[UnitId], range: DayRange) -> Result<Arc<Report>, AppError> {
+        let key = (units.to_vec(), range.from, range.to);
+        if let Some(r) = lock(&self.cache).get(&key) {
+            return Ok(r.clone());
+        }
+        let r = Arc::new(report::report(
+            &mut self.reader(),
+            units,
+            range,
+            report::baseline_of(range),
+        )?);
+        let mut cache = lock(&self.cache);
+        if cache.len() >= CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(key, r.clone());
+        Ok(r)
+    }
+
+    fn period(&self, from: Option<Day>, to: Option<Day>) -> Result<DayRange, AppError> {
+        report::period(&self.reader(), from, to)
+    }
+
+    fn ingest(
+        &self,
+        records: &[&[u8]],
+        now: Timestamp,
+        permitted: &dyn Fn(&Event) -> Result<(), String>,
+    ) -> Result<Vec<RecordResult>, AppError> {
+        let results = ingest_records_checked(&mut lock(&self.writer), records, now, permitted)?;
+        if results.iter().any(|r| r.status == RecordStatus::Stored) {
+            lock(&self.cache).clear();
+        }
+        Ok(results)
+    }
+
+    fn plans(&self) -> Result<Vec<PlanSummary>, AppError> {
+        Ok(self.reader().plans()?)
+    }
+
+    fn plan(&self, id: i64) -> Result<Option<CollectionPlan>, AppError> {
+        Ok(self.reader().plan(id)?)
+    }
+
+    fn put_ins_of_day(&self, day: Day) -> Result<Vec<PutIn>, AppError> {
+        let mut out = Vec::new();
+        lock(&self.writer).put_ins_of_day(day, &mut out)?;
+        Ok(out)
+    }
+
+    fn put_in_days(&self) -> Vec<Day> {
+        lock(&self.writer).put_in_days()
+    }
+}

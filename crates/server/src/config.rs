@@ -1,0 +1,44 @@
+//! Server settings: a TOML file (`--config fenlei.toml`), overridden by flags and environment
+//! variables (`FENLEI_ADDR`, `FENLEI_DB`, read by the CLI).
+
+use std::path::{Path, PathBuf};
+
+/// Settings of `fenlei serve`.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub addr: String,
+    /// The store directory.
+    pub db: PathBuf,
+    /// Mark cookies `Secure` (set when serving behind TLS).
+    pub secure_cookies: bool,
+    /// Largest request body accepted, bytes.
+    pub body_limit_bytes: usize,
+    /// Read handles of the store for queries.
+    pub readers: usize,
+    /// Failed logins for one name before further attempts are refused for a while.
+    pub login_free_failures: u32,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            addr: "127.0.0.1:8080".into(),
+            db: PathBuf::from("fenlei-demo"),
+            secure_cookies: false,
+            body_limit_bytes: 64 << 20,
+            readers: 2,
+            login_free_failures: 5,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Reads a TOML file.
+    pub fn load(path: &Path) -> anyhow::Result<ServerConfig> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+}

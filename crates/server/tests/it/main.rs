@@ -1,0 +1,7 @@
+//! The server in process (tower `oneshot`) and over a real socket, on a tiny simulated store.
+
+mod api;
+mod fixture;
+mod ingest;
+mod security;
+mod socket;
