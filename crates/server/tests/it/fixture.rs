@@ -48,6 +48,15 @@ pub fn user_of(role: Role) -> &'static str {
 impl Fixture {
     /// Simulates the tiny city for [`DAYS`] days and adds one user per role.
     pub fn new(config: ServerConfig) -> Fixture {
+        Fixture::build(config, false)
+    }
+
+    /// [`Fixture::new`] with a stored kitchen-waste collection plan.
+    pub fn with_plan(config: ServerConfig) -> Fixture {
+        Fixture::build(config, true)
+    }
+
+    fn build(config: ServerConfig, with_plan: bool) -> Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("db");
         let world = simulate::world(Preset::Tiny, 7);
@@ -62,6 +71,25 @@ impl Fixture {
             &mut Silent,
         )
         .expect("simulate");
+        if with_plan {
+            let district = store
+                .model()
+                .at_level(Level::District)
+                .next()
+                .expect("district")
+                .id;
+            let req = fenlei_app::plan::PlanRequest {
+                district,
+                category: fenlei_domain::Category::Kitchen,
+                day: day(START).plus(DAYS as i32),
+                lookback_days: DAYS,
+                time_limit: std::time::Duration::from_secs(10),
+                iterations: Some(100),
+                seed: 1,
+                threads: 1,
+            };
+            fenlei_app::plan::plan(&mut store, &req, &mut Silent).expect("plan");
+        }
         let m = store.model();
         let code = |l: Level, i: usize| m.at_level(l).nth(i).expect("unit").code.clone();
         let communities = [code(Level::Community, 0), code(Level::Community, 1)];

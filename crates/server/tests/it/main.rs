@@ -3,5 +3,6 @@
 mod api;
 mod fixture;
 mod ingest;
+mod pages;
 mod security;
 mod socket;

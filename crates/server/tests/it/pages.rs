@@ -1,0 +1,239 @@
+//! The dashboard in process: login with its CSRF cookie, every page for its role, the
+//! language switch, exports linked from tables, scope on pages, logout.
+
+use crate::fixture::{Fixture, PASSWORD};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use fenlei_server::ServerConfig;
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).expect("utf8")
+}
+
+/// Logs in through the form; returns the session cookie value.
+async fn form_login(f: &Fixture, name: &str) -> String {
+    let (st, headers, body) = f
+        .call(Request::get("/login").body(Body::empty()).expect("req"))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let pre = headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("fenlei_login="))
+        .and_then(|v| v.split(';').next())
+        .expect("login cookie")
+        .to_owned();
+    assert!(
+        text(&body).contains(&format!("value=\"{pre}\"")),
+        "the form carries the cookie's token"
+    );
+    let form = format!(
+        "name={name}&password={}&csrf={pre}&next=%2Fplans",
+        PASSWORD.replace(' ', "+")
+    );
+    let req = Request::post("/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("fenlei_login={pre}"))
+        .body(Body::from(form))
+        .expect("req");
+    let (st, headers, _) = f.call(req).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers.get("location").and_then(|v| v.to_str().ok()),
+        Some("/plans")
+    );
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("fenlei_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("session cookie")
+        .to_owned()
+}
+
+async fn page(f: &Fixture, uri: &str, cookie: &str) -> (StatusCode, String) {
+    let req = Request::get(uri)
+        .header("cookie", format!("fenlei_session={cookie}"))
+        .body(Body::empty())
+        .expect("req");
+    let (st, headers, body) = f.call(req).await;
+    if st == StatusCode::OK {
+        let csp = headers
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(csp.contains("script-src 'self'"), "{uri}: CSP {csp}");
+    }
+    (st, text(&body))
+}
+
+#[tokio::test]
+async fn the_dashboard_for_each_role() {
+    let f = Fixture::with_plan(ServerConfig::default());
+    // Not logged in: to the login page, which remembers where to go.
+    let (st, headers, _) = f
+        .call(Request::get("/u/x").body(Body::empty()).expect("req"))
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers.get("location").and_then(|v| v.to_str().ok()),
+        Some("/login?next=/u/x")
+    );
+    // A login form without its CSRF cookie is refused.
+    let req = Request::post("/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "name=city_admin&password={}&csrf=abc",
+            PASSWORD.replace(' ', "+")
+        )))
+        .expect("req");
+    assert_eq!(f.call(req).await.0, StatusCode::FORBIDDEN);
+
+    let admin = form_login(&f, "city_admin").await;
+    let model = f.state.model();
+    let name_of = |c: &str| {
+        model
+            .units
+            .iter()
+            .find(|u| u.code == c)
+            .expect("unit")
+            .name
+            .clone()
+    };
+
+    let (st, html) = page(&f, "/", &admin).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("主要指标与目标") && html.contains(&name_of(&f.city)),
+        "overview"
+    );
+    assert!(html.contains("data-chart=\"trend\"") && html.contains("\"type\":\"bar\""));
+    assert!(
+        html.contains(&format!("/api/v1/units/{}/metrics?format=csv", f.city)),
+        "export link"
+    );
+
+    // English, remembered.
+    let req = Request::get("/?lang=en")
+        .header("cookie", format!("fenlei_session={admin}"))
+        .body(Body::empty())
+        .expect("req");
+    let (st, headers, body) = f.call(req).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(text(&body).contains("Headline metrics against targets"));
+    assert!(
+        headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.starts_with("fenlei_lang=en")))
+    );
+    let req = Request::get("/plans")
+        .header("cookie", format!("fenlei_session={admin}; fenlei_lang=en"))
+        .body(Body::empty())
+        .expect("req");
+    assert!(text(&f.call(req).await.2).contains("Collection plans"));
+
+    // Drill-down: the street's communities with links, a map whose points link on.
+    let (st, html) = page(&f, &format!("/u/{}", f.street), &admin).await;
+    assert_eq!(st, StatusCode::OK);
+    for c in &f.communities {
+        assert!(html.contains(&format!("href=\"/u/{c}\"")), "link to {c}");
+        assert!(
+            html.contains(&format!("\"url\":\"/u/{c}\"")),
+            "map point of {c}"
+        );
+    }
+    assert!(html.contains("排名"));
+    let (st, html) = page(&f, &format!("/u/{}", f.communities[0]), &admin).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains(&format!("href=\"/e/{}\"", f.estates[0])));
+    // Estate: points, hours chart, recent put-ins, export of them.
+    let (st, html) = page(&f, &format!("/e/{}", f.estates[0]), &admin).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("data-chart=\"hours\"") && html.contains("最近投放"));
+    assert!(html.contains(&format!("/api/v1/estates/{}?day=", f.estates[0])));
+    // Plans: the stored plan's routes as lines.
+    let (st, html) = page(&f, "/plans", &admin).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("data-chart=\"routes\"") && html.contains("\"type\":\"line\""),
+        "{html}"
+    );
+    // Ingest health: city admins.
+    let (st, html) = page(&f, "/health", &admin).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("拒收原因"));
+
+    // A community's staff: their estate, not the other community's; no health page.
+    let staff = form_login(&f, "community").await;
+    let (st, _) = page(&f, &format!("/e/{}", f.estates[0]), &staff).await;
+    assert_eq!(st, StatusCode::OK);
+    for uri in [
+        format!("/e/{}", f.estates[1]),
+        format!("/u/{}", f.communities[1]),
+        format!("/u/{}", f.city),
+    ] {
+        let (st, html) = page(&f, &uri, &staff).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{uri}");
+        assert!(
+            !html.contains(&name_of(&f.communities[1])),
+            "{uri} leaks the name"
+        );
+    }
+    assert_eq!(page(&f, "/health", &staff).await.0, StatusCode::FORBIDDEN);
+    let (_, html) = page(&f, "/", &staff).await;
+    assert!(
+        !html.contains("/health"),
+        "no link to a page the role may not open"
+    );
+
+    // The guide needs no login.
+    let (st, _, body) = f
+        .call(
+            Request::get("/guide?q=%E7%94%B5%E6%B1%A0&city=beijing")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        text(&body).contains("class=\"answer hazardous\""),
+        "{}",
+        text(&body)
+    );
+
+    // Assets come from the binary.
+    let (st, _, js) = f
+        .call(
+            Request::get("/assets/echarts.min.js")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(js.len() > 500_000);
+
+    // Logout: a form without its CSRF token is refused; with it, the session ends.
+    let req = Request::post("/logout")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("fenlei_session={staff}"))
+        .body(Body::from("csrf="))
+        .expect("req");
+    assert_eq!(f.call(req).await.0, StatusCode::FORBIDDEN);
+    let (_, html) = page(&f, "/", &staff).await;
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf field")
+        .to_owned();
+    let req = Request::post("/logout")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("fenlei_session={staff}"))
+        .body(Body::from(format!("csrf={csrf}")))
+        .expect("req");
+    assert_eq!(f.call(req).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(page(&f, "/", &staff).await.0, StatusCode::SEE_OTHER);
+}
