@@ -55,6 +55,7 @@ pub struct Embedded {
     next: AtomicUsize,
     model: CityModel,
     cache: Mutex<HashMap<CacheKey, Arc<Report>>>,
+    cache_reports: bool,
 }
 
 /// Reports cached at most; the cache is cleared when full.
@@ -69,7 +70,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Embedded {
     /// Opens the store in `dir`: fully (households loaded, for ingest) and `readers` more
     /// times for queries.
-    pub fn open(dir: &Path, readers: usize) -> Result<Embedded, AppError> {
+    pub fn open(dir: &Path, readers: usize, cache_reports: bool) -> Result<Embedded, AppError> {
         let writer = EmbeddedStore::open(dir)?;
         let model = writer.model().clone();
         let readers = (0..readers.max(1))
@@ -81,6 +82,7 @@ impl Embedded {
             next: AtomicUsize::new(0),
             model,
             cache: Mutex::new(HashMap::new()),
+            cache_reports,
         })
     }
 
@@ -103,6 +105,14 @@ impl Backend for Embedded {
 
     fn report(&self, units: &[UnitId], range: DayRange) -> Result<Arc<Report>, AppError> {
         let key = (units.to_vec(), range.from, range.to);
+        if !self.cache_reports {
+            return Ok(Arc::new(report::report(
+                &mut self.reader(),
+                units,
+                range,
+                report::baseline_of(range),
+            )?));
+        }
         if let Some(r) = lock(&self.cache).get(&key) {
             return Ok(r.clone());
         }

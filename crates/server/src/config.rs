@@ -19,6 +19,9 @@ pub struct ServerConfig {
     pub readers: usize,
     /// Failed logins for one name before further attempts are refused for a while.
     pub login_free_failures: u32,
+    /// Keep computed reports until the next ingest stores something (off: compute every
+    /// request, for benchmarks of the uncached path).
+    pub cache_reports: bool,
 }
 
 impl Default for ServerConfig {
@@ -30,6 +33,7 @@ impl Default for ServerConfig {
             body_limit_bytes: 64 << 20,
             readers: 2,
             login_free_failures: 5,
+            cache_reports: true,
         }
     }
 }

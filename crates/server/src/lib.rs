@@ -5,7 +5,7 @@
 //! audit log in `<store>/server.sqlite`), [`auth`] (who is calling, scope checks, CSRF, login
 //! rate limit), [`api`] (JSON handlers), [`pages`] (the dashboard, server-rendered with maud),
 //! [`export`] (CSV and xlsx of every table), [`telemetry`] (Prometheus `/metrics`, ingest
-//! health), [`config`] (TOML and environment), [`error`] (the one error shape).
+//! health), [`loadgen`] (the ingest benchmark's client), [`config`] (TOML and environment), [`error`] (the one error shape).
 //!
 //! Every handler that touches the store runs it in `spawn_blocking`. Scope: a user sees the
 //! unit they are scoped to and everything below it; anything else answers 404, exactly as
@@ -18,6 +18,7 @@ pub mod backend;
 pub mod config;
 pub mod error;
 pub mod export;
+pub mod loadgen;
 pub mod pages;
 pub mod telemetry;
 
@@ -169,7 +170,7 @@ pub fn open(config: ServerConfig) -> anyhow::Result<AppState> {
         "{} holds no fenlei store (create one with `fenlei init` or `fenlei demo --no-serve`)",
         config.db.display()
     );
-    let backend = backend::Embedded::open(&config.db, config.readers)?;
+    let backend = backend::Embedded::open(&config.db, config.readers, config.cache_reports)?;
     let accounts = Accounts::open(&config.db)?;
     Ok(AppState::new(Arc::new(backend), accounts, config))
 }
