@@ -96,6 +96,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/ingest", post(ingest))
         .route("/api/v1/ingest/health", get(ingest_health))
         .route("/api/v1/audit", get(audit))
+        .route("/api/v1/cases", get(cases))
 }
 
 /// Anything else: 404 in the one error shape.
@@ -1236,11 +1237,56 @@ async fn ingest(
     Ok(Json(IngestResponse { counts, results }))
 }
 
-/// The ingest counters (city admins).
-#[utoipa::path(get, path = "/api/v1/ingest/health", responses((status = 200, description = "counters", body = serde_json::Value), (status = 403, body = ErrorBody)))]
+/// Collection points that sent no put-in on the last day the log holds (silent devices).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Silent {
+    /// The last day with put-ins.
+    pub day: Option<Day>,
+    /// Points with bins and no put-in that day: (point code, point name, estate name).
+    pub points: Vec<(String, String, String)>,
+    /// Points in all.
+    pub of: usize,
+}
+
+/// The silent points of the whole store.
+pub async fn silent_points(state: &AppState) -> ApiResult<Silent> {
+    let st = state.clone();
+    blocking(move || {
+        let m = st.model();
+        let Some(day) = st.backend.put_in_days().last().copied() else {
+            return Ok(Silent::default());
+        };
+        let mut heard = vec![false; m.units.len()];
+        for p in st.backend.put_ins_of_day(day)? {
+            heard[p.point.0 as usize] = true;
+        }
+        let all: Vec<&fenlei_domain::Unit> = m.at_level(Level::Point).collect();
+        Ok(Silent {
+            day: Some(day),
+            of: all.len(),
+            points: all
+                .iter()
+                .filter(|u| !heard[u.id.0 as usize])
+                .map(|u| {
+                    let estate = u.parent.map(|e| m.unit(e).name.clone()).unwrap_or_default();
+                    (u.code.clone(), u.name.clone(), estate)
+                })
+                .collect(),
+        })
+    })
+    .await
+}
+
+/// The ingest counters and the silent points (city admins).
+#[utoipa::path(get, path = "/api/v1/ingest/health", responses((status = 200, description = "counters and silent points", body = serde_json::Value), (status = 403, body = ErrorBody)))]
 async fn ingest_health(State(state): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
     admin_only(&viewer)?;
-    Ok(Json(state.telemetry.ingest_health()).into_response())
+    let silent = silent_points(&state).await?;
+    Ok(Json(serde_json::json!({
+        "counters": state.telemetry.ingest_health(),
+        "silent": silent,
+    }))
+    .into_response())
 }
 
 /// Refuses everyone but city admins.
@@ -1286,4 +1332,117 @@ async fn audit(
         ]);
     }
     t.respond(q.format, || Json(&entries).into_response())
+}
+
+/// A rectification case as listed.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CaseRow {
+    /// Case number (`C000001`).
+    pub code: String,
+    /// Unit code where the problem is.
+    pub unit: String,
+    /// The unit's name.
+    pub unit_name: String,
+    /// Who is responsible.
+    pub responsible: String,
+    /// The problem.
+    pub problem: String,
+    /// The required action.
+    pub action: String,
+    /// Deadline (RFC 3339).
+    pub deadline: String,
+    /// Status (open, accepted, fixed, verified, reopened).
+    pub status: String,
+    /// Open past its deadline now.
+    pub overdue: bool,
+    /// Escalation level.
+    pub escalation: u8,
+}
+
+fn rfc3339(t: Timestamp) -> String {
+    serde_json::to_value(t)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The rectification cases of units in `scope` (from `governance.sqlite`; none before the
+/// first case is opened).
+pub async fn case_rows(state: &AppState, scope: UnitId) -> ApiResult<Vec<CaseRow>> {
+    use fenlei_governance::cases::CaseBook;
+    let st = state.clone();
+    blocking(move || {
+        let gov = fenlei_app::govern::open(&st.config.db)?;
+        let now = Timestamp::now();
+        Ok(gov
+            .all()
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .filter_map(|c| {
+                let unit = st
+                    .units
+                    .get(&c.new.unit)
+                    .filter(|&u| st.in_scope(scope, u))?;
+                Some(CaseRow {
+                    code: c.code(),
+                    unit: c.new.unit.clone(),
+                    unit_name: st.model().unit(unit).name.clone(),
+                    responsible: c.new.responsible.clone(),
+                    problem: c.new.problem.clone(),
+                    action: c.new.action.clone(),
+                    deadline: rfc3339(c.new.deadline),
+                    status: c.status.key().to_owned(),
+                    overdue: c.overdue_at(now),
+                    escalation: c.escalation,
+                })
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Cases as a table.
+pub fn cases_table(rows: &[CaseRow]) -> Table {
+    let mut t = Table::new(
+        "cases",
+        &[
+            "code",
+            "unit",
+            "unit_name",
+            "responsible",
+            "problem",
+            "action",
+            "deadline",
+            "status",
+            "overdue",
+            "escalation",
+        ],
+    );
+    for c in rows {
+        t.rows.push(vec![
+            c.code.clone(),
+            c.unit.clone(),
+            c.unit_name.clone(),
+            c.responsible.clone(),
+            c.problem.clone(),
+            c.action.clone(),
+            c.deadline.clone(),
+            c.status.clone(),
+            c.overdue.to_string(),
+            c.escalation.to_string(),
+        ]);
+    }
+    t
+}
+
+/// Rectification cases of the units in the caller's scope, with overdue marks.
+#[utoipa::path(get, path = "/api/v1/cases", params(("format" = Option<Format>, Query, description = "json, csv, xlsx")),
+    responses((status = 200, description = "cases", body = serde_json::Value), (status = 401, body = ErrorBody)))]
+async fn cases(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Q(q): Q<FormatQuery>,
+) -> ApiResult<Response> {
+    let rows = case_rows(&state, viewer.scope).await?;
+    cases_table(&rows).respond(q.format, || Json(&rows).into_response())
 }

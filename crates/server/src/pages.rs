@@ -7,7 +7,8 @@
 //! tonnage by category, units at risk); a unit's drill-down (its metrics, its children's
 //! table, a ranking, a map of the children); an estate (points and bins, put-ins by hour,
 //! recent put-ins, daily trend); collection plans with their routes on a map; the sorting
-//! guide (public); ingest health (city admins). Every table links its CSV and xlsx export.
+//! guide (public); rectification cases (governance, read-only); ingest health with silent
+//! collection points (city admins). Every table links its CSV and xlsx export.
 
 use crate::AppState;
 use crate::accounts::Role;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/u/{code}", get(unit_page))
         .route("/e/{code}", get(estate_page))
         .route("/plans", get(plans_page))
+        .route("/cases", get(cases_page))
         .route("/guide", get(guide_page))
         .route("/health", get(health_page))
         .route("/assets/echarts.min.js", get(echarts_js))
@@ -224,6 +226,7 @@ fn page(state: &AppState, c: &Ctx, title: &str, content: Markup) -> Response {
                         @if c.viewer.is_some() {
                             a href="/" { (l.t("概览", "Overview")) }
                             a href="/plans" { (l.t("收运计划", "Plans")) }
+                            a href="/cases" { (l.t("整改案件", "Cases")) }
                         }
                         a href="/guide" { (l.t("分类指南", "Sorting guide")) }
                         @if c.viewer.as_ref().is_some_and(|v| v.role() == Role::CityAdmin) {
@@ -812,6 +815,47 @@ async fn plans_page(
     Ok(page(&state, &c, l.t("收运计划", "Plans"), content))
 }
 
+async fn cases_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let c = ctx(&state, &headers, &uri, &q)?;
+    let v = match require(&c, &uri) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let l = c.lang;
+    let rows = api::case_rows(&state, v.scope)
+        .await
+        .map_err(|e| PageError(e, l))?;
+    let overdue = rows.iter().filter(|r| r.overdue).count();
+    let content = html! {
+        h1 { (l.t("整改案件", "Rectification cases")) " " (exports("/api/v1/cases")) }
+        @if rows.is_empty() {
+            p { (l.t("范围内没有整改案件。用 `fenlei case open` 立案。", "No cases in your scope. Open one with `fenlei case open`.")) }
+        } @else {
+            p.muted { (rows.len()) (l.t(" 件，逾期 ", " cases, overdue ")) (overdue) }
+            div.scroll { table {
+                thead { tr {
+                    th { (l.t("编号", "Case")) } th { (l.t("单位", "Unit")) } th { (l.t("责任单位", "Responsible")) }
+                    th { (l.t("问题", "Problem")) } th { (l.t("整改要求", "Action")) } th { (l.t("期限", "Deadline")) }
+                    th { (l.t("状态", "Status")) } th.num { (l.t("升级", "Escalation")) }
+                } }
+                tbody { @for r in &rows {
+                    tr class=(if r.overdue { "notmet" } else { "" }) {
+                        td { (r.code) } td { (r.unit_name) " " span.code { (r.unit) } } td { (r.responsible) }
+                        td { (r.problem) } td { (r.action) } td { (r.deadline) }
+                        td { (r.status) @if r.overdue { " · " (l.t("逾期", "overdue")) } } td.num { (r.escalation) }
+                    }
+                } }
+            } }
+        }
+    };
+    Ok(page(&state, &c, l.t("整改案件", "Cases"), content))
+}
+
 async fn guide_page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -869,6 +913,9 @@ async fn health_page(
     let l = c.lang;
     api::admin_only(&v).map_err(|e| PageError(e, l))?;
     let h = state.telemetry.ingest_health();
+    let silent = api::silent_points(&state)
+        .await
+        .map_err(|e| PageError(e, l))?;
     let option = json!({
         "tooltip": {"trigger": "axis"},
         "grid": {"left": 50, "right": 10, "top": 20, "bottom": 30},
@@ -890,6 +937,22 @@ async fn health_page(
         section {
             h2 { (l.t("每分钟入库", "Stored per minute")) }
             (chart("perminute", &option, "small"))
+        }
+        section {
+            h2 { (l.t("沉默的投放点", "Silent collection points")) }
+            @if let Some(d) = silent.day {
+                p.muted { (d) ": " (silent.points.len()) " / " (silent.of) (l.t(" 个投放点当天没有投放记录", " points sent no put-in that day")) }
+                @if !silent.points.is_empty() {
+                    div.scroll { table {
+                        thead { tr { th { (l.t("投放点", "Point")) } th { (l.t("小区", "Estate")) } } }
+                        tbody { @for (code, name, estate) in silent.points.iter().take(200) {
+                            tr { td { (name) " " span.code { (code) } } td { (estate) } }
+                        } }
+                    } }
+                }
+            } @else {
+                p { (l.t("还没有投放记录。", "No put-ins stored yet.")) }
+            }
         }
         section {
             h2 { (l.t("拒收原因", "Rejections by reason")) }

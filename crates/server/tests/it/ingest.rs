@@ -123,7 +123,14 @@ async fn batches_are_stored_once_durably_and_show_in_the_metrics() {
     let health = f
         .get_json("/api/v1/ingest/health", Some(&admin), StatusCode::OK)
         .await;
-    assert_eq!(health["by_status"]["stored"].as_u64(), Some(total));
+    assert_eq!(
+        health["counters"]["by_status"]["stored"].as_u64(),
+        Some(total)
+    );
+    // Every point of the tiny city reports daily: none is silent on the last day.
+    assert_eq!(health["silent"]["day"], "2026-05-14");
+    assert_eq!(health["silent"]["points"], serde_json::json!([]));
+    assert!(health["silent"]["of"].as_u64().is_some_and(|n| n > 0));
 }
 
 #[tokio::test]
