@@ -223,6 +223,23 @@ async fn a_user_logs_in_drills_down_switches_language_looks_up_and_exports() {
     wait_for(&c, "div.answer.hazardous").await;
     shot(&c, "5-guide").await;
 
+    // On a phone: the overview fits the width (no horizontal scrolling of the page).
+    c.set_window_size(390, 844).await.expect("resize");
+    c.goto(&format!("{base}/")).await.expect("goto");
+    wait_for(&c, "div[data-chart=trend] canvas").await;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert!(
+        overflow.as_i64().is_some_and(|o| o <= 0),
+        "the page scrolls sideways on a phone: {overflow}"
+    );
+    shot(&c, "6-phone-overview").await;
+
     c.close().await.expect("close");
     server.abort();
 }
