@@ -3,8 +3,10 @@
 //!
 //! Passwords are argon2id hashes. Session ids and tokens are 256 random bits handed to the
 //! client once and stored only as SHA-256 digests, so the database never holds a usable
-//! secret. Every lookup reads the database, so a disabled user or a revoked token (also by the
-//! CLI, from another process) is refused from the next request on. The audit log is
+//! secret. Live sessions and tokens are kept in memory once looked up, but every lookup first
+//! asks SQLite whether another connection wrote since (`PRAGMA data_version`), and this one
+//! drops them whenever it ends, disables or revokes anything: a disabled user or a revoked
+//! token (also by the CLI, from another process) is refused from the next request on. The audit log is
 //! append-only: triggers refuse to update or delete its rows.
 
 use argon2::Argon2;
@@ -158,6 +160,24 @@ pub enum AccountError {
 /// The accounts database.
 pub struct Accounts {
     conn: Mutex<Connection>,
+    cache: Mutex<Cache>,
+}
+
+/// Live sessions and tokens already looked up, valid while no other connection has written to
+/// the database (`PRAGMA data_version`) and this one has not ended, disabled or revoked
+/// anything since.
+#[derive(Default)]
+struct Cache {
+    version: i64,
+    sessions: std::collections::HashMap<String, (Session, i64)>,
+    tokens: std::collections::HashMap<String, Token>,
+}
+
+impl Cache {
+    fn clear(&mut self) {
+        self.sessions.clear();
+        self.tokens.clear();
+    }
 }
 
 fn now() -> i64 {
@@ -255,11 +275,32 @@ impl Accounts {
         conn.execute_batch(SCHEMA)?;
         Ok(Accounts {
             conn: Mutex::new(conn),
+            cache: Mutex::new(Cache::default()),
         })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The cache, emptied first if another connection (the CLI) wrote to the database.
+    fn fresh_cache(
+        &self,
+        conn: &Connection,
+    ) -> Result<std::sync::MutexGuard<'_, Cache>, AccountError> {
+        let version: i64 = conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.version != version || cache.sessions.len() + cache.tokens.len() > 100_000 {
+            cache.clear();
+            cache.version = version;
+        }
+        Ok(cache)
+    }
+
+    fn forget(&self) {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     /// Appends to the audit log.
@@ -369,6 +410,7 @@ impl Accounts {
             params![now(), actor, name],
         )?;
         tx.commit()?;
+        self.forget();
         Ok(())
     }
 
@@ -425,14 +467,22 @@ impl Accounts {
 
     /// The live session of a cookie value, if any (its user enabled).
     pub fn session(&self, cookie: &str) -> Result<Option<Session>, AccountError> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT u.name, u.role, u.scope, s.csrf FROM sessions s JOIN users u ON u.name = s.user
+        let key = digest(cookie);
+        let conn = self.conn();
+        let mut cache = self.fresh_cache(&conn)?;
+        if let Some((s, expires)) = cache.sessions.get(&key) {
+            if *expires >= now() {
+                return Ok(Some(s.clone()));
+            }
+        }
+        let found = conn
+            .prepare_cached(
+                "SELECT u.name, u.role, u.scope, s.csrf, s.expires FROM sessions s JOIN users u ON u.name = s.user
                  WHERE s.digest = ?1 AND s.expires >= ?2 AND u.disabled = 0",
-                params![digest(cookie), now()],
-                |r| {
-                    Ok(Session {
+            )?
+            .query_row(params![key, now()], |r| {
+                Ok((
+                    Session {
                         user: User {
                             name: r.get(0)?,
                             role: role_of(r.get(1)?)?,
@@ -440,16 +490,22 @@ impl Accounts {
                             disabled: false,
                         },
                         csrf: r.get(3)?,
-                    })
-                },
-            )
-            .optional()?)
+                    },
+                    r.get::<_, i64>(4)?,
+                ))
+            })
+            .optional()?;
+        Ok(found.map(|(s, expires)| {
+            cache.sessions.insert(key, (s.clone(), expires));
+            s
+        }))
     }
 
     /// Ends a session.
     pub fn end_session(&self, cookie: &str) -> Result<(), AccountError> {
         self.conn()
             .execute("DELETE FROM sessions WHERE digest = ?1", [digest(cookie)])?;
+        self.forget();
         Ok(())
     }
 
@@ -491,6 +547,7 @@ impl Accounts {
             "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, 'token.revoke', ?3)",
             params![now(), actor, format!("token {id}")],
         )?;
+        self.forget();
         Ok(())
     }
 
@@ -515,22 +572,30 @@ impl Accounts {
 
     /// The live token of a bearer secret, if any.
     pub fn token(&self, secret: &str) -> Result<Option<Token>, AccountError> {
-        Ok(self
-            .conn()
-            .query_row(
+        let key = digest(secret);
+        let conn = self.conn();
+        let mut cache = self.fresh_cache(&conn)?;
+        if let Some(t) = cache.tokens.get(&key) {
+            return Ok(Some(t.clone()));
+        }
+        let found = conn
+            .prepare_cached(
                 "SELECT id, name, scope, issued, revoked FROM tokens
                  WHERE digest = ?1 AND revoked IS NULL",
-                [digest(secret)],
-                |r| {
-                    Ok(Token {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        scope: r.get(2)?,
-                        issued: r.get(3)?,
-                        revoked: r.get(4)?,
-                    })
-                },
-            )
-            .optional()?)
+            )?
+            .query_row([&key], |r| {
+                Ok(Token {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    scope: r.get(2)?,
+                    issued: r.get(3)?,
+                    revoked: r.get(4)?,
+                })
+            })
+            .optional()?;
+        if let Some(t) = &found {
+            cache.tokens.insert(key, t.clone());
+        }
+        Ok(found)
     }
 }

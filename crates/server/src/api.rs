@@ -494,14 +494,13 @@ fn day(name: &str, s: &Option<String>) -> ApiResult<Option<Day>> {
 }
 
 /// The period of a query.
-pub async fn period_of(
+pub fn period_of(
     state: &AppState,
     from: &Option<String>,
     to: &Option<String>,
 ) -> ApiResult<DayRange> {
     let (from, to) = (day("from", from)?, day("to", to)?);
-    let st = state.clone();
-    blocking(move || Ok(st.backend.period(from, to)?)).await
+    Ok(state.backend.period(from, to)?)
 }
 
 /// A report of `units` over `range`.
@@ -534,9 +533,32 @@ async fn unit_metrics(
     Q(q): Q<PeriodQuery>,
 ) -> ApiResult<Response> {
     let u = resolve(&state, &viewer, &code)?;
-    let range = period_of(&state, &q.from, &q.to).await?;
+    let range = period_of(&state, &q.from, &q.to)?;
+    if q.format == Format::Json {
+        return report_json_response(&state, vec![u], range).await;
+    }
     let r = report_of(&state, vec![u], range).await?;
     report_response(&r, &format!("metrics-{code}"), q.format)
+}
+
+/// The JSON of a report, from the cache without leaving the async thread when it is there.
+async fn report_json_response(
+    state: &AppState,
+    units: Vec<UnitId>,
+    range: DayRange,
+) -> ApiResult<Response> {
+    let json = match state.backend.cached_report_json(&units, range) {
+        Some(j) => j,
+        None => {
+            let st = state.clone();
+            blocking(move || Ok(st.backend.report_json(&units, range)?)).await?
+        }
+    };
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        Bytes::from_owner(json),
+    )
+        .into_response())
 }
 
 /// Every metric of each of a unit's children.
@@ -550,7 +572,10 @@ async fn children_metrics(
     Q(q): Q<PeriodQuery>,
 ) -> ApiResult<Response> {
     let u = resolve(&state, &viewer, &code)?;
-    let range = period_of(&state, &q.from, &q.to).await?;
+    let range = period_of(&state, &q.from, &q.to)?;
+    if q.format == Format::Json {
+        return report_json_response(&state, state.units.children(u).to_vec(), range).await;
+    }
     let r = report_of(&state, state.units.children(u).to_vec(), range).await?;
     report_response(&r, &format!("children-{code}"), q.format)
 }
@@ -750,7 +775,7 @@ async fn ranking(
 ) -> ApiResult<Response> {
     let u = resolve(&state, &viewer, &code)?;
     let units = rank_units(&state, u, q.level.as_deref())?;
-    let range = period_of(&state, &q.from, &q.to).await?;
+    let range = period_of(&state, &q.from, &q.to)?;
     let r = rank(&state, &q.metric, units, range).await?;
     ranking_table(&r, &format!("ranking-{code}-{}", q.metric))
         .respond(q.format, || Json(&r).into_response())

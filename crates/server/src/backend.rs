@@ -3,9 +3,9 @@
 //!
 //! [`Embedded`] holds one fully opened [`EmbeddedStore`] behind a mutex for ingest (the only
 //! writer) and a small pool of read handles (`open_for_queries`) for reports, so queries do not
-//! wait for an ingest batch's fsync. Reports are cached per (units, period) and the cache is
-//! dropped whenever an ingest stores something, so a report is never staler than the last
-//! acknowledged batch.
+//! wait for an ingest batch's fsync. Reports (and their JSON) are cached per (units, period)
+//! and the cache is dropped whenever an ingest stores something, so a report is never staler
+//! than the last acknowledged batch.
 
 use fenlei_app::AppError;
 use fenlei_app::records::{RecordResult, RecordStatus, ingest_records_checked};
@@ -26,6 +26,22 @@ pub trait Backend: Send + Sync + 'static {
     fn model(&self) -> &CityModel;
     /// Every metric of each of `units` over `range` (reductions against the default baseline).
     fn report(&self, units: &[UnitId], range: DayRange) -> Result<Arc<Report>, AppError>;
+    /// [`Backend::report`] as JSON.
+    fn report_json(&self, units: &[UnitId], range: DayRange) -> Result<Arc<[u8]>, AppError> {
+        let r = self.report(units, range)?;
+        Ok(serde_json::to_vec(&*r)
+            .map_err(|e| AppError::Usage(e.to_string()))?
+            .into())
+    }
+    /// The JSON of a report already computed, without blocking on the store (`None`: compute
+    /// it with [`Backend::report_json`]).
+    fn cached_report_json(&self, _units: &[UnitId], _range: DayRange) -> Option<Arc<[u8]>> {
+        None
+    }
+    /// Loads what the first ingest would otherwise load (the deduplication index).
+    fn warm_up(&self) -> Result<(), AppError> {
+        Ok(())
+    }
     /// The default period: 30 days ending on the last simulated day (else yesterday), or the
     /// days given.
     fn period(&self, from: Option<Day>, to: Option<Day>) -> Result<DayRange, AppError>;
@@ -55,7 +71,11 @@ pub struct Embedded {
     next: AtomicUsize,
     model: CityModel,
     cache: Mutex<HashMap<CacheKey, Arc<Report>>>,
+    json: Mutex<HashMap<CacheKey, Arc<[u8]>>>,
     cache_reports: bool,
+    /// The store's last simulated day (the default period's end), read at open and after
+    /// each ingest.
+    last_day: Mutex<Option<Day>>,
 }
 
 /// Reports cached at most; the cache is cleared when full.
@@ -73,6 +93,7 @@ impl Embedded {
     pub fn open(dir: &Path, readers: usize, cache_reports: bool) -> Result<Embedded, AppError> {
         let writer = EmbeddedStore::open(dir)?;
         let model = writer.model().clone();
+        let last_day = report::last_day(&writer)?;
         let readers = (0..readers.max(1))
             .map(|_| EmbeddedStore::open_for_queries(dir).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
@@ -82,7 +103,9 @@ impl Embedded {
             next: AtomicUsize::new(0),
             model,
             cache: Mutex::new(HashMap::new()),
+            json: Mutex::new(HashMap::new()),
             cache_reports,
+            last_day: Mutex::new(last_day),
         })
     }
 
@@ -131,7 +154,46 @@ impl Backend for Embedded {
     }
 
     fn period(&self, from: Option<Day>, to: Option<Day>) -> Result<DayRange, AppError> {
-        report::period(&self.reader(), from, to)
+        // As `report::period`, from the last day read at open (no store access per request).
+        let to = match to {
+            Some(d) => d,
+            None => lock(&self.last_day).unwrap_or_else(|| Day::today().plus(-1)),
+        };
+        let from = from.unwrap_or(to.plus(1 - report::DEFAULT_PERIOD_DAYS as i32));
+        DayRange::new(from, to)
+            .ok_or_else(|| AppError::Usage(format!("--from {from} is after --to {to}")))
+    }
+
+    fn report_json(&self, units: &[UnitId], range: DayRange) -> Result<Arc<[u8]>, AppError> {
+        if let Some(j) = self.cached_report_json(units, range) {
+            return Ok(j);
+        }
+        let r = self.report(units, range)?;
+        let j: Arc<[u8]> = serde_json::to_vec(&*r)
+            .map_err(|e| AppError::Usage(e.to_string()))?
+            .into();
+        if self.cache_reports {
+            let mut cache = lock(&self.json);
+            if cache.len() >= CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert((units.to_vec(), range.from, range.to), j.clone());
+        }
+        Ok(j)
+    }
+
+    fn cached_report_json(&self, units: &[UnitId], range: DayRange) -> Option<Arc<[u8]>> {
+        if !self.cache_reports {
+            return None;
+        }
+        lock(&self.json)
+            .get(&(units.to_vec(), range.from, range.to))
+            .cloned()
+    }
+
+    fn warm_up(&self) -> Result<(), AppError> {
+        lock(&self.writer).reserve_put_ins(0)?;
+        Ok(())
     }
 
     fn ingest(
@@ -143,6 +205,7 @@ impl Backend for Embedded {
         let results = ingest_records_checked(&mut lock(&self.writer), records, now, permitted)?;
         if results.iter().any(|r| r.status == RecordStatus::Stored) {
             lock(&self.cache).clear();
+            lock(&self.json).clear();
         }
         Ok(results)
     }

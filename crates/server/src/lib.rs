@@ -177,6 +177,16 @@ pub fn open(config: ServerConfig) -> anyhow::Result<AppState> {
 
 /// Serves `state` on `listener` until Ctrl-C or SIGTERM, then finishes the requests under way.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    // Load the deduplication index now rather than in the first ingest request (seconds for a
+    // year of a district); reads are served meanwhile, ingest waits for it.
+    let backend = state.backend.clone();
+    tokio::task::spawn_blocking(move || {
+        let t = std::time::Instant::now();
+        match backend.warm_up() {
+            Ok(()) => tracing::info!(seconds = t.elapsed().as_secs_f64(), "ready for ingest"),
+            Err(e) => tracing::error!(error = %e, "loading the deduplication index"),
+        }
+    });
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

@@ -487,7 +487,7 @@ async fn overview(
     let l = c.lang;
     let pe = |e: ApiError| PageError(e, l);
     let unit = v.scope;
-    let range = api::period_of(&state, &q.from, &q.to).await.map_err(pe)?;
+    let range = api::period_of(&state, &q.from, &q.to).map_err(pe)?;
     let r = api::report_of(&state, vec![unit], range)
         .await
         .map_err(pe)?;
@@ -579,7 +579,7 @@ async fn unit_page(
     if state.model().unit(unit).level == Level::Estate {
         return Ok(Redirect::to(&format!("/e/{code}")).into_response());
     }
-    let range = api::period_of(&state, &q.from, &q.to).await.map_err(pe)?;
+    let range = api::period_of(&state, &q.from, &q.to).map_err(pe)?;
     let r = api::report_of(&state, vec![unit], range)
         .await
         .map_err(pe)?;
@@ -684,7 +684,7 @@ async fn estate_page(
         .transpose()
         .map_err(|_| pe(ApiError::bad_request("day: not a date (YYYY-MM-DD)")))?;
     let e = api::estate_view(&state, &v, unit, day).await.map_err(pe)?;
-    let range = api::period_of(&state, &q.from, &q.to).await.map_err(pe)?;
+    let range = api::period_of(&state, &q.from, &q.to).map_err(pe)?;
     let r = api::report_of(&state, vec![unit], range)
         .await
         .map_err(pe)?;
