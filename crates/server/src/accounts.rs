@@ -470,10 +470,10 @@ impl Accounts {
         let key = digest(cookie);
         let conn = self.conn();
         let mut cache = self.fresh_cache(&conn)?;
-        if let Some((s, expires)) = cache.sessions.get(&key) {
-            if *expires >= now() {
-                return Ok(Some(s.clone()));
-            }
+        if let Some((s, expires)) = cache.sessions.get(&key)
+            && *expires >= now()
+        {
+            return Ok(Some(s.clone()));
         }
         let found = conn
             .prepare_cached(
