@@ -100,11 +100,16 @@ run "ranking: the district's streets by accuracy (cached)" "http://127.0.0.1:$PO
 PATHS="$WORK/estate-months.txt" run "metrics: $(wc -l < "$WORK/estate-months.txt") estate-months in turn (cache filling)" -s "$WORK/rotate.lua" "http://127.0.0.1:$PORT"
 PATHS="$WORK/guide.txt" run "guide lookups ($(wc -l < "$WORK/guide.txt") items in turn)" -s "$WORK/rotate.lua" "http://127.0.0.1:$PORT"
 
-echo "== batch ingest over HTTP"
-START=$(date -u -d "-$((DAYS + 4)) days" +%F)
+# A feed of two days the store holds (40 days before its last), stored again as new records:
+# every run rewrites the ids with its own prefix, so nothing is a duplicate.
+START=$(date -u -d "-41 days" +%F)
 FEED="$WORK/feed-$START.jsonl"
-[ -e "$FEED" ] || "$BIN" sim --preset district --days 2 --start "$START" --out "$FEED"
-"$BIN" bench serve-ingest --addr "127.0.0.1:$PORT" --token "$TOKEN" "$FEED" --batch 20000 --connections 2
+[ -e "$FEED" ] || "$BIN" sim --preset district --days 2 --start "$START" --out "$FEED" >/dev/null 2>&1
+for BATCH in 10000 50000; do
+    echo "== batch ingest over HTTP, $BATCH records per request"
+    "$BIN" bench serve-ingest --addr "127.0.0.1:$PORT" --token "$TOKEN" "$FEED" --batch "$BATCH" \
+        --connections 2 --id-prefix "r$$-$BATCH-"
+done
 stop
 
 printf 'cache_reports = false\n' > "$WORK/nocache.toml"

@@ -59,6 +59,10 @@ pub enum BenchCommand {
         /// Concurrent connections.
         #[arg(long, default_value_t = 2)]
         connections: usize,
+        /// Prefix every record's id with this, so a feed of days the store already holds is
+        /// stored again as new records (each run with its own prefix).
+        #[arg(long)]
+        id_prefix: Option<String>,
     },
 }
 
@@ -71,9 +75,13 @@ pub fn run(command: BenchCommand) -> anyhow::Result<()> {
             feed,
             batch,
             connections,
+            id_prefix,
         } => {
-            let text = std::fs::read_to_string(&feed)
+            let mut text = std::fs::read_to_string(&feed)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", feed.display()))?;
+            if let Some(p) = &id_prefix {
+                text = text.replace("\"id\":\"", &format!("\"id\":\"{p}"));
+            }
             let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
             let put_ins = lines.iter().filter(|l| l.contains("\"put_in\"")).count();
             let r = fenlei_server::loadgen::post_feed(&addr, &token, &lines, batch, connections)?;
