@@ -226,6 +226,7 @@ pub fn run(config: ServerConfig, ready: impl FnOnce(std::net::SocketAddr)) -> an
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     let addr = config.addr.clone();
     let state = open(config)?;
