@@ -774,9 +774,34 @@ async fn ranking(
     Q(q): Q<RankingQuery>,
 ) -> ApiResult<Response> {
     let u = resolve(&state, &viewer, &code)?;
-    let units = rank_units(&state, u, q.level.as_deref())?;
     let range = period_of(&state, &q.from, &q.to)?;
+    let key = format!(
+        "ranking:{}:{}:{}:{}:{}",
+        u.0,
+        q.level.as_deref().unwrap_or(""),
+        q.metric,
+        range.from,
+        range.to
+    );
+    let json_response = |j: Arc<[u8]>| {
+        (
+            [(header::CONTENT_TYPE, "application/json")],
+            Bytes::from_owner(j),
+        )
+            .into_response()
+    };
+    if q.format == Format::Json
+        && let Some(j) = state.backend.cached_json(&key)
+    {
+        return Ok(json_response(j));
+    }
+    let units = rank_units(&state, u, q.level.as_deref())?;
     let r = rank(&state, &q.metric, units, range).await?;
+    if q.format == Format::Json {
+        let j: Arc<[u8]> = serde_json::to_vec(&r).map_err(ApiError::internal)?.into();
+        state.backend.keep_json(key, j.clone());
+        return Ok(json_response(j));
+    }
     ranking_table(&r, &format!("ranking-{code}-{}", q.metric))
         .respond(q.format, || Json(&r).into_response())
 }

@@ -38,6 +38,13 @@ pub trait Backend: Send + Sync + 'static {
     fn cached_report_json(&self, _units: &[UnitId], _range: DayRange) -> Option<Arc<[u8]>> {
         None
     }
+    /// A response kept under `key` since the last ingest that stored something.
+    fn cached_json(&self, _key: &str) -> Option<Arc<[u8]>> {
+        None
+    }
+    /// Keeps a response derived from reports under `key` until the next ingest stores
+    /// something.
+    fn keep_json(&self, _key: String, _json: Arc<[u8]>) {}
     /// Loads what the first ingest would otherwise load (the deduplication index).
     fn warm_up(&self) -> Result<(), AppError> {
         Ok(())
@@ -72,6 +79,7 @@ pub struct Embedded {
     model: CityModel,
     cache: Mutex<HashMap<CacheKey, Arc<Report>>>,
     json: Mutex<HashMap<CacheKey, Arc<[u8]>>>,
+    derived: Mutex<HashMap<String, Arc<[u8]>>>,
     cache_reports: bool,
     /// The store's last simulated day (the default period's end), read at open and after
     /// each ingest.
@@ -104,6 +112,7 @@ impl Embedded {
             model,
             cache: Mutex::new(HashMap::new()),
             json: Mutex::new(HashMap::new()),
+            derived: Mutex::new(HashMap::new()),
             cache_reports,
             last_day: Mutex::new(last_day),
         })
@@ -191,6 +200,24 @@ impl Backend for Embedded {
             .cloned()
     }
 
+    fn cached_json(&self, key: &str) -> Option<Arc<[u8]>> {
+        if !self.cache_reports {
+            return None;
+        }
+        lock(&self.derived).get(key).cloned()
+    }
+
+    fn keep_json(&self, key: String, json: Arc<[u8]>) {
+        if !self.cache_reports {
+            return;
+        }
+        let mut cache = lock(&self.derived);
+        if cache.len() >= CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(key, json);
+    }
+
     fn warm_up(&self) -> Result<(), AppError> {
         lock(&self.writer).reserve_put_ins(0)?;
         Ok(())
@@ -206,6 +233,7 @@ impl Backend for Embedded {
         if results.iter().any(|r| r.status == RecordStatus::Stored) {
             lock(&self.cache).clear();
             lock(&self.json).clear();
+            lock(&self.derived).clear();
         }
         Ok(results)
     }

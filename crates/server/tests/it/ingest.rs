@@ -48,6 +48,18 @@ async fn batches_are_stored_once_durably_and_show_in_the_metrics() {
         )
         .await;
     assert_eq!(before["units"][0]["data"]["days_with_data"], 0);
+    let ranking = format!(
+        "/api/v1/units/{}/ranking?metric=putin_accuracy&from=2026-05-13&to=2026-05-14",
+        f.street
+    );
+    let rank_before = f.get_json(&ranking, Some(&admin), StatusCode::OK).await;
+    assert!(
+        rank_before["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|r| r["value"].is_null())
+    );
 
     // Half as JSON lines, half as JSON arrays, in batches.
     let mut stored = 0;
@@ -84,6 +96,15 @@ async fn batches_are_stored_once_durably_and_show_in_the_metrics() {
         )
         .await;
     assert_eq!(after["units"][0]["data"]["days_with_data"], 2);
+    let rank_after = f.get_json(&ranking, Some(&admin), StatusCode::OK).await;
+    assert!(
+        rank_after["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .all(|r| r["value"].is_number()),
+        "{rank_after}"
+    );
 
     // Again: every record a duplicate, one changed record a conflict.
     let mut again: Vec<String> = lines[..200].to_vec();
