@@ -97,6 +97,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/ingest/health", get(ingest_health))
         .route("/api/v1/audit", get(audit))
         .route("/api/v1/cases", get(cases))
+        .route("/api/v1/evaluations", get(evaluations))
 }
 
 /// Anything else: 404 in the one error shape.
@@ -1495,4 +1496,96 @@ async fn cases(
 ) -> ApiResult<Response> {
     let rows = case_rows(&state, viewer.scope).await?;
     cases_table(&rows).respond(q.format, || Json(&rows).into_response())
+}
+
+/// One unit's rating in a published evaluation.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RatingRow {
+    /// The evaluation's scope (rule sets and period).
+    pub scope: String,
+    /// Its version (the latest is shown).
+    pub version: u32,
+    /// Rule set.
+    pub ruleset: String,
+    /// Unit code.
+    pub unit: String,
+    /// Unit name.
+    pub name: String,
+    /// Grade, if the rating has one (a missing figure gives none).
+    pub grade: Option<String>,
+    /// Points, for point gradings.
+    pub points: Option<f64>,
+    /// Why this grade.
+    pub reason: String,
+}
+
+/// The ratings of units in `scope`, from the latest version of every published evaluation.
+pub async fn rating_rows(state: &AppState, scope: UnitId) -> ApiResult<Vec<RatingRow>> {
+    use fenlei_governance::published::EvaluationLog;
+    let st = state.clone();
+    blocking(move || {
+        let gov = fenlei_app::govern::open(&st.config.db)?;
+        let mut latest: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+        for (s, v, _, _) in gov.list().map_err(ApiError::internal)? {
+            let e = latest.entry(s).or_insert(v);
+            *e = (*e).max(v);
+        }
+        let mut rows = Vec::new();
+        for (s, v) in latest {
+            let Some(p) = gov.version(&s, v).map_err(ApiError::internal)? else {
+                continue;
+            };
+            for r in &p.record.ratings {
+                if st.units.get(&r.unit).is_some_and(|u| st.in_scope(scope, u)) {
+                    rows.push(RatingRow {
+                        scope: s.clone(),
+                        version: v,
+                        ruleset: r.ruleset.clone(),
+                        unit: r.unit.clone(),
+                        name: r.name.clone(),
+                        grade: r.grade.clone(),
+                        points: r.points,
+                        reason: r.reason.clone(),
+                    });
+                }
+            }
+        }
+        Ok(rows)
+    })
+    .await
+}
+
+/// Ratings as a table.
+pub fn ratings_table(rows: &[RatingRow]) -> Table {
+    let mut t = Table::new(
+        "ratings",
+        &[
+            "scope", "version", "ruleset", "unit", "name", "grade", "points", "reason",
+        ],
+    );
+    for r in rows {
+        t.rows.push(vec![
+            r.scope.clone(),
+            r.version.to_string(),
+            r.ruleset.clone(),
+            r.unit.clone(),
+            r.name.clone(),
+            r.grade.clone().unwrap_or_default(),
+            r.points.map(|p| p.to_string()).unwrap_or_default(),
+            r.reason.clone(),
+        ]);
+    }
+    t
+}
+
+/// Ratings of the units in the caller's scope from the latest published evaluations.
+#[utoipa::path(get, path = "/api/v1/evaluations", params(("format" = Option<Format>, Query, description = "json, csv, xlsx")),
+    responses((status = 200, description = "ratings", body = serde_json::Value), (status = 401, body = ErrorBody)))]
+async fn evaluations(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Q(q): Q<FormatQuery>,
+) -> ApiResult<Response> {
+    let rows = rating_rows(&state, viewer.scope).await?;
+    ratings_table(&rows).respond(q.format, || Json(&rows).into_response())
 }

@@ -7,7 +7,7 @@
 //! tonnage by category, units at risk); a unit's drill-down (its metrics, its children's
 //! table, a ranking, a map of the children); an estate (points and bins, put-ins by hour,
 //! recent put-ins, daily trend); collection plans with their routes on a map; the sorting
-//! guide (public); rectification cases (governance, read-only); ingest health with silent
+//! guide (public); ratings and rectification cases (governance, read-only); ingest health with silent
 //! collection points (city admins). Every table links its CSV and xlsx export.
 
 use crate::AppState;
@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/e/{code}", get(estate_page))
         .route("/plans", get(plans_page))
         .route("/cases", get(cases_page))
+        .route("/evaluations", get(evaluations_page))
         .route("/guide", get(guide_page))
         .route("/health", get(health_page))
         .route("/assets/echarts.min.js", get(echarts_js))
@@ -226,6 +227,7 @@ fn page(state: &AppState, c: &Ctx, title: &str, content: Markup) -> Response {
                         @if c.viewer.is_some() {
                             a href="/" { (l.t("概览", "Overview")) }
                             a href="/plans" { (l.t("收运计划", "Plans")) }
+                            a href="/evaluations" { (l.t("考核评级", "Ratings")) }
                             a href="/cases" { (l.t("整改案件", "Cases")) }
                         }
                         a href="/guide" { (l.t("分类指南", "Sorting guide")) }
@@ -854,6 +856,47 @@ async fn cases_page(
         }
     };
     Ok(page(&state, &c, l.t("整改案件", "Cases"), content))
+}
+
+async fn evaluations_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let c = ctx(&state, &headers, &uri, &q)?;
+    let v = match require(&c, &uri) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let l = c.lang;
+    let rows = api::rating_rows(&state, v.scope)
+        .await
+        .map_err(|e| PageError(e, l))?;
+    let content = html! {
+        h1 { (l.t("考核评级", "Ratings")) " " (exports("/api/v1/evaluations")) }
+        p.muted { (l.t("每个已发布评估的最新版本（不可更改）。", "The latest version of every published evaluation (immutable).")) }
+        @if rows.is_empty() {
+            p { (l.t("范围内没有已发布的评估。用 `fenlei evaluate` 发布。", "No published evaluation covers your scope. Publish one with `fenlei evaluate`.")) }
+        } @else {
+            div.scroll { table {
+                thead { tr {
+                    th { (l.t("评估", "Evaluation")) } th { (l.t("规则", "Rule set")) } th { (l.t("单位", "Unit")) }
+                    th { (l.t("等级", "Grade")) } th.num { (l.t("得分", "Points")) } th { (l.t("理由", "Reason")) }
+                } }
+                tbody { @for r in &rows {
+                    tr class=(if r.grade.is_none() { "unsure" } else { "" }) {
+                        td { (r.scope) " v" (r.version) } td { (r.ruleset) }
+                        td { @if let Some(id) = state.units.get(&r.unit) { a href=(unit_href(&state, id)) { (r.name) } } " " span.code { (r.unit) } }
+                        td { (r.grade.as_deref().unwrap_or(l.t("无等级", "no grade"))) }
+                        td.num { (r.points.map(|p| format!("{p:.1}")).unwrap_or_default()) }
+                        td { (r.reason) }
+                    }
+                } }
+            } }
+        }
+    };
+    Ok(page(&state, &c, l.t("考核评级", "Ratings"), content))
 }
 
 async fn guide_page(

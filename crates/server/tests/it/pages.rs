@@ -112,6 +112,24 @@ async fn the_dashboard_for_each_role() {
             fenlei_domain::Timestamp(0),
         )
         .expect("case");
+        // And a published evaluation of every estate.
+        let mut store = store;
+        let from = crate::fixture::day(crate::fixture::START);
+        let req = fenlei_app::govern::evaluate::EvaluateRequest {
+            rules: vec![
+                std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../data/rules/compliant_estate.toml"),
+            ],
+            range: fenlei_domain::DayRange::new(from, from.plus(2)).expect("range"),
+            explanations: None,
+        };
+        fenlei_app::govern::evaluate::evaluate(
+            &mut store,
+            &mut gov,
+            &req,
+            fenlei_domain::Timestamp::now(),
+        )
+        .expect("evaluate");
     }
     let admin = form_login(&f, "city_admin").await;
     let model = f.state.model();
@@ -191,6 +209,19 @@ async fn the_dashboard_for_each_role() {
     assert_eq!(st, StatusCode::OK);
     assert!(
         csv.starts_with("code,unit,unit_name,") && csv.contains("桶满溢"),
+        "{csv}"
+    );
+    // Ratings: every estate of the published evaluation, with its export.
+    let (st, html) = page(&f, "/evaluations", &admin).await;
+    assert_eq!(st, StatusCode::OK);
+    for e in &f.estates {
+        assert!(html.contains(&format!("href=\"/e/{e}\"")), "rating of {e}");
+    }
+    let (st, csv) = page(&f, "/api/v1/evaluations?format=csv", &admin).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        csv.lines().count(),
+        1 + model.at_level(fenlei_domain::Level::Estate).count(),
         "{csv}"
     );
     // Ingest health: city admins.
