@@ -46,3 +46,22 @@ impl ServerConfig {
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ServerConfig;
+
+    #[test]
+    fn a_file_sets_what_it_names_and_refuses_what_it_does_not_know() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("fenlei.toml");
+        std::fs::write(&path, "addr = \"0.0.0.0:9000\"\nsecure_cookies = true\n").expect("write");
+        let c = ServerConfig::load(&path).expect("config");
+        assert_eq!(c.addr, "0.0.0.0:9000");
+        assert!(c.secure_cookies);
+        assert_eq!(c.readers, ServerConfig::default().readers);
+        std::fs::write(&path, "adress = \"x\"\n").expect("write");
+        let e = ServerConfig::load(&path).expect_err("unknown key");
+        assert!(e.to_string().contains("adress"), "{e}");
+    }
+}

@@ -22,6 +22,17 @@ async fn health_openapi_guide_and_errors_in_one_shape() {
         "/api/v1/guide",
         "/api/v1/estates/{code}",
         "/api/v1/plans",
+        "/api/v1/plans/{id}",
+        "/api/v1/units",
+        "/api/v1/units/{code}",
+        "/api/v1/units/{code}/children",
+        "/api/v1/cases",
+        "/api/v1/evaluations",
+        "/api/v1/audit",
+        "/api/v1/ingest/health",
+        "/api/v1/login",
+        "/api/v1/logout",
+        "/api/v1/me",
     ] {
         assert!(doc["paths"][path].is_object(), "OpenAPI lacks {path}");
     }
