@@ -128,7 +128,9 @@ pub async fn not_found() -> ApiError {
         guide,
         ingest,
         ingest_health,
-        audit
+        audit,
+        cases,
+        evaluations
     ),
     components(schemas(
         ErrorBody,
