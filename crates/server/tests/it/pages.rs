@@ -252,6 +252,13 @@ async fn the_dashboard_for_each_role() {
         !html.contains("桶满溢"),
         "a case outside the scope is not listed"
     );
+    let (st, html) = page(&f, "/evaluations", &staff).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains(&format!("href=\"/e/{}\"", f.estates[0])));
+    assert!(
+        !html.contains(&format!("href=\"/e/{}\"", f.estates[1])),
+        "a rating outside the scope is not listed"
+    );
     let (_, html) = page(&f, "/", &staff).await;
     assert!(
         !html.contains("/health"),
