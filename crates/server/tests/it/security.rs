@@ -8,7 +8,7 @@ use fenlei_server::accounts::Role;
 
 #[tokio::test]
 async fn every_role_sees_its_scope_and_nothing_outside_it() {
-    let f = Fixture::new(ServerConfig::default());
+    let f = Fixture::with_plan(ServerConfig::default());
     let model = f.state.model();
     let code_of = |c: &str| model.units.iter().find(|u| u.code == c).expect("unit").id;
     for role in Role::ALL {
@@ -72,6 +72,29 @@ async fn every_role_sees_its_scope_and_nothing_outside_it() {
                 "{role:?}"
             );
             assert_error(&body, "forbidden");
+        }
+        // The district's plan: seen by those whose scope holds the district, else not found
+        // (and not listed).
+        let district = code_of(&f.district);
+        let sees_plan = f.state.in_scope(scope, district);
+        let (st, body) = f.get("/api/v1/plans/1", Some(&s)).await;
+        let plans = f.get_json("/api/v1/plans", Some(&s), StatusCode::OK).await;
+        if sees_plan {
+            assert_eq!(st, StatusCode::OK, "{role:?}");
+            assert_eq!(plans.as_array().map(Vec::len), Some(1), "{role:?}");
+        } else {
+            assert_eq!(st, StatusCode::NOT_FOUND, "{role:?}");
+            assert_error(&body, "not_found");
+            assert_eq!(plans, serde_json::json!([]), "{role:?}");
+        }
+        // Children reports outside the scope: not found.
+        for u in &model.units {
+            if !f.state.in_scope(scope, u.id) && u.level != fenlei_domain::Level::Point {
+                let (st, _) = f
+                    .get(&format!("/api/v1/units/{}/children", u.code), Some(&s))
+                    .await;
+                assert_eq!(st, StatusCode::NOT_FOUND, "{role:?} {}", u.code);
+            }
         }
         // Observers send nothing.
         let (st, _) = f
