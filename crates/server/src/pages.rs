@@ -118,6 +118,22 @@ pub struct PageQuery {
     pub next: Option<String>,
 }
 
+/// [`PageQuery`], a malformed one answered with an error page (400).
+pub struct PQ(pub PageQuery);
+
+impl axum::extract::FromRequestParts<AppState> for PQ {
+    type Rejection = PageError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<PQ, PageError> {
+        Query::<PageQuery>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| PQ(q))
+            .map_err(|e| PageError(ApiError::bad_request(e.body_text()), Lang::Zh))
+    }
+}
+
 /// What a page needs besides its content.
 struct Ctx {
     lang: Lang,
@@ -479,7 +495,7 @@ async fn overview(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: axum::http::Uri,
-    Query(q): Query<PageQuery>,
+    PQ(q): PQ,
 ) -> PageResult {
     let c = ctx(&state, &headers, &uri, &q)?;
     let v = match require(&c, &uri) {
@@ -568,7 +584,7 @@ async fn unit_page(
     headers: HeaderMap,
     uri: axum::http::Uri,
     api::P(code): api::P<String>,
-    Query(q): Query<PageQuery>,
+    PQ(q): PQ,
 ) -> PageResult {
     let c = ctx(&state, &headers, &uri, &q)?;
     let v = match require(&c, &uri) {
@@ -668,7 +684,7 @@ async fn estate_page(
     headers: HeaderMap,
     uri: axum::http::Uri,
     api::P(code): api::P<String>,
-    Query(q): Query<PageQuery>,
+    PQ(q): PQ,
 ) -> PageResult {
     let c = ctx(&state, &headers, &uri, &q)?;
     let v = match require(&c, &uri) {
@@ -757,7 +773,7 @@ async fn plans_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: axum::http::Uri,
-    Query(q): Query<PageQuery>,
+    PQ(q): PQ,
 ) -> PageResult {
     let c = ctx(&state, &headers, &uri, &q)?;
     let v = match require(&c, &uri) {
@@ -821,7 +837,7 @@ async fn cases_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: axum::http::Uri,
-    Query(q): Query<PageQuery>,
+    PQ(q): PQ,
 ) -> PageResult {
     let c = ctx(&state, &headers, &uri, &q)?;
     let v = match require(&c, &uri) {
@@ -862,7 +878,7 @@ async fn evaluations_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: axum::http::Uri,
-    Query(q): Query<PageQuery>,
+    PQ(q): PQ,
 ) -> PageResult {
     let c = ctx(&state, &headers, &uri, &q)?;
     let v = match require(&c, &uri) {
@@ -903,7 +919,7 @@ async fn guide_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: axum::http::Uri,
-    Query(q): Query<PageQuery>,
+    PQ(q): PQ,
 ) -> PageResult {
     let c = ctx(&state, &headers, &uri, &q)?;
     let l = c.lang;
@@ -946,7 +962,7 @@ async fn health_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: axum::http::Uri,
-    Query(q): Query<PageQuery>,
+    PQ(q): PQ,
 ) -> PageResult {
     let c = ctx(&state, &headers, &uri, &q)?;
     let v = match require(&c, &uri) {
@@ -1055,7 +1071,7 @@ async fn login_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: axum::http::Uri,
-    Query(q): Query<PageQuery>,
+    PQ(q): PQ,
 ) -> PageResult {
     let c = ctx(&state, &headers, &uri, &q)?;
     Ok(login_response(

@@ -224,6 +224,10 @@ async fn the_dashboard_for_each_role() {
         1 + model.at_level(fenlei_domain::Level::Estate).count(),
         "{csv}"
     );
+    // A malformed query: an error page, not a crash.
+    let (st, html) = page(&f, "/plans?id=abc", &admin).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(html.contains("<h1>400"), "{html}");
     // Ingest health: city admins.
     let (st, html) = page(&f, "/health", &admin).await;
     assert_eq!(st, StatusCode::OK);
