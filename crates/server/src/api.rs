@@ -89,7 +89,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/units/{code}/metrics", get(unit_metrics))
         .route("/api/v1/units/{code}/children", get(children_metrics))
         .route("/api/v1/units/{code}/ranking", get(ranking))
+        .route("/api/v1/units/{code}/at-risk", get(at_risk))
         .route("/api/v1/estates/{code}", get(estate))
+        .route("/api/v1/estates/{code}/points", get(estate_points))
         .route("/api/v1/plans", get(plans))
         .route("/api/v1/plans/{id}", get(plan))
         .route("/api/v1/guide", get(guide))
@@ -130,7 +132,9 @@ pub async fn not_found() -> ApiError {
         ingest_health,
         audit,
         cases,
-        evaluations
+        evaluations,
+        at_risk,
+        estate_points
     ),
     components(schemas(
         ErrorBody,
@@ -1331,15 +1335,55 @@ pub async fn silent_points(state: &AppState) -> ApiResult<Silent> {
 }
 
 /// The ingest counters and the silent points (city admins).
-#[utoipa::path(get, path = "/api/v1/ingest/health", responses((status = 200, description = "counters and silent points", body = serde_json::Value), (status = 403, body = ErrorBody)))]
-async fn ingest_health(State(state): State<AppState>, viewer: Viewer) -> ApiResult<Response> {
+#[utoipa::path(get, path = "/api/v1/ingest/health", params(("format" = Option<Format>, Query, description = "json, csv, xlsx")), responses((status = 200, description = "counters and silent points", body = serde_json::Value), (status = 403, body = ErrorBody)))]
+async fn ingest_health(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Q(q): Q<FormatQuery>,
+) -> ApiResult<Response> {
     admin_only(&viewer)?;
     let silent = silent_points(&state).await?;
-    Ok(Json(serde_json::json!({
-        "counters": state.telemetry.ingest_health(),
-        "silent": silent,
-    }))
-    .into_response())
+    let counters = state.telemetry.ingest_health();
+    let mut t = Table::new("ingest-health", &["section", "key", "value", "detail"]);
+    for (k, n) in &counters.by_status {
+        t.rows.push(vec![
+            "result".into(),
+            (*k).into(),
+            n.to_string(),
+            String::new(),
+        ]);
+    }
+    for (k, n) in &counters.rejections {
+        t.rows.push(vec![
+            "rejection".into(),
+            (*k).into(),
+            n.to_string(),
+            String::new(),
+        ]);
+    }
+    for m in &counters.per_minute {
+        t.rows.push(vec![
+            "stored_per_minute".into(),
+            (m.minute * 60).to_string(),
+            m.stored.to_string(),
+            String::new(),
+        ]);
+    }
+    for (code, name, estate) in &silent.points {
+        t.rows.push(vec![
+            "silent_point".into(),
+            code.clone(),
+            silent.day.map(|d| d.to_string()).unwrap_or_default(),
+            format!("{name} · {estate}"),
+        ]);
+    }
+    t.respond(q.format, || {
+        Json(serde_json::json!({
+            "counters": counters,
+            "silent": silent,
+        }))
+        .into_response()
+    })
 }
 
 /// Refuses everyone but city admins.
@@ -1590,4 +1634,144 @@ async fn evaluations(
 ) -> ApiResult<Response> {
     let rows = rating_rows(&state, viewer.scope).await?;
     ratings_table(&rows).respond(q.format, || Json(&rows).into_response())
+}
+
+/// A unit below that misses a target.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AtRiskRow {
+    /// Unit code.
+    pub code: String,
+    /// Unit name.
+    pub name: String,
+    /// Level.
+    pub level: String,
+    /// Metric key.
+    pub metric: String,
+    /// Label, Chinese.
+    pub label_zh: String,
+    /// Label, English.
+    pub label_en: String,
+    /// Value.
+    pub value: Option<f64>,
+    /// The value's unit (`share`, `kg`, …).
+    pub unit: String,
+    /// Target.
+    pub target: Option<f64>,
+    /// Gap to the target.
+    pub gap: Option<f64>,
+}
+
+/// The children and grandchildren of `unit` (no points) with every target they miss over
+/// `range`, in tree order.
+pub async fn at_risk_rows(
+    state: &AppState,
+    unit: UnitId,
+    range: DayRange,
+) -> ApiResult<Vec<AtRiskRow>> {
+    let mut below: Vec<UnitId> = Vec::new();
+    for &ch in state.units.children(unit) {
+        below.push(ch);
+        below.extend(
+            state
+                .units
+                .children(ch)
+                .iter()
+                .filter(|&&g| state.model().unit(g).level != Level::Point),
+        );
+    }
+    let r = report_of(state, below, range).await?;
+    let mut rows = Vec::new();
+    for u in &r.units {
+        for e in u
+            .metrics
+            .iter()
+            .filter(|e| e.status == fenlei_metrics::Status::NotMet)
+        {
+            rows.push(AtRiskRow {
+                code: u.id.clone(),
+                name: u.name.clone(),
+                level: u.level.key().to_owned(),
+                metric: e.metric.to_owned(),
+                label_zh: e.label_zh.clone(),
+                label_en: e.label_en.clone(),
+                value: e.value,
+                unit: e.unit.to_owned(),
+                target: e.target.as_ref().map(|t| t.value),
+                gap: e.gap,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// The units below a unit (two levels) that miss a target, one row per unit and metric.
+#[utoipa::path(get, path = "/api/v1/units/{code}/at-risk",
+    params(("code" = String, Path, description = "unit code"), ("from" = Option<String>, Query, description = "first day"), ("to" = Option<String>, Query, description = "last day"), ("format" = Option<Format>, Query, description = "json, csv, xlsx")),
+    responses((status = 200, description = "units and the targets they miss", body = serde_json::Value), (status = 404, body = ErrorBody)))]
+async fn at_risk(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    P(code): P<String>,
+    Q(q): Q<PeriodQuery>,
+) -> ApiResult<Response> {
+    let u = resolve(&state, &viewer, &code)?;
+    let range = period_of(&state, &q.from, &q.to)?;
+    let rows = at_risk_rows(&state, u, range).await?;
+    let o = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let mut t = Table::new(
+        format!("at-risk-{code}"),
+        &[
+            "code", "name", "level", "metric", "label_zh", "label_en", "value", "unit", "target",
+            "gap", "from", "to",
+        ],
+    );
+    for r in &rows {
+        t.rows.push(vec![
+            r.code.clone(),
+            r.name.clone(),
+            r.level.clone(),
+            r.metric.clone(),
+            r.label_zh.clone(),
+            r.label_en.clone(),
+            o(r.value),
+            r.unit.clone(),
+            o(r.target),
+            o(r.gap),
+            range.from.to_string(),
+            range.to.to_string(),
+        ]);
+    }
+    t.respond(q.format, || Json(&rows).into_response())
+}
+
+/// An estate's collection points with their bins and the day's put-ins.
+#[utoipa::path(get, path = "/api/v1/estates/{code}/points",
+    params(("code" = String, Path, description = "estate code"), ("day" = Option<String>, Query, description = "day (default: the last with put-ins)"), ("format" = Option<Format>, Query, description = "json, csv, xlsx")),
+    responses((status = 200, body = [PointView]), (status = 404, body = ErrorBody)))]
+async fn estate_points(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    P(code): P<String>,
+    Q(q): Q<DayQuery>,
+) -> ApiResult<Response> {
+    let u = resolve(&state, &viewer, &code)?;
+    let d = day("day", &q.day)?;
+    let e = estate_view(&state, &viewer, u, d).await?;
+    let mut t = Table::new(
+        format!("points-{code}"),
+        &["code", "name", "bins", "x_m", "y_m", "day", "put_ins"],
+    );
+    let day_s = e.day.map(|d| d.to_string()).unwrap_or_default();
+    for p in &e.points {
+        t.rows.push(vec![
+            p.code.clone(),
+            p.name.clone(),
+            p.bins.join(" "),
+            p.x_m.to_string(),
+            p.y_m.to_string(),
+            day_s.clone(),
+            p.put_ins.to_string(),
+        ]);
+    }
+    t.respond(q.format, || Json(&e.points).into_response())
 }

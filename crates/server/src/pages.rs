@@ -510,37 +510,7 @@ async fn overview(
         .await
         .map_err(pe)?;
     let trend = daily_tonnage(&state, unit, range).await.map_err(pe)?;
-    // At risk: children and grandchildren with a target not met.
-    let mut below: Vec<UnitId> = Vec::new();
-    for &ch in state.units.children(unit) {
-        below.push(ch);
-        below.extend(
-            state
-                .units
-                .children(ch)
-                .iter()
-                .filter(|&&g| state.model().unit(g).level != Level::Point),
-        );
-    }
-    let below_r = api::report_of(&state, below.clone(), range)
-        .await
-        .map_err(pe)?;
-    let at_risk: Vec<(UnitId, &UnitReport, Vec<&Evaluation>)> = below
-        .iter()
-        .zip(&below_r.units)
-        .map(|(&id, u)| {
-            (
-                id,
-                u,
-                u.metrics
-                    .iter()
-                    .filter(|e| e.status == Status::NotMet)
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .filter(|(_, _, m)| !m.is_empty())
-        .take(60)
-        .collect();
+    let at_risk = api::at_risk_rows(&state, unit, range).await.map_err(pe)?;
     let u = &r.units[0];
     let code = &u.id;
     let content = html! {
@@ -556,20 +526,20 @@ async fn overview(
             (chart("trend", &trend, ""))
         }
         section {
-            h2 { (l.t("风险单位（未达标）", "At risk (targets not met)")) " " (exports(&format!("/api/v1/units/{code}/children"))) }
+            h2 { (l.t("风险单位（未达标）", "At risk (targets not met)")) " " (exports(&format!("/api/v1/units/{code}/at-risk?from={}&to={}", range.from, range.to))) }
             @if at_risk.is_empty() {
                 p { (l.t("没有未达标的下级单位。", "No unit below is missing a target.")) }
             } @else {
+                p.muted { (at_risk.len()) (l.t(" 项未达标", " targets missed")) @if at_risk.len() > 100 { (l.t("，显示前 100 项", "; the first 100 shown")) } }
                 div.scroll { table {
-                    thead { tr { th { (l.t("单位", "Unit")) } th { (l.t("层级", "Level")) } th { (l.t("未达标指标", "Targets not met")) } } }
-                    tbody { @for (id, ur, missed) in &at_risk {
+                    thead { tr { th { (l.t("单位", "Unit")) } th { (l.t("层级", "Level")) } th { (l.t("指标", "Metric")) } th.num { (l.t("数值", "Value")) } th.num { (l.t("目标", "Target")) } } }
+                    tbody { @for r in at_risk.iter().take(100) {
                         tr {
-                            td { a href=(unit_href(&state, *id)) { (ur.name) } }
-                            td { (level_label(l, ur.level)) }
-                            td { @for (i, e) in missed.iter().enumerate() {
-                                @if i > 0 { "、" }
-                                (label(l, e)) " " (format_value(e.measure, e.value))
-                            } }
+                            td { @if let Some(id) = state.units.get(&r.code) { a href=(unit_href(&state, id)) { (r.name) } } }
+                            td { (Level::parse(&r.level).map_or("", |lv| level_label(l, lv))) }
+                            td { (l.t(&r.label_zh, &r.label_en)) }
+                            td.num { (fmt_rank_value(&r.unit, r.value)) }
+                            td.num { (fmt_rank_value(&r.unit, r.target)) }
                         }
                     } }
                 } }
@@ -739,7 +709,7 @@ async fn estate_page(
             (headline(l, u))
         }
         section {
-            h2 { (l.t("投放点与桶", "Collection points and bins")) " " (exports(&format!("/api/v1/units/{code}/children?from={}&to={}", range.from, range.to))) }
+            h2 { (l.t("投放点与桶", "Collection points and bins")) " " (exports(&format!("/api/v1/estates/{code}/points{}", e.day.map(|d| format!("?day={d}")).unwrap_or_default()))) }
             div.scroll { table {
                 thead { tr { th { (l.t("投放点", "Point")) } th { (l.t("桶", "Bins")) } th.num { (l.t("当日投放", "Put-ins that day")) } } }
                 tbody { @for p in &e.points {
@@ -989,6 +959,7 @@ async fn health_page(
     let content = html! {
         h1 { (l.t("接入健康", "Ingest health")) }
         p.muted { (l.t("本进程启动以来通过 HTTP 接入的记录。", "Records received over HTTP since this server started.")) }
+        p { (exports("/api/v1/ingest/health")) }
         section {
             h2 { (l.t("按结果", "By result")) }
             table { tbody { @for (k, n) in &h.by_status { tr { td { (k) } td.num { (n) } } } } }

@@ -26,6 +26,8 @@ async fn health_openapi_guide_and_errors_in_one_shape() {
         "/api/v1/units",
         "/api/v1/units/{code}",
         "/api/v1/units/{code}/children",
+        "/api/v1/units/{code}/at-risk",
+        "/api/v1/estates/{code}/points",
         "/api/v1/cases",
         "/api/v1/evaluations",
         "/api/v1/audit",

@@ -1,7 +1,7 @@
 //! The dashboard in process: login with its CSRF cookie, every page for its role, the
 //! language switch, exports linked from tables, scope on pages, logout.
 
-use crate::fixture::{Fixture, PASSWORD};
+use crate::fixture::{Fixture, PASSWORD, START};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use fenlei_server::ServerConfig;
@@ -114,7 +114,7 @@ async fn the_dashboard_for_each_role() {
         .expect("case");
         // And a published evaluation of every estate.
         let mut store = store;
-        let from = crate::fixture::day(crate::fixture::START);
+        let from = crate::fixture::day(START);
         let req = fenlei_app::govern::evaluate::EvaluateRequest {
             rules: vec![
                 std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -224,6 +224,84 @@ async fn the_dashboard_for_each_role() {
         1 + model.at_level(fenlei_domain::Level::Estate).count(),
         "{csv}"
     );
+    // Every table's export: the at-risk list, an estate's points, ingest health.
+    let (_, html) = page(&f, "/", &admin).await;
+    assert!(html.contains(&format!("/api/v1/units/{}/at-risk?from=", f.city)));
+    let (st, csv) = page(
+        &f,
+        &format!("/api/v1/units/{}/at-risk?format=csv", f.city),
+        &admin,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(csv.starts_with("code,name,level,metric,"), "{csv}");
+    let at_risk = f
+        .get_json(
+            &format!("/api/v1/units/{}/at-risk?from={START}&to={START}", f.street),
+            Some(&crate::fixture::Session {
+                cookie: admin.clone(),
+                csrf: String::new(),
+            }),
+            StatusCode::OK,
+        )
+        .await;
+    let children = f
+        .get_json(
+            &format!(
+                "/api/v1/units/{}/children?from={START}&to={START}",
+                f.street
+            ),
+            Some(&crate::fixture::Session {
+                cookie: admin.clone(),
+                csrf: String::new(),
+            }),
+            StatusCode::OK,
+        )
+        .await;
+    assert!(
+        at_risk.as_array().is_some_and(|a| !a.is_empty()),
+        "accuracy misses its target"
+    );
+    for r in at_risk.as_array().expect("rows") {
+        if let Some(u) = children["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .find(|u| u["id"] == r["code"])
+        {
+            let m = u["metrics"]
+                .as_array()
+                .expect("metrics")
+                .iter()
+                .find(|m| m["metric"] == r["metric"])
+                .expect("metric");
+            assert_eq!(m["status"], "not_met", "{r}");
+        }
+    }
+    let (st, csv) = page(
+        &f,
+        &format!("/api/v1/estates/{}/points?format=csv", f.estates[0]),
+        &admin,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let estate = model
+        .units
+        .iter()
+        .find(|u| u.code == f.estates[0])
+        .expect("estate")
+        .id;
+    assert_eq!(
+        csv.lines().count(),
+        1 + model
+            .units
+            .iter()
+            .filter(|u| u.parent == Some(estate))
+            .count()
+    );
+    let (st, csv) = page(&f, "/api/v1/ingest/health?format=csv", &admin).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(csv.starts_with("section,key,value,detail"), "{csv}");
     // A malformed query: an error page, not a crash.
     let (st, html) = page(&f, "/plans?id=abc", &admin).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
