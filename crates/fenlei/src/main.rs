@@ -18,6 +18,14 @@ struct Cli {
 enum Command {
     /// Simulate a district, store 30 days, print its metrics (start here).
     Demo(cmd::demo::DemoArgs),
+    /// Serve the HTTP API and the web dashboard on a store.
+    Serve(cmd::serve::ServeArgs),
+    /// Dashboard and API accounts: add, list, disable.
+    #[command(subcommand)]
+    User(cmd::user::UserCommand),
+    /// Device and integration tokens for ingest: issue, revoke, list.
+    #[command(subcommand)]
+    Token(cmd::token::TokenCommand),
     /// Create a store holding a simulated city's units, households, trucks and facilities.
     Init(cmd::init::InitArgs),
     /// Simulate days of a city into feed files or into a store.
@@ -67,6 +75,9 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => cmd::demo::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
+        Command::User(command) => cmd::user::run(command),
+        Command::Token(command) => cmd::token::run(command),
         Command::Init(args) => cmd::init::run(args),
         Command::Sim(args) => cmd::sim::run(args),
         Command::Ingest(args) => cmd::ingest::run(args),

@@ -24,7 +24,10 @@ fn ok(args: &[&str], cwd: &Path) -> String {
 #[test]
 fn the_demo_prints_a_bilingual_metrics_table() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = ok(&["demo", "--preset", "tiny", "--days", "3"], dir.path());
+    let out = ok(
+        &["demo", "--preset", "tiny", "--days", "3", "--no-serve"],
+        dir.path(),
+    );
     for label in [
         "参与率 Participation rate",
         "投放准确率 Put-in accuracy",
@@ -37,7 +40,10 @@ fn the_demo_prints_a_bilingual_metrics_table() {
         assert!(out.contains(label), "missing {label:?} in\n{out}");
     }
     // A second demo replaces the first one's store.
-    ok(&["demo", "--preset", "tiny", "--days", "2"], dir.path());
+    ok(
+        &["demo", "--preset", "tiny", "--days", "2", "--no-serve"],
+        dir.path(),
+    );
 }
 
 #[test]

@@ -42,11 +42,61 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         runs: usize,
     },
+    /// Batch ingest over HTTP against a running `fenlei serve`: post a feed file in batches
+    /// and report stored put-ins per second (durable before each answer).
+    ServeIngest {
+        /// The server's address (host:port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// A device token (`fenlei token issue`).
+        #[arg(long, env = "FENLEI_TOKEN")]
+        token: String,
+        /// The feed (JSON lines, e.g. from `fenlei sim --out`).
+        feed: PathBuf,
+        /// Records per request.
+        #[arg(long, default_value_t = 10_000)]
+        batch: usize,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 2)]
+        connections: usize,
+        /// Prefix every record's id with this, so a feed of days the store already holds is
+        /// stored again as new records (each run with its own prefix).
+        #[arg(long)]
+        id_prefix: Option<String>,
+    },
 }
 
 /// Runs `fenlei bench ...`.
 pub fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
+        BenchCommand::ServeIngest {
+            addr,
+            token,
+            feed,
+            batch,
+            connections,
+            id_prefix,
+        } => {
+            let mut text = std::fs::read_to_string(&feed)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", feed.display()))?;
+            if let Some(p) = &id_prefix {
+                text = text.replace("\"id\":\"", &format!("\"id\":\"{p}"));
+            }
+            let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+            let put_ins = lines.iter().filter(|l| l.contains("\"put_in\"")).count();
+            let r = fenlei_server::loadgen::post_feed(&addr, &token, &lines, batch, connections)?;
+            println!(
+                "serve ingest: {} records ({put_ins} put-ins) in {} batches of {batch} over {connections} connections: {:.2} s, {:.0} records/s stored, {} stored, {} not stored; batch latency p50 {:.1} ms, p99 {:.1} ms",
+                r.records,
+                r.batches,
+                r.seconds,
+                r.stored as f64 / r.seconds,
+                r.stored,
+                r.not_stored,
+                r.p50_ms,
+                r.p99_ms
+            );
+        }
         BenchCommand::Ingest {
             city,
             days,

@@ -1,10 +1,13 @@
 //! `fenlei demo`: a populated system in one command: create a store for a simulated district,
-//! simulate 30 days into it and print the district's metrics and its streets side by side.
+//! simulate 30 days into it, print the district's metrics and its streets side by side, then
+//! serve the dashboard and the API on it with one demo login per role (`--no-serve`: stop
+//! after printing, for scripts).
 
 use super::store_args::CityArgs;
 use crate::bar::Bars;
 use fenlei_app::{report, simulate};
 use fenlei_domain::{Day, DayRange, Level};
+use fenlei_server::accounts::{Accounts, Role};
 use fenlei_sim::SimConfig;
 use fenlei_store::EmbeddedStore;
 use std::path::PathBuf;
@@ -20,6 +23,39 @@ pub struct DemoArgs {
     /// Days to simulate, ending yesterday.
     #[arg(long, default_value_t = 30)]
     days: u32,
+    /// Print the summary and stop instead of serving the dashboard.
+    #[arg(long)]
+    no_serve: bool,
+    /// Address to serve on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "FENLEI_ADDR")]
+    addr: String,
+}
+
+/// Adds one demo user per role, each scoped to a fitting unit, with a random password;
+/// returns (name, role, scope code, password).
+fn demo_users(
+    store: &EmbeddedStore,
+    db: &std::path::Path,
+) -> anyhow::Result<Vec<(String, Role, String, String)>> {
+    let accounts = Accounts::open(db)?;
+    let m = store.model();
+    let first = |l: Level| m.at_level(l).next().map(|u| u.code.clone());
+    let mut out = Vec::new();
+    for role in Role::ALL {
+        let scope = match role {
+            Role::CityAdmin => first(Level::City),
+            Role::District | Role::Hauler => first(Level::District),
+            Role::Street => first(Level::Street),
+            Role::Community => first(Level::Community),
+            Role::Observer => first(Level::Street),
+        };
+        let Some(scope) = scope else { continue };
+        let name = format!("demo_{}", role.key());
+        let password = super::user::generate_password();
+        accounts.add_user("demo", &name, &password, role, &scope)?;
+        out.push((name, role, scope, password));
+    }
+    Ok(out)
 }
 
 /// Runs `fenlei demo`.
@@ -74,5 +110,28 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         args.db.display(),
         args.db.display()
     );
-    Ok(())
+    if args.no_serve {
+        return Ok(());
+    }
+    let users = demo_users(&store, &args.db)?;
+    drop(store);
+    let config = fenlei_server::ServerConfig {
+        addr: args.addr.clone(),
+        db: args.db.clone(),
+        ..fenlei_server::ServerConfig::default()
+    };
+    fenlei_server::run(config, |addr| {
+        println!();
+        println!(
+            "仪表盘 Dashboard: http://{addr}/   (API: http://{addr}/api/v1/openapi.json; Ctrl-C stops)"
+        );
+        println!("演示账号 Demo logins (new passwords each demo):");
+        for (name, role, scope, password) in &users {
+            println!(
+                "  {name:<20} {password}   {} {} · scope {scope}",
+                role.key(),
+                role.label_zh()
+            );
+        }
+    })
 }

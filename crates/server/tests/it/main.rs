@@ -1,0 +1,8 @@
+//! The server in process (tower `oneshot`) and over a real socket, on a tiny simulated store.
+
+mod api;
+mod fixture;
+mod ingest;
+mod pages;
+mod security;
+mod socket;
