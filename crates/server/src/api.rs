@@ -92,6 +92,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/units/{code}/at-risk", get(at_risk))
         .route("/api/v1/estates/{code}", get(estate))
         .route("/api/v1/estates/{code}/points", get(estate_points))
+        .route("/api/v1/estates/{code}/incidents", get(estate_incidents))
+        .route(
+            "/api/v1/estates/{code}/inspections",
+            get(estate_inspections),
+        )
         .route("/api/v1/plans", get(plans))
         .route("/api/v1/plans/{id}", get(plan))
         .route("/api/v1/guide", get(guide))
@@ -134,7 +139,9 @@ pub async fn not_found() -> ApiError {
         cases,
         evaluations,
         at_risk,
-        estate_points
+        estate_points,
+        estate_incidents,
+        estate_inspections
     ),
     components(schemas(
         ErrorBody,
@@ -145,6 +152,8 @@ pub async fn not_found() -> ApiError {
         EstateView,
         PointView,
         PutInView,
+        IncidentView,
+        InspectionView,
         IngestResponse,
         LoginRequest,
         LoginResponse,
@@ -861,6 +870,36 @@ pub struct EstateView {
     pub hours: Vec<u64>,
     /// The day's last put-ins, newest first (at most 50).
     pub recent: Vec<PutInView>,
+    /// Station incidents at its points in the week up to the day, newest first (at most 50).
+    pub incidents: Vec<IncidentView>,
+    /// Inspections of the estate in the 30 days up to the day, newest first.
+    pub inspections: Vec<InspectionView>,
+}
+
+/// A station incident.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct IncidentView {
+    /// When (RFC 3339).
+    pub time: String,
+    /// Point code.
+    pub point: String,
+    /// Kind (`overflow`, `bags_on_ground`, …).
+    pub kind: String,
+    /// The incident's id.
+    pub id: String,
+}
+
+/// An inspection of the estate.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct InspectionView {
+    /// When (RFC 3339).
+    pub time: String,
+    /// Who inspected.
+    pub inspector: String,
+    /// Score out of 100, if scored.
+    pub score: Option<f32>,
+    /// Findings.
+    pub findings: Vec<String>,
 }
 
 /// `?day=`.
@@ -906,6 +945,35 @@ pub async fn estate_view(
         }
         recent.sort_by_key(|p| std::cmp::Reverse(p.time));
         recent.truncate(50);
+        let mut incidents = Vec::new();
+        let mut inspections = Vec::new();
+        if let Some(d) = day {
+            let week = DayRange {
+                from: d.plus(-6),
+                to: d,
+            };
+            for e in st.backend.events_of("incident", week)? {
+                if let fenlei_domain::Event::Incident(i) = e
+                    && points.contains(&i.point)
+                {
+                    incidents.push(i);
+                }
+            }
+            let month = DayRange {
+                from: d.plus(-29),
+                to: d,
+            };
+            for e in st.backend.events_of("inspection", month)? {
+                if let fenlei_domain::Event::Inspection(i) = e
+                    && i.unit == unit
+                {
+                    inspections.push(i);
+                }
+            }
+        }
+        incidents.sort_by(|a, b| (b.time, &b.id).cmp(&(a.time, &a.id)));
+        incidents.truncate(50);
+        inspections.sort_by_key(|i| std::cmp::Reverse(i.time));
         let m = st.model();
         Ok(EstateView {
             unit: UnitView::of(&st, unit, scope),
@@ -938,6 +1006,24 @@ pub async fn estate_view(
                     category: p.category.key().to_owned(),
                     grams: p.grams,
                     verdict: p.verdict.key().to_owned(),
+                })
+                .collect(),
+            incidents: incidents
+                .into_iter()
+                .map(|i| IncidentView {
+                    time: rfc3339(i.time),
+                    point: m.unit(i.point).code.clone(),
+                    kind: i.kind.key().to_owned(),
+                    id: i.id,
+                })
+                .collect(),
+            inspections: inspections
+                .into_iter()
+                .map(|i| InspectionView {
+                    time: rfc3339(i.time),
+                    inspector: i.inspector,
+                    score: i.score,
+                    findings: i.findings,
                 })
                 .collect(),
         })
@@ -1742,6 +1828,72 @@ async fn at_risk(
         ]);
     }
     t.respond(q.format, || Json(&rows).into_response())
+}
+
+/// An estate's incidents as a table.
+pub fn incidents_table(e: &EstateView) -> Table {
+    let mut t = Table::new(
+        format!("incidents-{}", e.unit.code),
+        &["time", "point", "kind", "id"],
+    );
+    for i in &e.incidents {
+        t.rows.push(vec![
+            i.time.clone(),
+            i.point.clone(),
+            i.kind.clone(),
+            i.id.clone(),
+        ]);
+    }
+    t
+}
+
+/// An estate's inspections as a table.
+pub fn inspections_table(e: &EstateView) -> Table {
+    let mut t = Table::new(
+        format!("inspections-{}", e.unit.code),
+        &["time", "inspector", "score", "findings"],
+    );
+    for i in &e.inspections {
+        t.rows.push(vec![
+            i.time.clone(),
+            i.inspector.clone(),
+            i.score.map(|s| s.to_string()).unwrap_or_default(),
+            i.findings.join("; "),
+        ]);
+    }
+    t
+}
+
+/// Station incidents at an estate's points in the week up to the day.
+#[utoipa::path(get, path = "/api/v1/estates/{code}/incidents",
+    params(("code" = String, Path, description = "estate code"), ("day" = Option<String>, Query, description = "last day (default: the last with put-ins)"), ("format" = Option<Format>, Query, description = "json, csv, xlsx")),
+    responses((status = 200, body = [IncidentView]), (status = 404, body = ErrorBody)))]
+async fn estate_incidents(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    P(code): P<String>,
+    Q(q): Q<DayQuery>,
+) -> ApiResult<Response> {
+    let u = resolve(&state, &viewer, &code)?;
+    let d = day("day", &q.day)?;
+    let e = estate_view(&state, &viewer, u, d).await?;
+    incidents_table(&e).respond(q.format, || Json(&e.incidents).into_response())
+}
+
+/// Inspections of an estate in the 30 days up to the day.
+#[utoipa::path(get, path = "/api/v1/estates/{code}/inspections",
+    params(("code" = String, Path, description = "estate code"), ("day" = Option<String>, Query, description = "last day (default: the last with put-ins)"), ("format" = Option<Format>, Query, description = "json, csv, xlsx")),
+    responses((status = 200, body = [InspectionView]), (status = 404, body = ErrorBody)))]
+async fn estate_inspections(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    P(code): P<String>,
+    Q(q): Q<DayQuery>,
+) -> ApiResult<Response> {
+    let u = resolve(&state, &viewer, &code)?;
+    let d = day("day", &q.day)?;
+    let e = estate_view(&state, &viewer, u, d).await?;
+    inspections_table(&e).respond(q.format, || Json(&e.inspections).into_response())
 }
 
 /// An estate's collection points with their bins and the day's put-ins.

@@ -67,6 +67,9 @@ pub trait Backend: Send + Sync + 'static {
     fn put_ins_of_day(&self, day: Day) -> Result<Vec<PutIn>, AppError>;
     /// Days holding put-ins, ascending.
     fn put_in_days(&self) -> Vec<Day>;
+    /// Stored low-volume events of one wire type (`incident`, `inspection`, …) of the days in
+    /// `range`, in arrival order.
+    fn events_of(&self, kind: &str, range: DayRange) -> Result<Vec<Event>, AppError>;
 }
 
 type CacheKey = (Vec<UnitId>, Day, Day);
@@ -254,5 +257,9 @@ impl Backend for Embedded {
 
     fn put_in_days(&self) -> Vec<Day> {
         lock(&self.writer).put_in_days()
+    }
+
+    fn events_of(&self, kind: &str, range: DayRange) -> Result<Vec<Event>, AppError> {
+        Ok(self.reader().other_events_of(kind, range)?)
     }
 }

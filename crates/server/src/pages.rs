@@ -727,6 +727,32 @@ async fn estate_page(
             (chart("trend", &trend, "small"))
         }
         section {
+            h2 { (l.t("近 7 天站点事件", "Station incidents, last 7 days")) " " (exports(&format!("/api/v1/estates/{code}/incidents{}", e.day.map(|d| format!("?day={d}")).unwrap_or_default()))) }
+            @if e.incidents.is_empty() {
+                p.muted { (l.t("无", "None")) }
+            } @else {
+                div.scroll { table {
+                    thead { tr { th { (l.t("时间", "Time")) } th { (l.t("投放点", "Point")) } th { (l.t("类型", "Kind")) } } }
+                    tbody { @for i in &e.incidents {
+                        tr { td { (i.time) } td { (i.point) } td { (i.kind) } }
+                    } }
+                } }
+            }
+        }
+        section {
+            h2 { (l.t("近 30 天检查", "Inspections, last 30 days")) " " (exports(&format!("/api/v1/estates/{code}/inspections{}", e.day.map(|d| format!("?day={d}")).unwrap_or_default()))) }
+            @if e.inspections.is_empty() {
+                p.muted { (l.t("无", "None")) }
+            } @else {
+                div.scroll { table {
+                    thead { tr { th { (l.t("时间", "Time")) } th { (l.t("检查人", "Inspector")) } th.num { (l.t("得分", "Score")) } th { (l.t("问题", "Findings")) } } }
+                    tbody { @for i in &e.inspections {
+                        tr { td { (i.time) } td { (i.inspector) } td.num { (i.score.map(|s| s.to_string()).unwrap_or_default()) } td { (i.findings.join("；")) } }
+                    } }
+                } }
+            }
+        }
+        section {
             h2 { (l.t("最近投放", "Recent put-ins")) " " (exports(&format!("/api/v1/estates/{code}{}", e.day.map(|d| format!("?day={d}")).unwrap_or_default()))) }
             div.scroll { table {
                 thead { tr { th { (l.t("时间", "Time")) } th { (l.t("投放点", "Point")) } th { (l.t("类别", "Category")) } th.num { "g" } th { (l.t("判定", "Verdict")) } } }

@@ -28,6 +28,8 @@ async fn health_openapi_guide_and_errors_in_one_shape() {
         "/api/v1/units/{code}/children",
         "/api/v1/units/{code}/at-risk",
         "/api/v1/estates/{code}/points",
+        "/api/v1/estates/{code}/incidents",
+        "/api/v1/estates/{code}/inspections",
         "/api/v1/cases",
         "/api/v1/evaluations",
         "/api/v1/audit",
@@ -301,6 +303,72 @@ async fn tree_metrics_rankings_estates_and_exports_equal_the_report() {
         e["recent"].as_array().map(Vec::len),
         Some(n.min(50) as usize)
     );
+    // Each estate's incidents of the week up to that day and inspections of the 30 days, as
+    // stored; with exports.
+    let week = DayRange {
+        from: to.plus(-6),
+        to,
+    };
+    let month = DayRange {
+        from: to.plus(-29),
+        to,
+    };
+    let stored_incidents = store.other_events_of("incident", week).expect("incidents");
+    let stored_inspections = store
+        .other_events_of("inspection", month)
+        .expect("inspections");
+    let mut shown = 0;
+    for code in model.units.iter().filter(|u| u.level == Level::Estate) {
+        let estate = code.id;
+        let points: Vec<_> = model
+            .units
+            .iter()
+            .filter(|u| u.parent == Some(estate))
+            .map(|u| u.id)
+            .collect();
+        let e = f
+            .get_json(
+                &format!("/api/v1/estates/{}", code.code),
+                Some(&admin),
+                StatusCode::OK,
+            )
+            .await;
+        let incidents = stored_incidents
+            .iter()
+            .filter(
+                |ev| matches!(ev, fenlei_domain::Event::Incident(i) if points.contains(&i.point)),
+            )
+            .count();
+        assert_eq!(
+            e["incidents"].as_array().map(Vec::len),
+            Some(incidents.min(50)),
+            "{}",
+            code.code
+        );
+        let inspections = stored_inspections
+            .iter()
+            .filter(|ev| matches!(ev, fenlei_domain::Event::Inspection(i) if i.unit == estate))
+            .count();
+        assert_eq!(
+            e["inspections"].as_array().map(Vec::len),
+            Some(inspections),
+            "{}",
+            code.code
+        );
+        let (s, csv) = f
+            .get(
+                &format!("/api/v1/estates/{}/incidents?format=csv", code.code),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            String::from_utf8(csv).expect("utf8").lines().count(),
+            incidents.min(50) + 1
+        );
+        shown += incidents + inspections;
+    }
+    assert!(shown > 0, "the tiny city has incidents or inspections");
     // An estate code that is not an estate is not found.
     let (s, b) = f
         .get(&format!("/api/v1/estates/{}", f.street), Some(&admin))
