@@ -953,7 +953,7 @@ pub async fn estate_view(
                 to: d,
             };
             for e in st.backend.events_of("incident", week)? {
-                if let fenlei_domain::Event::Incident(i) = e
+                if let Event::Incident(i) = e
                     && points.contains(&i.point)
                 {
                     incidents.push(i);
@@ -964,7 +964,7 @@ pub async fn estate_view(
                 to: d,
             };
             for e in st.backend.events_of("inspection", month)? {
-                if let fenlei_domain::Event::Inspection(i) = e
+                if let Event::Inspection(i) = e
                     && i.unit == unit
                 {
                     inspections.push(i);
