@@ -185,7 +185,7 @@ async fn a_user_logs_in_drills_down_switches_language_looks_up_and_exports() {
     // Export the recent put-ins as CSV and open the file.
     let export = c
         .find(Locator::Css(
-            "a.export[href*='/api/v1/estates/']:not([href*='/points'])[href*='format=csv']",
+            "a.export[href*='/api/v1/estates/']:not([href*='/points']):not([href*='/incidents']):not([href*='/inspections'])[href*='format=csv']",
         ))
         .await
         .expect("export link");
