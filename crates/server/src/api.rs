@@ -1874,10 +1874,25 @@ async fn estate_incidents(
     P(code): P<String>,
     Q(q): Q<DayQuery>,
 ) -> ApiResult<Response> {
-    let u = resolve(&state, &viewer, &code)?;
+    estate_part(&state, &viewer, &code, &q, incidents_table, |e| {
+        Json(&e.incidents).into_response()
+    })
+    .await
+}
+
+/// One part of an estate's view: `table` for CSV and xlsx, `json` for JSON.
+async fn estate_part(
+    state: &AppState,
+    viewer: &Viewer,
+    code: &str,
+    q: &DayQuery,
+    table: fn(&EstateView) -> Table,
+    json: fn(&EstateView) -> Response,
+) -> ApiResult<Response> {
+    let u = resolve(state, viewer, code)?;
     let d = day("day", &q.day)?;
-    let e = estate_view(&state, &viewer, u, d).await?;
-    incidents_table(&e).respond(q.format, || Json(&e.incidents).into_response())
+    let e = estate_view(state, viewer, u, d).await?;
+    table(&e).respond(q.format, || json(&e))
 }
 
 /// Inspections of an estate in the 30 days up to the day.
@@ -1890,10 +1905,10 @@ async fn estate_inspections(
     P(code): P<String>,
     Q(q): Q<DayQuery>,
 ) -> ApiResult<Response> {
-    let u = resolve(&state, &viewer, &code)?;
-    let d = day("day", &q.day)?;
-    let e = estate_view(&state, &viewer, u, d).await?;
-    inspections_table(&e).respond(q.format, || Json(&e.inspections).into_response())
+    estate_part(&state, &viewer, &code, &q, inspections_table, |e| {
+        Json(&e.inspections).into_response()
+    })
+    .await
 }
 
 /// An estate's collection points with their bins and the day's put-ins.
