@@ -126,6 +126,23 @@ fn the_demo_serves_with_one_login_per_role_and_the_cli_manages_users_and_tokens(
     let (st, _, html) = http(&addr, "GET", "/", &[("cookie", &cookie)], "");
     assert_eq!(st, 200);
     assert!(html.contains("主要指标与目标"));
+    // Populated beyond the figures: tomorrow's plans and the period's ratings.
+    for (path, what) in [
+        ("/api/v1/plans", "plans"),
+        ("/api/v1/evaluations", "ratings"),
+    ] {
+        let (st, _, body) = http(&addr, "GET", path, &[("cookie", &cookie)], "");
+        assert_eq!(st, 200, "{path}");
+        let v: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        let n = v
+            .as_array()
+            .or_else(|| {
+                v.as_object()
+                    .and_then(|o| o.values().find_map(|x| x.as_array()))
+            })
+            .map_or(0, Vec::len);
+        assert!(n > 0, "the demo has {what}: {body}");
+    }
     stop(child);
 
     // The CLI on the same store, then `fenlei serve`.

@@ -1,12 +1,15 @@
 //! `fenlei demo`: a populated system in one command: create a store for a simulated district,
 //! simulate 30 days into it, print the district's metrics and its streets side by side, then
-//! serve the dashboard and the API on it with one demo login per role (`--no-serve`: stop
-//! after printing, for scripts).
+//! plan tomorrow's kitchen and other-waste routes, rate the estates and communities under the
+//! shipped rules, take the incident ladder's steps and serve the dashboard and the API on it
+//! with one demo login per role (`--no-serve`: stop after printing, for scripts).
 
 use super::store_args::CityArgs;
 use crate::bar::Bars;
+use fenlei_app::govern::{self, evaluate::EvaluateRequest, incidents};
+use fenlei_app::plan::{self, PlanRequest};
 use fenlei_app::{report, simulate};
-use fenlei_domain::{Day, DayRange, Level};
+use fenlei_domain::{Category, Day, DayRange, Level};
 use fenlei_server::accounts::{Accounts, Role};
 use fenlei_sim::SimConfig;
 use fenlei_store::EmbeddedStore;
@@ -29,6 +32,102 @@ pub struct DemoArgs {
     /// Address to serve on.
     #[arg(long, default_value = "127.0.0.1:8080", env = "FENLEI_ADDR")]
     addr: String,
+}
+
+/// The shipped rule sets the demo rates with (compiled in, so the demo runs from any folder):
+/// the compliant-estate rule and Chongqing's pioneer tiers.
+const DEMO_RULES: [(&str, &str); 6] = [
+    (
+        "compliant_estate.toml",
+        include_str!("../../../../data/rules/compliant_estate.toml"),
+    ),
+    (
+        "pioneer_estate.toml",
+        include_str!("../../../../data/rules/chongqing/pioneer_estate.toml"),
+    ),
+    (
+        "pioneer_community.toml",
+        include_str!("../../../../data/rules/chongqing/pioneer_community.toml"),
+    ),
+    (
+        "pioneer_village.toml",
+        include_str!("../../../../data/rules/chongqing/pioneer_village.toml"),
+    ),
+    (
+        "pioneer_street.toml",
+        include_str!("../../../../data/rules/chongqing/pioneer_street.toml"),
+    ),
+    (
+        "district_creation.toml",
+        include_str!("../../../../data/rules/chongqing/district_creation.toml"),
+    ),
+];
+
+/// What the dashboard shows beyond the figures: tomorrow's kitchen and other-waste plans (a
+/// few seconds of solving each), the period's ratings under the shipped rules (written into
+/// `<db>/rules/`), and the incident ladder's steps at the end of the last day (reminders and
+/// cases).
+fn populate(
+    store: &mut EmbeddedStore,
+    db: &std::path::Path,
+    range: DayRange,
+) -> anyhow::Result<()> {
+    let district = store
+        .model()
+        .at_level(Level::District)
+        .next()
+        .map(|u| u.id)
+        .ok_or_else(|| anyhow::anyhow!("the demo city has no district"))?;
+    for category in [Category::Kitchen, Category::Other] {
+        let req = PlanRequest {
+            district,
+            category,
+            day: range.to.plus(1),
+            lookback_days: 7,
+            // A few seconds: enough for a plan to look at, not the best one.
+            time_limit: std::time::Duration::from_secs(5),
+            iterations: Some(5_000),
+            seed: 1,
+            threads: 1,
+        };
+        let p = plan::plan(store, &req, &mut Bars::new())?;
+        eprintln!(
+            "plan {} {}: {} trucks, {:.1} km{}",
+            req.day,
+            category.key(),
+            p.vehicles,
+            p.distance_m as f64 / 1000.0,
+            if p.feasible { "" } else { " (not feasible)" }
+        );
+    }
+    let rules = db.join("rules");
+    std::fs::create_dir_all(&rules)?;
+    for (name, text) in DEMO_RULES {
+        std::fs::write(rules.join(name), text)?;
+    }
+    let mut gov = govern::open(db)?;
+    let outcome = govern::evaluate::evaluate(
+        store,
+        &mut gov,
+        &EvaluateRequest {
+            rules: vec![rules],
+            range,
+            explanations: None,
+        },
+        govern::end_of(range),
+    )?;
+    eprintln!(
+        "ratings published: {} (version {})",
+        outcome.published.record.ratings.len(),
+        outcome.published.version
+    );
+    let steps = incidents::scan(store, &mut gov, govern::end_of(range))?;
+    eprintln!(
+        "incident ladder: {} steps taken up to {}",
+        steps.len(),
+        govern::end_of(range)
+    );
+    Ok(())
 }
 
 /// Adds one demo user per role, each scoped to a fitting unit, with a random password;
@@ -113,6 +212,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     if args.no_serve {
         return Ok(());
     }
+    populate(&mut store, &args.db, range)?;
     let users = demo_users(&store, &args.db)?;
     drop(store);
     let config = fenlei_server::ServerConfig {
