@@ -829,6 +829,10 @@ async fn plans_page(
     Ok(page(&state, &c, l.t("收运计划", "Plans"), content))
 }
 
+/// Cases listed on the page (a phone should not load thousands of rows); the export holds
+/// every one.
+const CASES_SHOWN: usize = 300;
+
 async fn cases_page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -850,14 +854,19 @@ async fn cases_page(
         @if rows.is_empty() {
             p { (l.t("范围内没有整改案件。用 `fenlei case open` 立案。", "No cases in your scope. Open one with `fenlei case open`.")) }
         } @else {
-            p.muted { (rows.len()) (l.t(" 件，逾期 ", " cases, overdue ")) (overdue) }
+            p.muted {
+                (rows.len()) (l.t(" 件，逾期 ", " cases, overdue ")) (overdue)
+                @if rows.len() > CASES_SHOWN {
+                    " · " (l.t("显示前 ", "showing the first ")) (CASES_SHOWN) (l.t(" 件，全部见导出", "; the export holds all"))
+                }
+            }
             div.scroll { table {
                 thead { tr {
                     th { (l.t("编号", "Case")) } th { (l.t("单位", "Unit")) } th { (l.t("责任单位", "Responsible")) }
                     th { (l.t("问题", "Problem")) } th { (l.t("整改要求", "Action")) } th { (l.t("期限", "Deadline")) }
                     th { (l.t("状态", "Status")) } th.num { (l.t("升级", "Escalation")) }
                 } }
-                tbody { @for r in &rows {
+                tbody { @for r in rows.iter().take(CASES_SHOWN) {
                     tr class=(if r.overdue { "notmet" } else { "" }) {
                         td { (r.code) } td { (r.unit_name) " " span.code { (r.unit) } } td { (r.responsible) }
                         td { (r.problem) } td { (r.action) } td { (r.deadline) }
