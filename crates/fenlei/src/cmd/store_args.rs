@@ -13,8 +13,8 @@ pub struct StoreArgs {
 /// The simulated city to build.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CityArgs {
-    /// City size: tiny (one street), towns (three small districts), district (~300,000
-    /// households) or city (~10 million).
+    /// City size: tiny (one street), towns (three small districts and a rural county),
+    /// district (~300,000 households) or city (~10 million).
     #[arg(long, default_value = "district", value_parser = ["tiny", "towns", "district", "city"])]
     pub preset: String,
     /// Seed: the same seed gives the same city and the same events.
