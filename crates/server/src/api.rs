@@ -173,12 +173,37 @@ async fn healthz() -> Response {
     Json(serde_json::json!({"status": "ok"})).into_response()
 }
 
-async fn prometheus(State(state): State<AppState>) -> Response {
-    (
+/// Prometheus text. Like every other request it is authenticated: a city admin's session, or
+/// a bearer token scoped to the whole city (what a scraper is given: `fenlei token issue
+/// --scope <city code>`).
+async fn prometheus(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    let city_wide = state.model().city().map(|c| c.code.clone());
+    let allowed = if let Some(h) = headers.get(header::AUTHORIZATION) {
+        let secret = h
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(ApiError::unauthorized)?;
+        let token = state
+            .accounts
+            .token(secret.trim())
+            .map_err(ApiError::internal)?
+            .ok_or_else(ApiError::unauthorized)?;
+        Some(token.scope) == city_wide
+    } else {
+        let viewer = auth::viewer_of(&state, &headers)?.ok_or_else(ApiError::unauthorized)?;
+        viewer.role() == Role::CityAdmin
+    };
+    if !allowed {
+        return Err(ApiError::forbidden(
+            "the metrics are for city admins and tokens scoped to the whole city",
+        ));
+    }
+    Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.telemetry.render(),
     )
-        .into_response()
+        .into_response())
 }
 
 /// Login credentials.

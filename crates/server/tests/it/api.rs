@@ -1,10 +1,11 @@
 //! The read API: health, OpenAPI, the guide, the tree, metrics equal to `fenlei report`,
 //! rankings, estates, exports; errors in the one shape.
 
-use crate::fixture::{DAYS, Fixture, START, assert_error, day};
+use crate::fixture::{DAYS, Fixture, START, assert_error, day, user_of};
 use axum::http::StatusCode;
 use fenlei_domain::{DayRange, Level};
 use fenlei_server::ServerConfig;
+use fenlei_server::accounts::Role;
 
 #[tokio::test]
 async fn health_openapi_guide_and_errors_in_one_shape() {
@@ -94,8 +95,14 @@ async fn health_openapi_guide_and_errors_in_one_shape() {
         assert_error(&b, "bad_request");
     }
 
-    // Prometheus counts requests by route pattern.
-    let (s, b) = f.get("/metrics", None).await;
+    // Prometheus counts requests by route pattern, for city admins only.
+    let (s, _) = f.get("/metrics", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let street = f.login(user_of(Role::Street)).await;
+    let (s, _) = f.get("/metrics", Some(&street)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let admin = f.login(user_of(Role::CityAdmin)).await;
+    let (s, b) = f.get("/metrics", Some(&admin)).await;
     assert_eq!(s, StatusCode::OK);
     let text = String::from_utf8(b).expect("utf8");
     assert!(

@@ -154,7 +154,26 @@ async fn csrf_revoked_tokens_disabled_users_and_slowed_logins() {
         .body(axum::body::Body::empty())
         .expect("request");
     assert_eq!(f.call(req).await.0, StatusCode::UNAUTHORIZED);
+    // … except the server's metrics, which a token of the whole city may scrape; a street's
+    // token may not, nor the city's once revoked.
+    let metrics = |secret: &str| {
+        axum::http::Request::get("/metrics")
+            .header("authorization", format!("Bearer {secret}"))
+            .body(axum::body::Body::empty())
+            .expect("request")
+    };
+    assert_eq!(f.call(metrics(&secret2)).await.0, StatusCode::OK);
+    let (_, street_secret) = f
+        .state
+        .accounts
+        .issue_token("test", "bin-19", &f.street)
+        .expect("token");
+    assert_eq!(
+        f.call(metrics(&street_secret)).await.0,
+        StatusCode::FORBIDDEN
+    );
     f.state.accounts.revoke_token("test", id2).expect("revoke");
+    assert_eq!(f.call(metrics(&secret2)).await.0, StatusCode::UNAUTHORIZED);
 
     // Logout ends the session.
     let (st, _) = f.post("/api/v1/logout", Auth::Session(&s, true), "").await;

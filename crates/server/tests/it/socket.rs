@@ -118,7 +118,26 @@ async fn the_whole_stack_over_a_socket() {
     let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
     assert_eq!(v["counts"]["rejected"], 1);
 
-    let (st, _, body) = http(addr, "GET", "/metrics", &[], b"").await;
+    // The district's staff may not read the server's metrics; a city admin may.
+    let (st, _, _) = http(addr, "GET", "/metrics", &[("cookie", &cookie)], b"").await;
+    assert_eq!(st, 403);
+    let admin =
+        serde_json::json!({"name": "city_admin", "password": crate::fixture::PASSWORD}).to_string();
+    let (st, hs, _) = http(
+        addr,
+        "POST",
+        "/api/v1/login",
+        &[("content-type", "application/json")],
+        admin.as_bytes(),
+    )
+    .await;
+    assert_eq!(st, 200);
+    let admin_cookie = hs
+        .iter()
+        .find(|(k, _)| k == "set-cookie")
+        .map(|(_, v)| v.split(';').next().expect("cookie").to_owned())
+        .expect("set-cookie");
+    let (st, _, body) = http(addr, "GET", "/metrics", &[("cookie", &admin_cookie)], b"").await;
     assert_eq!(st, 200);
     let text = String::from_utf8(body).expect("utf8");
     assert!(
