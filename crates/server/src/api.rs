@@ -178,17 +178,7 @@ async fn healthz() -> Response {
 /// --scope <city code>`).
 async fn prometheus(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     let city_wide = state.model().city().map(|c| c.code.clone());
-    let allowed = if let Some(h) = headers.get(header::AUTHORIZATION) {
-        let secret = h
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(ApiError::unauthorized)?;
-        let token = state
-            .accounts
-            .token(secret.trim())
-            .map_err(ApiError::internal)?
-            .ok_or_else(ApiError::unauthorized)?;
+    let allowed = if let Some(token) = auth::bearer_token(&state, &headers)? {
         Some(token.scope) == city_wide
     } else {
         let viewer = auth::viewer_of(&state, &headers)?.ok_or_else(ApiError::unauthorized)?;
@@ -1023,10 +1013,7 @@ pub async fn estate_view(
             recent: recent
                 .iter()
                 .map(|p| PutInView {
-                    time: serde_json::to_value(p.time)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    time: rfc3339(p.time),
                     point: m.unit(p.point).code.clone(),
                     category: p.category.key().to_owned(),
                     grams: p.grams,
@@ -1946,11 +1933,16 @@ async fn estate_points(
     P(code): P<String>,
     Q(q): Q<DayQuery>,
 ) -> ApiResult<Response> {
-    let u = resolve(&state, &viewer, &code)?;
-    let d = day("day", &q.day)?;
-    let e = estate_view(&state, &viewer, u, d).await?;
+    estate_part(&state, &viewer, &code, &q, points_table, |e| {
+        Json(&e.points).into_response()
+    })
+    .await
+}
+
+/// An estate's points as a table.
+pub fn points_table(e: &EstateView) -> Table {
     let mut t = Table::new(
-        format!("points-{code}"),
+        format!("points-{}", e.unit.code),
         &["code", "name", "bins", "x_m", "y_m", "day", "put_ins"],
     );
     let day_s = e.day.map(|d| d.to_string()).unwrap_or_default();
@@ -1965,5 +1957,5 @@ async fn estate_points(
             p.put_ins.to_string(),
         ]);
     }
-    t.respond(q.format, || Json(&e.points).into_response())
+    t
 }

@@ -88,6 +88,25 @@ pub fn viewer_of(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>
     }))
 }
 
+/// The live token named by an `Authorization: Bearer …` header; `None` without the header,
+/// unauthorized when the header is malformed or the token unknown or revoked.
+pub fn bearer_token(state: &AppState, headers: &HeaderMap) -> Result<Option<Token>, ApiError> {
+    let Some(h) = headers.get(axum::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let secret = h
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(ApiError::unauthorized)?;
+    state
+        .accounts
+        .token(secret.trim())
+        .map_err(ApiError::internal)?
+        .ok_or_else(ApiError::unauthorized)
+        .map(Some)
+}
+
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = ApiError;
 
@@ -127,17 +146,7 @@ impl FromRequestParts<AppState> for Sender {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Sender, ApiError> {
-        if let Some(h) = parts.headers.get(axum::http::header::AUTHORIZATION) {
-            let secret = h
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .ok_or_else(ApiError::unauthorized)?;
-            let token = state
-                .accounts
-                .token(secret.trim())
-                .map_err(ApiError::internal)?
-                .ok_or_else(ApiError::unauthorized)?;
+        if let Some(token) = bearer_token(state, &parts.headers)? {
             let scope = state.units.get(&token.scope).ok_or_else(|| {
                 ApiError::forbidden("the token's scope names a unit this store does not hold")
             })?;

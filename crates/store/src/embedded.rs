@@ -848,15 +848,10 @@ impl EmbeddedStore {
     /// wire type) whose day lies in `range`, in arrival order. A treatment report's day is
     /// the first day it covers.
     pub fn other_events_of(&self, kind: &str, range: DayRange) -> Result<Vec<Event>, StoreError> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT type, body FROM events WHERE type = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY seq",
-        )?;
-        let rows: Vec<(String, String)> = st
-            .query_map(params![kind, range.from.0, range.to.0], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?
-            .collect::<Result<_, _>>()?;
-        self.decode_events(&rows)
+        self.events_where(
+            "type = ?1 AND day BETWEEN ?2 AND ?3",
+            params![kind, range.from.0, range.to.0],
+        )
     }
 
     /// The stored low-volume events of one type that arrived after arrival number `seq`
@@ -866,22 +861,26 @@ impl EmbeddedStore {
         kind: &str,
         seq: i64,
     ) -> Result<Vec<Event>, StoreError> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT type, body FROM events WHERE seq > ?1 AND type = ?2 ORDER BY seq",
-        )?;
-        let rows: Vec<(String, String)> = st
-            .query_map(params![seq, kind], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        self.decode_events(&rows)
+        self.events_where("seq > ?1 AND type = ?2", params![seq, kind])
     }
 
     /// Stored low-volume events after `seq`, in arrival order, re-read from their CSV rows.
     fn read_events(&self, after: i64) -> Result<Vec<Event>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT type, body FROM events WHERE seq > ?1 ORDER BY seq")?;
+        self.events_where("seq > ?1", params![after])
+    }
+
+    /// The stored low-volume events matching `condition` (an SQL condition on the events
+    /// table, with `params`), in arrival order, decoded.
+    fn events_where(
+        &self,
+        condition: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT type, body FROM events WHERE {condition} ORDER BY seq"
+        ))?;
         let rows: Vec<(String, String)> = st
-            .query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         self.decode_events(&rows)
     }
