@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use fenlei_app::records::{RecordCounts, RecordResult, RecordStatus};
 use fenlei_app::report::Report;
-use fenlei_domain::{Category, Day, DayRange, Event, Level, Timestamp, UnitId};
+use fenlei_domain::{Category, Day, DayRange, Event, IncidentKind, Level, Timestamp, UnitId};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -151,6 +151,7 @@ pub async fn not_found() -> ApiError {
         RankRow,
         EstateView,
         PointView,
+        BinFill,
         PutInView,
         IncidentView,
         InspectionView,
@@ -852,6 +853,19 @@ pub struct PointView {
     pub y_m: i32,
     /// Put-ins on the day shown.
     pub put_ins: u64,
+    /// The latest fill-level report of each bin in the week up to the day shown.
+    pub fill: Vec<BinFill>,
+}
+
+/// A bin's latest fill-level report.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct BinFill {
+    /// Category.
+    pub category: &'static str,
+    /// How full, percent.
+    pub percent: u8,
+    /// When reported (RFC 3339).
+    pub time: String,
 }
 
 /// One put-in.
@@ -885,7 +899,8 @@ pub struct EstateView {
     pub hours: Vec<u64>,
     /// The day's last put-ins, newest first (at most 50).
     pub recent: Vec<PutInView>,
-    /// Station incidents at its points in the week up to the day, newest first (at most 50).
+    /// Station incidents at its points in the week up to the day, newest first (at most 50);
+    /// fill-level reports are the points' `fill`, not incidents here.
     pub incidents: Vec<IncidentView>,
     /// Inspections of the estate in the 30 days up to the day, newest first.
     pub inspections: Vec<InspectionView>,
@@ -948,6 +963,7 @@ pub async fn estate_view(
         let mut counts = vec![0u64; points.len()];
         let mut hours = vec![0u64; 24];
         let mut recent = Vec::new();
+        let mut fills: Vec<[Option<(Timestamp, u8)>; 4]> = vec![[None; 4]; points.len()];
         if let Some(d) = day {
             let put_ins = st.backend.put_ins_of_day(d)?;
             for p in &put_ins {
@@ -968,10 +984,19 @@ pub async fn estate_view(
                 to: d,
             };
             for e in st.backend.events_of("incident", week)? {
-                if let Event::Incident(i) = e
-                    && points.contains(&i.point)
-                {
-                    incidents.push(i);
+                let Event::Incident(i) = e else { continue };
+                let Some(k) = points.iter().position(|&x| x == i.point) else {
+                    continue;
+                };
+                match (i.kind, i.category, i.fill_pct) {
+                    (IncidentKind::FillLevel, Some(c), Some(pct)) => {
+                        let slot = &mut fills[k][c.index()];
+                        if slot.is_none_or(|(t, _)| i.time >= t) {
+                            *slot = Some((i.time, pct));
+                        }
+                    }
+                    (IncidentKind::FillLevel, _, _) => {}
+                    _ => incidents.push(i),
                 }
             }
             let month = DayRange {
@@ -996,7 +1021,8 @@ pub async fn estate_view(
             points: points
                 .iter()
                 .zip(&counts)
-                .map(|(&p, &n)| {
+                .zip(&fills)
+                .map(|((&p, &n), fill)| {
                     let u = m.unit(p);
                     PointView {
                         code: u.code.clone(),
@@ -1005,6 +1031,17 @@ pub async fn estate_view(
                         x_m: u.x_m,
                         y_m: u.y_m,
                         put_ins: n,
+                        fill: Category::BINS
+                            .iter()
+                            .zip(fill)
+                            .filter_map(|(c, f)| {
+                                f.map(|(t, pct)| BinFill {
+                                    category: c.key(),
+                                    percent: pct,
+                                    time: rfc3339(t),
+                                })
+                            })
+                            .collect(),
                     }
                 })
                 .collect(),
@@ -1943,7 +1980,9 @@ async fn estate_points(
 pub fn points_table(e: &EstateView) -> Table {
     let mut t = Table::new(
         format!("points-{}", e.unit.code),
-        &["code", "name", "bins", "x_m", "y_m", "day", "put_ins"],
+        &[
+            "code", "name", "bins", "x_m", "y_m", "day", "put_ins", "fill",
+        ],
     );
     let day_s = e.day.map(|d| d.to_string()).unwrap_or_default();
     for p in &e.points {
@@ -1955,6 +1994,11 @@ pub fn points_table(e: &EstateView) -> Table {
             p.y_m.to_string(),
             day_s.clone(),
             p.put_ins.to_string(),
+            p.fill
+                .iter()
+                .map(|f| format!("{} {}%", f.category, f.percent))
+                .collect::<Vec<_>>()
+                .join(" "),
         ]);
     }
     t

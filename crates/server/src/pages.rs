@@ -711,9 +711,16 @@ async fn estate_page(
         section {
             h2 { (l.t("投放点与桶", "Collection points and bins")) " " (exports(&format!("/api/v1/estates/{code}/points{}", e.day.map(|d| format!("?day={d}")).unwrap_or_default()))) }
             div.scroll { table {
-                thead { tr { th { (l.t("投放点", "Point")) } th { (l.t("桶", "Bins")) } th.num { (l.t("当日投放", "Put-ins that day")) } } }
+                thead { tr { th { (l.t("投放点", "Point")) } th { (l.t("桶", "Bins")) } th.num { (l.t("当日投放", "Put-ins that day")) } th { (l.t("满溢度（最近上报）", "Fill level (latest report)")) } } }
                 tbody { @for p in &e.points {
-                    tr { td { (p.name) " " span.code { (p.code) } } td { (p.bins.join(" · ")) } td.num { (p.put_ins) } }
+                    tr {
+                        td { (p.name) " " span.code { (p.code) } }
+                        td { (p.bins.join(" · ")) }
+                        td.num { (p.put_ins) }
+                        td { @for f in &p.fill {
+                            span.fill title=(f.time) { (f.category) " " (f.percent) "%" } " "
+                        } }
+                    }
                 } }
             } }
             (chart("points", &points_map, "map small"))

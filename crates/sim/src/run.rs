@@ -39,8 +39,10 @@ pub trait Sink {
 pub struct SimStats {
     /// Put-ins.
     pub put_ins: u64,
-    /// Incidents.
+    /// Incidents (station events; fill-level reports counted apart).
     pub incidents: u64,
+    /// Fill-level reports of smart bins.
+    pub fill_reports: u64,
     /// Inspections.
     pub inspections: u64,
     /// Pickups.
@@ -58,6 +60,7 @@ impl SimStats {
     pub fn total(&self) -> u64 {
         self.put_ins
             + self.incidents
+            + self.fill_reports
             + self.inspections
             + self.pickups
             + self.weigh_tickets
@@ -77,6 +80,9 @@ const EVENING: (u32, u32) = (17 * 3600 + 1800, 20 * 3600 + 1800);
 const DAYTIME: (u32, u32) = (8 * 3600, 20 * 3600);
 /// The village collector's door-to-door round, 07:00–10:00.
 const ROUND: (u32, u32) = (7 * 3600, 10 * 3600);
+/// Smart bins report how full each bin is at 20:40, after the evening window and before the
+/// evening collection.
+const FILL_REPORT_AT: u32 = 20 * 3600 + 2400;
 
 /// The feed id of a simulated put-in: 16 hex digits of a serial unique per estate-day.
 pub fn put_in_id(day: Day, estate: UnitId, seq: u32) -> [u8; 16] {
@@ -142,6 +148,8 @@ struct Generator<'w> {
     period_start: Day,
     /// The city's container-purity threshold: inspectors note a finding at or below it.
     purity_pass_threshold: f32,
+    /// Grams a point's bins of each category hold when full (`point_bins_full_kg.<category>`).
+    bins_full_grams: [f64; 4],
     stats: SimStats,
 }
 
@@ -155,6 +163,11 @@ pub fn run<S: Sink>(world: &World, config: SimConfig, sink: &mut S) -> Result<Si
         period_start: config.start,
         purity_pass_threshold: CityConstants::shipped(&world.model.ruleset).purity_pass_threshold()
             as f32,
+        bins_full_grams: Category::BINS.map(|c| {
+            CityConstants::shipped(&world.model.ruleset)
+                .get(&format!("point_bins_full_kg.{}", c.key()))
+                * 1000.0
+        }),
         stats: SimStats::default(),
     };
     let mut pending = Vec::new();
@@ -166,6 +179,7 @@ pub fn run<S: Sink>(world: &World, config: SimConfig, sink: &mut S) -> Result<Si
             let estates = world.estates.iter().filter(|e| e.district == district);
             for estate in estates.clone() {
                 g.put_ins(estate, day, day_index, &mut pending);
+                g.fill_levels(estate, day, &mut pending);
                 g.station(estate, day, day_index, &mut pending);
                 g.survey(estate, day, day_index, &mut pending);
             }
@@ -338,6 +352,43 @@ impl Generator<'_> {
             }
         }
         self.stats.put_ins += seq as u64;
+    }
+
+    /// Smart bins report each non-empty bin's fill level once a day, before the evening
+    /// collection: the grams waiting in it over what the city's bins of that category hold
+    /// when full, capped at 100 %. The planner reads the latest report of the day before a
+    /// collection as that point's expected load.
+    fn fill_levels(&mut self, estate: &EstateSim, day: Day, out: &mut Vec<Pending>) {
+        if !estate.profile.smart_bins || estate.rural {
+            return;
+        }
+        let world = self.world;
+        for &point in &estate.points {
+            let code = &world.model.unit(point).code;
+            for category in Category::BINS {
+                let grams = self.bins[point.0 as usize][category.index()];
+                if grams == 0 {
+                    continue;
+                }
+                let pct = (grams as f64 / self.bins_full_grams[category.index()] * 100.0)
+                    .round()
+                    .clamp(1.0, 100.0) as u8;
+                let id = format!("fl-{code}-{}-{}", ymd(day), category.key());
+                out.push(other(
+                    id.clone(),
+                    Event::Incident(Incident {
+                        key: EventKey::of(&id),
+                        id,
+                        time: Timestamp::at(day, FILL_REPORT_AT),
+                        point,
+                        kind: IncidentKind::FillLevel,
+                        category: Some(category),
+                        fill_pct: Some(pct),
+                    }),
+                ));
+                self.stats.fill_reports += 1;
+            }
+        }
     }
 
     fn station(&mut self, estate: &EstateSim, day: Day, day_index: i64, out: &mut Vec<Pending>) {

@@ -219,3 +219,64 @@ fn a_trucks_pickups_and_tickets_keep_their_own_seconds_before_midnight() {
     }
     assert!(pickups > 100);
 }
+
+// Smart bins report each non-empty bin's fill once a day before the evening collection: the
+// grams put in since the bin's last pickup over what the city's bins hold when full.
+#[test]
+fn smart_bins_report_how_full_each_bin_is_before_the_evening_collection() {
+    use fenlei_domain::{CityConstants, IncidentKind, UnitId};
+    use std::collections::HashMap;
+    let (world, sink) = run(Preset::Tiny, 4, 3);
+    let constants = CityConstants::shipped(&world.model.ruleset);
+    let smart: HashSet<UnitId> = world
+        .estates
+        .iter()
+        .filter(|e| e.profile.smart_bins && !e.rural)
+        .flat_map(|e| e.points.iter().copied())
+        .collect();
+    assert!(!smart.is_empty(), "the tiny city has smart bins");
+    let mut waiting: HashMap<(UnitId, Category), u64> = HashMap::new();
+    let mut reported: HashSet<(UnitId, Category, Day)> = HashSet::new();
+    let mut reports = 0;
+    let mut events: Vec<&Event> = sink.events.iter().collect();
+    events.sort_by_key(|e| match e {
+        Event::PutIn(p) => p.time,
+        Event::Pickup(p) => p.time,
+        Event::Incident(i) => i.time,
+        _ => fenlei_domain::Timestamp(0),
+    });
+    for e in events {
+        match e {
+            Event::PutIn(p) => *waiting.entry((p.point, p.category)).or_default() += p.grams as u64,
+            Event::Pickup(p) => {
+                waiting.remove(&(p.point, p.category));
+            }
+            Event::Incident(i) if i.kind == IncidentKind::FillLevel => {
+                reports += 1;
+                assert!(smart.contains(&i.point), "only smart bins report: {}", i.id);
+                let c = i.category.expect("a fill report names its bin");
+                let full = constants.get(&format!("point_bins_full_kg.{}", c.key())) * 1000.0;
+                let grams = waiting.get(&(i.point, c)).copied().unwrap_or(0);
+                let expected = (grams as f64 / full * 100.0).round().clamp(1.0, 100.0) as u8;
+                assert!(grams > 0, "{}: an empty bin does not report", i.id);
+                assert_eq!(i.fill_pct, Some(expected), "{}", i.id);
+                assert_eq!(i.time.second_of_day(), 20 * 3600 + 40 * 60, "{}", i.id);
+                reported.insert((i.point, c, i.time.day()));
+            }
+            _ => {}
+        }
+    }
+    assert!(reports > 0);
+    // Every smart point's kitchen bin (filled daily) reported every day.
+    for &p in &smart {
+        if world.model.unit(p).accepts.contains(Category::Kitchen) {
+            for d in 0..3 {
+                let day = Day::parse("2026-03-30").expect("date").plus(d);
+                assert!(
+                    reported.contains(&(p, Category::Kitchen, day)),
+                    "{p:?} {day}"
+                );
+            }
+        }
+    }
+}

@@ -172,17 +172,26 @@ fn fill_level_reports_raise_the_next_days_expected_loads() {
         .next()
         .expect("district")
         .id;
-    let day = start.plus(7);
-    let request = PlanRequest {
+    // The simulated smart bins reported on the last simulated day: the next day's plan reads
+    // them.
+    let simulated = PlanRequest {
         district,
         category: Category::Kitchen,
-        day,
+        day: start.plus(7),
         lookback_days: 7,
         time_limit: Duration::from_secs(1),
         iterations: Some(10),
         seed: 1,
         threads: 1,
     };
+    let from_sim = day_problem(&mut store, &simulated).expect("problem");
+    assert!(
+        from_sim.fill_reports > 0,
+        "the tiny city's smart bins report"
+    );
+    // A day later nothing has been reported yet (the day before it was not simulated).
+    let day = start.plus(8);
+    let request = PlanRequest { day, ..simulated };
     let before = day_problem(&mut store, &request).expect("problem");
     assert_eq!(before.fill_reports, 0);
     let (a, a_kg) = before.expected[0];

@@ -325,6 +325,7 @@ async fn tree_metrics_rankings_estates_and_exports_equal_the_report() {
         .other_events_of("inspection", month)
         .expect("inspections");
     let mut shown = 0;
+    let mut fills_shown = 0;
     for code in model.units.iter().filter(|u| u.level == Level::Estate) {
         let estate = code.id;
         let points: Vec<_> = model
@@ -343,9 +344,47 @@ async fn tree_metrics_rankings_estates_and_exports_equal_the_report() {
         let incidents = stored_incidents
             .iter()
             .filter(
-                |ev| matches!(ev, fenlei_domain::Event::Incident(i) if points.contains(&i.point)),
+                |ev| matches!(ev, fenlei_domain::Event::Incident(i) if points.contains(&i.point) && i.kind != fenlei_domain::IncidentKind::FillLevel),
             )
             .count();
+        // Fill-level reports are the points' `fill`: the latest per bin.
+        let mut latest: std::collections::BTreeMap<(String, &str), (fenlei_domain::Timestamp, u8)> =
+            Default::default();
+        for ev in &stored_incidents {
+            if let fenlei_domain::Event::Incident(i) = ev
+                && i.kind == fenlei_domain::IncidentKind::FillLevel
+                && points.contains(&i.point)
+            {
+                let key = (
+                    model.unit(i.point).code.clone(),
+                    i.category.expect("bin").key(),
+                );
+                let pct = i.fill_pct.expect("percent");
+                let slot = latest.entry(key).or_insert((i.time, pct));
+                if i.time >= slot.0 {
+                    *slot = (i.time, pct);
+                }
+            }
+        }
+        let mut shown_fill: std::collections::BTreeMap<(String, &str), u8> = Default::default();
+        for p in e["points"].as_array().expect("points") {
+            for f in p["fill"].as_array().expect("fill") {
+                let c = fenlei_domain::Category::parse(f["category"].as_str().expect("category"))
+                    .expect("a category")
+                    .key();
+                shown_fill.insert(
+                    (p["code"].as_str().expect("code").to_owned(), c),
+                    f["percent"].as_u64().expect("percent") as u8,
+                );
+            }
+        }
+        fills_shown += shown_fill.len();
+        assert_eq!(
+            shown_fill,
+            latest.into_iter().map(|(k, (_, pct))| (k, pct)).collect(),
+            "{}",
+            code.code
+        );
         assert_eq!(
             e["incidents"].as_array().map(Vec::len),
             Some(incidents.min(50)),
@@ -376,6 +415,10 @@ async fn tree_metrics_rankings_estates_and_exports_equal_the_report() {
         shown += incidents + inspections;
     }
     assert!(shown > 0, "the tiny city has incidents or inspections");
+    assert!(
+        fills_shown > 0,
+        "the tiny city's smart bins report fill levels"
+    );
     // An estate code that is not an estate is not found.
     let (s, b) = f
         .get(&format!("/api/v1/estates/{}", f.street), Some(&admin))
