@@ -27,6 +27,29 @@ pub fn reconcile(
     lookback_days: u32,
     tolerances: Tolerances,
 ) -> Result<Chain<'_>, AppError> {
+    let mut chain = trips_of(store, range, lookback_days, tolerances)?;
+    let put_ins_from = range.from.plus(-(lookback_days as i32));
+    let mut buf = Vec::new();
+    for day in store.put_in_days() {
+        if day < put_ins_from || day > range.to {
+            continue;
+        }
+        buf.clear();
+        store.put_ins_of_day(day, &mut buf)?;
+        chain.add_put_ins(&buf);
+    }
+    Ok(chain)
+}
+
+/// The chain of `range` with its trips, tickets and treatment reports but no put-ins: enough
+/// for trips and weighbridge tonnage, not for the put-in side of the balance or the pickup
+/// plausibility rule.
+pub fn trips_of(
+    store: &EmbeddedStore,
+    range: DayRange,
+    lookback_days: u32,
+    tolerances: Tolerances,
+) -> Result<Chain<'_>, AppError> {
     let mut treatments = Vec::new();
     for e in store.other_events_of(
         "treatment",
@@ -72,7 +95,7 @@ pub fn reconcile(
     let days = store.put_in_days();
     let put_ins_from = range.from.plus(-(lookback_days as i32));
     let history_complete = days.first().is_none_or(|&d| d >= put_ins_from);
-    let mut chain = Chain::new(ChainInput {
+    Ok(Chain::new(ChainInput {
         model: store.model(),
         period: range,
         pickups,
@@ -82,17 +105,7 @@ pub fn reconcile(
         put_ins_from,
         history_complete,
         tolerances,
-    });
-    let mut buf = Vec::new();
-    for day in days {
-        if day < put_ins_from || day > range.to {
-            continue;
-        }
-        buf.clear();
-        store.put_ins_of_day(day, &mut buf)?;
-        chain.add_put_ins(&buf);
-    }
-    Ok(chain)
+    }))
 }
 
 /// Trips as a table.
@@ -489,4 +502,70 @@ pub fn render_plan_vs_actual(r: &fenlei_chain::plan::PlanVsActual) -> String {
         out += &table(&header, &rows, 5);
     }
     out
+}
+
+/// What `fenlei chain reconcile` stored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WeighedStored {
+    /// Point-day-category rows attributed.
+    pub point_rows: u64,
+    /// Unit-day rows written (every level).
+    pub unit_rows: u64,
+    /// Lifted weight of the ticketed pickups, kg.
+    pub lifted_kg: f64,
+    /// Their share of the weigh tickets, kg.
+    pub ticketed_kg: f64,
+}
+
+/// Reconciles the trips of `range` month by month (a day's trips end with tickets up to a day
+/// later) and stores each point's weighbridge tonnage, replacing what an earlier run stored
+/// for those days: the `recycling_rate@3` and `resource_utilisation_rate@3` formulas read it.
+pub fn store_weighed(
+    store: &mut EmbeddedStore,
+    range: DayRange,
+    lookback_days: u32,
+    tolerances: Tolerances,
+    progress: &mut dyn crate::progress::Progress,
+) -> Result<WeighedStored, AppError> {
+    let mut out = WeighedStored::default();
+    progress.start("reconciling trips", range.len() as u64, "days");
+    let mut from = range.from;
+    while from <= range.to {
+        let to = from.next_month_start().plus(-1).min(range.to);
+        let chunk = DayRange { from, to };
+        let rows: Vec<fenlei_store::PointWeighed> =
+            trips_of(store, chunk, lookback_days, tolerances)?
+                .weighed()
+                .into_iter()
+                .map(|w| fenlei_store::PointWeighed {
+                    point: w.point,
+                    day: w.day,
+                    category: w.category,
+                    weighed: fenlei_domain::Weighed {
+                        lifted_grams: w.lifted_grams,
+                        ticketed_grams: w.ticketed_grams,
+                    },
+                })
+                .collect();
+        out.point_rows += rows.len() as u64;
+        out.lifted_kg += rows
+            .iter()
+            .map(|r| r.weighed.lifted_grams as f64)
+            .sum::<f64>()
+            / 1000.0;
+        out.ticketed_kg += rows
+            .iter()
+            .map(|r| r.weighed.ticketed_grams as f64)
+            .sum::<f64>()
+            / 1000.0;
+        out.unit_rows += store.replace_weighed(chunk, &rows)?;
+        progress.set((to.0 - range.from.0 + 1) as u64);
+        from = to.plus(1);
+    }
+    progress.finish(&format!(
+        "{:.1} t lifted on ticketed trips, {:.1} t by their weigh tickets",
+        out.lifted_kg / 1000.0,
+        out.ticketed_kg / 1000.0
+    ));
+    Ok(out)
 }

@@ -326,6 +326,13 @@ fn legend(metrics: &[Evaluation]) -> String {
             "{} {} [{}]: {}",
             m.label_zh, m.label_en, m.formula, m.formula_text
         );
+        if let Some(t) = &m.tonnage_source {
+            out += &format!(
+                "; 吨位 tonnage: 地磅 weighbridge {:.1} %, 车载称重 bin lifts {:.1} %",
+                t.weighbridge_share * 100.0,
+                (1.0 - t.weighbridge_share) * 100.0
+            );
+        }
         if let Some(t) = &m.target {
             out += &format!(
                 "; 目标 target {} {} ({}: {})",
@@ -500,7 +507,7 @@ fn short_en(metric: &str) -> &'static str {
 }
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 33] = [
+pub const CSV_COLUMNS: [&str; 34] = [
     "period_from",
     "period_to",
     "days_asked",
@@ -534,6 +541,7 @@ pub const CSV_COLUMNS: [&str; 33] = [
     "sample_minimum",
     "sample_sufficient",
     "formula_text",
+    "tonnage_weighbridge_share",
 ];
 
 /// Long-format CSV: one row per unit and metric, the period in the first columns of every row.
@@ -587,6 +595,7 @@ pub fn render_csv(report: &Report) -> Result<String, AppError> {
                 opt(s.and_then(|s| s.minimum)),
                 s.map(|s| s.sufficient.to_string()).unwrap_or_default(),
                 m.formula_text.clone(),
+                opt(m.tonnage_source.map(|t| t.weighbridge_share)),
             ])
             .map_err(csv_error)?;
         }

@@ -279,11 +279,8 @@ fn flows(chain: &Chain<'_>) -> HashMap<(UnitId, Category, Day), Flows> {
             continue;
         }
         let d = down(chain, &reports, &transfers, t);
-        let trip = chain.trip_of_ticket[ti].map(|k| &chain.trips[k as usize]);
-        let pickups: Vec<usize> = trip
-            .map(|k| k.pickups.iter().map(|&i| i as usize).collect())
-            .unwrap_or_default();
-        if pickups.is_empty() {
+        let (share_of, total) = ticket_shares(chain, ti);
+        if share_of.is_empty() {
             let day = t.time.day();
             if period.contains(day) {
                 let unit = ticket_district(chain, t).unwrap_or(UnitId(0));
@@ -295,17 +292,7 @@ fn flows(chain: &Chain<'_>) -> HashMap<(UnitId, Category, Day), Flows> {
             }
             continue;
         }
-        let same: Vec<usize> = pickups
-            .iter()
-            .copied()
-            .filter(|&i| chain.pickups[i].category == t.category)
-            .collect();
-        let share_of = if same.is_empty() { &pickups } else { &same };
-        let total: f64 = share_of
-            .iter()
-            .map(|&i| chain.pickups[i].grams as f64)
-            .sum();
-        for &i in share_of {
+        for &i in &share_of {
             let p = &chain.pickups[i];
             let day = p.time.day();
             if !period.contains(day) {
@@ -324,6 +311,84 @@ fn flows(chain: &Chain<'_>) -> HashMap<(UnitId, Category, Day), Flows> {
         }
     }
     out
+}
+
+/// The pickups ticket `ti`'s net weight is shared among — its trip's pickups of the ticket's
+/// category, or all of the trip's pickups when none is — and their total grams. Empty when the
+/// ticket ends no trip with pickups.
+fn ticket_shares(chain: &Chain<'_>, ti: usize) -> (Vec<usize>, f64) {
+    let t = &chain.tickets[ti];
+    let Some(trip) = chain.trip_of_ticket[ti].map(|k| &chain.trips[k as usize]) else {
+        return (Vec::new(), 0.0);
+    };
+    let same: Vec<usize> = trip
+        .pickups
+        .iter()
+        .map(|&i| i as usize)
+        .filter(|&i| chain.pickups[i].category == t.category)
+        .collect();
+    let share_of = if same.is_empty() {
+        trip.pickups.iter().map(|&i| i as usize).collect()
+    } else {
+        same
+    };
+    let total = share_of
+        .iter()
+        .map(|&i| chain.pickups[i].grams as f64)
+        .sum();
+    (share_of, total)
+}
+
+/// What the weighbridges say a point's pickups of one category and day weighed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Weighed {
+    /// The collection point.
+    pub point: UnitId,
+    /// The pickups' day.
+    pub day: Day,
+    /// The ticket's declared category (the pickups' own, unless a trip held none of it).
+    pub category: Category,
+    /// Grams the trucks' scales gave for these pickups.
+    pub lifted_grams: u64,
+    /// Their share of their trips' weigh tickets (net weight shared by lifted weight), grams.
+    pub ticketed_grams: u64,
+}
+
+/// Per point, day and category of the period: the pickups that a weigh ticket covers, by
+/// their lifted weight and by their share of the ticket. Tickets without pickups are left out:
+/// they weigh no point's waste.
+pub(crate) fn weighed(chain: &Chain<'_>) -> Vec<Weighed> {
+    let mut acc: BTreeMap<(UnitId, Day, Category), (f64, f64)> = BTreeMap::new();
+    for (ti, t) in chain.tickets.iter().enumerate() {
+        if t.vehicle.is_none() {
+            continue;
+        }
+        let (share_of, total) = ticket_shares(chain, ti);
+        for &i in &share_of {
+            let p = &chain.pickups[i];
+            let day = p.time.day();
+            if !chain.period.contains(day) {
+                continue;
+            }
+            let share = if total > 0.0 {
+                p.grams as f64 / total
+            } else {
+                1.0 / share_of.len() as f64
+            };
+            let e = acc.entry((p.point, day, t.category)).or_default();
+            e.0 += p.grams as f64;
+            e.1 += t.net_grams as f64 * share;
+        }
+    }
+    acc.into_iter()
+        .map(|((point, day, category), (lifted, ticketed))| Weighed {
+            point,
+            day,
+            category,
+            lifted_grams: lifted.round() as u64,
+            ticketed_grams: ticketed.round() as u64,
+        })
+        .collect()
 }
 
 fn gap(tol: f64, stage: &'static str, place: String, expected: f64, actual: f64) -> Option<Gap> {

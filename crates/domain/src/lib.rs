@@ -18,7 +18,7 @@ pub mod wire;
 pub use category::{Category, CategorySet, KitchenMetric, RuleSet};
 pub use constants::{Authority, CityConstants, Constants};
 pub use event::*;
-pub use quantities::{Facts, Quantities};
+pub use quantities::{Facts, Quantities, Weighed};
 pub use registry::{Household, PointInfo, Registry};
 pub use time::{Day, DayRange, Timestamp};
 pub use units::{

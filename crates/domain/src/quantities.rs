@@ -102,6 +102,25 @@ impl Facts {
     ];
 }
 
+/// A unit's pickups of one category as the weighbridges weighed them: the pickups a weigh
+/// ticket covers, by the trucks' scales and by their share of the ticket's net weight. Written
+/// by the chain's reconciliation (`fenlei chain reconcile`); zero where it has not run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Weighed {
+    /// Grams lifted (trucks' scales) by the pickups a ticket covers.
+    pub lifted_grams: u64,
+    /// Those pickups' share of their tickets' net weight, grams.
+    pub ticketed_grams: u64,
+}
+
+impl Weighed {
+    /// Adds `other` field by field.
+    pub fn add(&mut self, other: &Weighed) {
+        self.lifted_grams += other.lifted_grams;
+        self.ticketed_grams += other.ticketed_grams;
+    }
+}
+
 /// Everything stored about one unit over one period.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Quantities {
@@ -142,6 +161,9 @@ pub struct Quantities {
     /// prorated by days where a report spans the period's edge. Indexed
     /// `[Category::index][TreatmentRoute as usize]`.
     pub treated: [[u64; 5]; 4],
+    /// What the weighbridges weighed of the unit's pickups, by [`Category::index`] of the
+    /// tickets.
+    pub weighed: [Weighed; 4],
 }
 
 impl Quantities {
@@ -164,6 +186,7 @@ impl Quantities {
             inspections: 0,
             inspection_score_sum: 0.0,
             treated: [[0; 5]; 4],
+            weighed: [Weighed::default(); 4],
         }
     }
 

@@ -125,6 +125,72 @@ fn a_simulated_month_is_reconciled_and_its_mixing_opens_cases_once() {
         gaps > 0,
         "the mixing estate's kitchen waste never reached a kitchen ticket"
     );
+
+    // Reconciled tonnage: before `chain reconcile` the recycling rates rest on bin lifts;
+    // after it on the weigh tickets, which the balance shows; a second run changes nothing.
+    let report = |p: &Path| -> Vec<Value> {
+        let mut a = vec![
+            "report", "--db", "db", "--level", "city", "--format", "json",
+        ];
+        a.extend_from_slice(&PERIOD);
+        let r = json(&a, p);
+        r["units"][0]["metrics"]
+            .as_array()
+            .expect("metrics")
+            .iter()
+            .filter(|m| {
+                m["metric"] == "recycling_rate" || m["metric"] == "resource_utilisation_rate"
+            })
+            .cloned()
+            .collect()
+    };
+    let before = report(p);
+    assert_eq!(before.len(), 2);
+    for m in &before {
+        assert!(
+            m["formula"].as_str().expect("formula").ends_with("@3"),
+            "{m:#}"
+        );
+        assert_eq!(m["tonnage_source"]["weighbridge_kg"], 0.0, "{m:#}");
+    }
+    let reconciled = json(&args(&["reconcile"]), p);
+    let ticketed = reconciled["stored"]["ticketed_kg"]
+        .as_f64()
+        .expect("ticketed");
+    let lifted = reconciled["stored"]["lifted_kg"].as_f64().expect("lifted");
+    assert!(ticketed > 1000.0 && lifted > 1000.0, "{reconciled:#}");
+    // Every trip was ticketed with pickups: the estates' ticketed weight in the balance.
+    let balance_ticketed: f64 = rows
+        .iter()
+        .map(|r| r["ticketed_kg"].as_f64().expect("ticketed"))
+        .sum();
+    assert!(
+        (balance_ticketed - ticketed).abs() < 0.05 * rows.len() as f64,
+        "{balance_ticketed} {ticketed}"
+    );
+    let after = report(p);
+    for (b, a) in before.iter().zip(&after) {
+        let source = &a["tonnage_source"];
+        let weighed = source["weighbridge_kg"].as_f64().expect("kg");
+        assert!((weighed - ticketed).abs() < 0.01, "{a:#}");
+        // The denominator: the bin lifts no ticket covers plus the tickets' weight.
+        let denominator = a["denominator"].as_f64().expect("denominator");
+        let lifted_all = b["denominator"].as_f64().expect("denominator");
+        assert!(
+            (denominator - (lifted_all - lifted + ticketed)).abs() < 0.01,
+            "{a:#} {b:#}"
+        );
+        assert!(
+            source["weighbridge_share"].as_f64().expect("share") > 0.99,
+            "{a:#}"
+        );
+    }
+    json(&args(&["reconcile"]), p);
+    assert_eq!(
+        report(p),
+        after,
+        "a second reconciliation counts nothing twice"
+    );
 }
 
 #[test]

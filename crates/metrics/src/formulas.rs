@@ -2,6 +2,11 @@
 //!
 //! Version history (a published figure names its version; old versions are described here so
 //! it stays reproducible):
+//! - `recycling_rate@3`, `resource_utilisation_rate@3`: tonnages weighed at the weighbridge
+//!   where a weigh ticket covers the pickups (its net weight shared among the trip's pickups by
+//!   lifted weight, as `fenlei chain reconcile` stores it), the trucks' bin-lift weights
+//!   elsewhere; each evaluation says what share came from tickets (v2: bin-lift weights only;
+//!   identical where no reconciliation has run).
 //! - `kitchen_separation_rate@2`, `wet_share@2`, `recycling_rate@2`,
 //!   `resource_utilisation_rate@2`: kitchen waste and recyclables lifted by a truck of another
 //!   category (mixed transport) no longer count as separately collected; they count as other
@@ -36,6 +41,61 @@ fn mixed_kg(q: &Quantities, c: Category) -> f64 {
 /// Kilograms of `c` collected and transported separately.
 fn separated_kg(q: &Quantities, c: Category) -> f64 {
     collected_kg(q, c) - mixed_kg(q, c)
+}
+
+/// A category's tonnage with the weighbridge's word where a ticket covers the pickups: the
+/// bin-lift weight of the pickups no ticket covers plus the covered pickups' share of their
+/// tickets; split into separately transported and re-mixed in the bin lifts' proportion.
+#[derive(Clone, Copy, Debug)]
+struct Tonnage {
+    total: f64,
+    separated: f64,
+    mixed: f64,
+}
+
+fn weighed(q: &Quantities, c: Category) -> Tonnage {
+    let w = &q.weighed[c.index()];
+    let lifted = collected_kg(q, c);
+    let total =
+        (lifted - w.lifted_grams as f64 / 1000.0 + w.ticketed_grams as f64 / 1000.0).max(0.0);
+    let mixed_share = if lifted > 0.0 {
+        mixed_kg(q, c) / lifted
+    } else {
+        0.0
+    };
+    Tonnage {
+        total,
+        separated: total * (1.0 - mixed_share),
+        mixed: total * mixed_share,
+    }
+}
+
+/// Kilograms of all household waste collected, weighed at the weighbridge where a ticket
+/// covers the pickups.
+fn weighed_all_kg(q: &Quantities) -> f64 {
+    Category::BINS.iter().map(|&c| weighed(q, c).total).sum()
+}
+
+/// Where a tonnage-based figure's weights came from: the share of the tonnage that weigh
+/// tickets gave, the rest being the trucks' scales at the bins.
+pub fn tonnage_source(q: &Quantities) -> crate::TonnageSource {
+    let ticketed: f64 = q
+        .weighed
+        .iter()
+        .map(|w| w.ticketed_grams as f64)
+        .sum::<f64>()
+        / 1000.0;
+    let total = weighed_all_kg(q);
+    let share = if total > 0.0 {
+        (ticketed / total).min(1.0)
+    } else {
+        0.0
+    };
+    crate::TonnageSource {
+        weighbridge_kg: ticketed,
+        bin_lift_kg: (total - ticketed).max(0.0),
+        weighbridge_share: share,
+    }
 }
 
 /// Kilograms of all household waste lifted.
@@ -109,6 +169,7 @@ const fn tonnage(
         sample: None,
         basis: Basis::Days,
         only_for: None,
+        tonnage: false,
         compute,
     }
 }
@@ -129,6 +190,7 @@ pub const METRICS: &[Metric] = &[
         sample: Some(SampleMethod::Identification),
         basis: Basis::Days,
         only_for: None,
+        tonnage: false,
         compute: |i| r(i.q.participating_households as f64, i.q.households as f64),
     },
     Metric {
@@ -145,6 +207,7 @@ pub const METRICS: &[Metric] = &[
         sample: None,
         basis: Basis::Days,
         only_for: None,
+        tonnage: false,
         compute: |i| r(i.q.identified_putins as f64, i.q.total().putins as f64),
     },
     Metric {
@@ -161,6 +224,7 @@ pub const METRICS: &[Metric] = &[
         sample: None,
         basis: Basis::Days,
         only_for: None,
+        tonnage: false,
         compute: |i| {
             let t = i.q.total();
             r(t.judged as f64, t.putins as f64)
@@ -180,6 +244,7 @@ pub const METRICS: &[Metric] = &[
         sample: Some(SampleMethod::Wilson),
         basis: Basis::Days,
         only_for: None,
+        tonnage: false,
         compute: |i| {
             let t = i.q.total();
             r(t.correct as f64, t.judged as f64)
@@ -199,6 +264,7 @@ pub const METRICS: &[Metric] = &[
         sample: Some(SampleMethod::Wilson),
         basis: Basis::Days,
         only_for: None,
+        tonnage: false,
         compute: |i| {
             let t = i.q.total();
             r(t.containers_pass as f64, t.containers as f64)
@@ -218,6 +284,7 @@ pub const METRICS: &[Metric] = &[
         sample: None,
         basis: Basis::Days,
         only_for: Some(KitchenMetric::KitchenSeparation),
+        tonnage: false,
         compute: |i| r(separated_kg(i.q, Category::Kitchen), collected_all_kg(i.q)),
     },
     Metric {
@@ -234,6 +301,7 @@ pub const METRICS: &[Metric] = &[
         sample: None,
         basis: Basis::Days,
         only_for: Some(KitchenMetric::WetShare),
+        tonnage: false,
         compute: |i| {
             let wet = collected_kg(i.q, Category::Kitchen);
             r(
@@ -244,53 +312,51 @@ pub const METRICS: &[Metric] = &[
     },
     Metric {
         key: "recycling_rate",
-        version: 2,
+        version: 3,
         name_zh: "回收利用率",
         name_en: "Recycling rate",
-        numerator: "recyclables + kitchen waste collected and transported separately × share that avoided incineration and landfill (from treatment reports; 100 % without one)",
+        numerator: "recyclables + kitchen waste collected and transported separately, weighed at the weighbridge where a ticket covers the pickups (bin-lift weights otherwise), × share that avoided incineration and landfill (from treatment reports; 100 % without one)",
         numerator_unit: "kg",
-        denominator: "all household waste collected, standing in for generation",
+        denominator: "all household waste collected, weighed likewise, standing in for generation",
         denominator_unit: "kg",
         measure: Measure::Ratio,
         direction: Direction::HigherIsBetter,
         sample: None,
         basis: Basis::Days,
         only_for: None,
+        tonnage: true,
         compute: |i| {
             let q = i.q;
-            let num = separated_kg(q, Category::Recyclable)
+            let num = weighed(q, Category::Recyclable).separated
                 * recovered_share(q, Category::Recyclable)
-                + separated_kg(q, Category::Kitchen) * recovered_share(q, Category::Kitchen);
-            r(num, collected_all_kg(q))
+                + weighed(q, Category::Kitchen).separated * recovered_share(q, Category::Kitchen);
+            r(num, weighed_all_kg(q))
         },
     },
     Metric {
         key: "resource_utilisation_rate",
-        version: 2,
+        version: 3,
         name_zh: "资源化利用率",
         name_en: "Resource-utilisation rate",
-        numerator: "recyclables collected separately + Σ treated kitchen, hazardous and other waste (re-mixed waste counted as other) × route coefficient ({route_coefficients})",
+        numerator: "recyclables collected separately + Σ treated kitchen, hazardous and other waste (re-mixed waste counted as other) × route coefficient ({route_coefficients}); weighed at the weighbridge where a ticket covers the pickups (bin-lift weights otherwise)",
         numerator_unit: "kg",
-        denominator: "all household waste collected",
+        denominator: "all household waste collected, weighed likewise",
         denominator_unit: "kg",
         measure: Measure::Ratio,
         direction: Direction::HigherIsBetter,
         sample: None,
         basis: Basis::Days,
         only_for: None,
+        tonnage: true,
         compute: |i| {
             let (q, k) = (i.q, i.constants);
-            let remixed: f64 = [Category::Recyclable, Category::Kitchen, Category::Hazardous]
-                .iter()
-                .map(|&c| mixed_kg(q, c))
-                .sum();
-            let num = separated_kg(q, Category::Recyclable)
-                + separated_kg(q, Category::Kitchen) * utilisation_share(q, Category::Kitchen, k)
-                + separated_kg(q, Category::Hazardous)
-                    * utilisation_share(q, Category::Hazardous, k)
-                + (collected_kg(q, Category::Other) + remixed)
-                    * utilisation_share(q, Category::Other, k);
-            r(num, collected_all_kg(q))
+            let [recyclable, hazardous, kitchen, other] = Category::BINS.map(|c| weighed(q, c));
+            let remixed = recyclable.mixed + kitchen.mixed + hazardous.mixed;
+            let num = recyclable.separated
+                + kitchen.separated * utilisation_share(q, Category::Kitchen, k)
+                + hazardous.separated * utilisation_share(q, Category::Hazardous, k)
+                + (other.total + remixed) * utilisation_share(q, Category::Other, k);
+            r(num, weighed_all_kg(q))
         },
     },
     Metric {
@@ -307,6 +373,7 @@ pub const METRICS: &[Metric] = &[
         sample: None,
         basis: Basis::Days,
         only_for: None,
+        tonnage: false,
         compute: |i| r(i.q.estates_covered as f64, i.q.estates as f64),
     },
     Metric {
@@ -323,6 +390,7 @@ pub const METRICS: &[Metric] = &[
         sample: None,
         basis: Basis::Days,
         only_for: None,
+        tonnage: false,
         compute: |i| {
             r(
                 collected_kg(i.q, Category::Other),
@@ -344,6 +412,7 @@ pub const METRICS: &[Metric] = &[
         sample: None,
         basis: Basis::DaysAndBaseline,
         only_for: None,
+        tonnage: false,
         compute: |i| match (i.baseline.and_then(other_kg_per_day), other_kg_per_day(i.q)) {
             (Some(base), Some(now)) => r(base - now, base),
             _ => r(0.0, 0.0),
@@ -363,6 +432,7 @@ pub const METRICS: &[Metric] = &[
         sample: Some(SampleMethod::Wilson),
         basis: Basis::Surveys,
         only_for: None,
+        tonnage: false,
         compute: |i| r(i.q.survey_aware as f64, i.q.survey_respondents as f64),
     },
     tonnage(

@@ -114,6 +114,10 @@ pub struct Metric {
     pub basis: Basis,
     /// Only for cities that report this kitchen-waste variant (`None`: every city).
     pub only_for: Option<KitchenMetric>,
+    /// Whether the figure rests on tonnages, which come from weigh tickets where the chain has
+    /// been reconciled and from bin lifts elsewhere: its evaluation says which
+    /// ([`Evaluation::tonnage_source`]).
+    pub tonnage: bool,
     pub(crate) compute: fn(&Inputs<'_>) -> Ratio,
 }
 
@@ -218,6 +222,17 @@ impl Status {
     }
 }
 
+/// Where a tonnage-based figure's weights came from.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct TonnageSource {
+    /// Kilograms given by weigh tickets (the reconciled chain).
+    pub weighbridge_kg: f64,
+    /// Kilograms given by the trucks' scales at the bins, for pickups no ticket covers.
+    pub bin_lift_kg: f64,
+    /// Share of the tonnage weighed at weighbridges, 0..=1.
+    pub weighbridge_share: f64,
+}
+
 /// One metric evaluated for one unit and period.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Evaluation {
@@ -256,6 +271,8 @@ pub struct Evaluation {
     pub sample: Option<Sample>,
     /// What the figure says about its target.
     pub status: Status,
+    /// For figures on tonnages: how much came from weigh tickets and how much from bin lifts.
+    pub tonnage_source: Option<TonnageSource>,
 }
 
 /// Evaluates every metric the city reports, labelled in its words, against its targets.
@@ -339,5 +356,6 @@ fn evaluate_one(m: &Metric, inputs: &Inputs<'_>, rules: &RuleSet, targets: &Targ
         data,
         sample,
         status,
+        tonnage_source: m.tonnage.then(|| formulas::tonnage_source(inputs.q)),
     }
 }

@@ -109,7 +109,52 @@ fn waste_re_mixed_in_transport_is_not_separately_collected() {
     // = 100 + 150 + 8.4 + 591.6 = 850 kg of 1,000 kg.
     let u = get(&e, "resource_utilisation_rate");
     assert!(close(u.value, 0.85), "{u:?}");
-    assert_eq!(u.formula, "resource_utilisation_rate@2");
+    // Version 3 reads weighbridge tonnage where the chain was reconciled; without any it
+    // equals version 2.
+    assert_eq!(u.formula, "resource_utilisation_rate@3");
+    let source = u.tonnage_source.expect("a tonnage figure says its source");
+    assert_eq!(source.weighbridge_kg, 0.0);
+    assert!(close(Some(source.bin_lift_kg), 1000.0));
+}
+
+// Where weigh tickets cover the pickups, their share of the tickets replaces the bin-lift
+// weight, and the figure says how much came from each.
+#[test]
+fn weigh_tickets_replace_the_bin_lift_weights_they_cover() {
+    use fenlei_domain::Weighed;
+    let mut q = quantities();
+    // Every recyclables pickup was ticketed: lifted 100 kg, the tickets say 90 kg.
+    q.weighed[Category::Recyclable.index()] = Weighed {
+        lifted_grams: 100 * KG,
+        ticketed_grams: 90 * KG,
+    };
+    // Kitchen: all 200 kg lifted were ticketed at 220 kg.
+    q.weighed[Category::Kitchen.index()] = Weighed {
+        lifted_grams: 200 * KG,
+        ticketed_grams: 220 * KG,
+    };
+    let e = eval_in("national", &q);
+    // Tonnages: recyclables 90, kitchen 220 (a quarter re-mixed, as lifted: 165 separate,
+    // 55 re-mixed), hazardous 10.5 and other 689.5 by bin lifts: 1,010 kg in all.
+    // Recycling: (90 + 165) / 1,010.
+    let r = get(&e, "recycling_rate");
+    assert_eq!(r.formula, "recycling_rate@3");
+    assert!(
+        close(Some(r.numerator), 255.0) && close(Some(r.denominator), 1010.0),
+        "{r:?}"
+    );
+    // Resource utilisation: 90 + 165 × 1 + 10.5 × 0.8 + (689.5 + 55) × 0.8 = 859 of 1,010.
+    let u = get(&e, "resource_utilisation_rate");
+    assert!(
+        close(Some(u.numerator), 859.0) && close(Some(u.denominator), 1010.0),
+        "{u:?}"
+    );
+    let source = u.tonnage_source.expect("source");
+    assert!(close(Some(source.weighbridge_kg), 310.0));
+    assert!(close(Some(source.bin_lift_kg), 700.0));
+    assert!(close(Some(source.weighbridge_share), 310.0 / 1010.0));
+    // Figures not on tonnages say nothing of it.
+    assert!(get(&e, "participation_rate").tonnage_source.is_none());
 }
 
 #[test]

@@ -370,6 +370,11 @@ fn headline(l: Lang, r: &UnitReport) -> Markup {
                         }
                     }
                     div.status { (status_label(l, e.status)) }
+                    @if let Some(t) = &e.tonnage_source {
+                        div.source title=(l.t("吨位来源：地磅称重单（已对账）与车载称重", "Where the tonnage came from: weigh tickets (reconciled) and the trucks' bin-lift scales")) {
+                            (l.t("地磅", "weighbridge")) " " (format!("{:.0}", t.weighbridge_share * 100.0)) "%"
+                        }
+                    }
                 }
             }
         }

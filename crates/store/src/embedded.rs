@@ -55,6 +55,9 @@ pub enum StoreError {
     /// The put-in log is damaged: the store takes no writes until it is repaired.
     #[error("{}; the store takes no writes until `fenlei repair` has quarantined the damage (`fenlei verify` lists it)", .0.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; "))]
     Damaged(Vec<Damage>),
+    /// A write the store refuses, with the reason.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// What an append did.
@@ -505,6 +508,18 @@ impl EmbeddedStore {
             params![key, value],
         )?;
         Ok(())
+    }
+
+    /// Replaces the weighbridge tonnage of the days of `range` with `rows` (see
+    /// [`crate::weighed`]): what the chain's reconciliation attributed to each point's ticketed
+    /// pickups. Returns the unit-day rows written.
+    pub fn replace_weighed(
+        &mut self,
+        range: DayRange,
+        rows: &[crate::weighed::PointWeighed],
+    ) -> Result<u64, StoreError> {
+        let model = self.registry.model();
+        crate::weighed::replace(&mut self.conn, model, range, rows)
     }
 
     fn require_households(&self) -> Result<(), StoreError> {

@@ -15,6 +15,7 @@ pub mod recompute;
 pub mod repair;
 pub mod rollup;
 pub mod schema;
+pub mod weighed;
 
 pub use audit::{AuditReport, Mismatch};
 pub use embedded::{AppendOutcome, Conflict, DiskUsage, EmbeddedStore, FieldDiff, StoreError};
@@ -22,3 +23,4 @@ pub use query::decompose;
 pub use recompute::recompute;
 pub use repair::{DayRepair, RepairReport};
 pub use schema::{FORMAT_VERSION, Grain};
+pub use weighed::PointWeighed;

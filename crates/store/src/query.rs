@@ -15,7 +15,7 @@ use crate::rollup::{
 use crate::schema::Grain;
 use fenlei_domain::{
     CityModel, Day, DayRange, Facts, IncidentKind, Level, Quantities, Registry, TreatmentRoute,
-    UnitId,
+    UnitId, Weighed,
 };
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
@@ -119,6 +119,25 @@ pub(crate) fn quantities_many(
                     *v = r.get::<_, i64>(k + 2)? as u64;
                 }
                 out[i].facts[c as usize].add(&Facts::from_array(a));
+            }
+        }
+    }
+
+    let mut st = conn.prepare_cached(
+        "SELECT unit, category, lifted_grams, ticketed_grams FROM weighed WHERE grain = ?1 AND start = ?2 AND unit BETWEEN ?3 AND ?4",
+    )?;
+    for &(grain, start) in &pieces {
+        let mut rows = st.query(params![grain as u8, start.0, lo, hi])?;
+        while let Some(r) = rows.next()? {
+            let Some(&i) = slot.get(&UnitId(r.get(0)?)) else {
+                continue;
+            };
+            let c: u8 = r.get(1)?;
+            if (c as usize) < 4 {
+                out[i].weighed[c as usize].add(&Weighed {
+                    lifted_grams: r.get::<_, i64>(2)? as u64,
+                    ticketed_grams: r.get::<_, i64>(3)? as u64,
+                });
             }
         }
     }

@@ -97,6 +97,12 @@ CREATE TABLE IF NOT EXISTS plan_stops (
     at INTEGER, arrival INTEGER NOT NULL, start INTEGER NOT NULL, load_kg REAL NOT NULL,
     PRIMARY KEY (plan, route, seq)) WITHOUT ROWID;
 -- How much of the raw data the rollups hold: bytes of each put-in day file, and events.seq.
+-- Weighbridge tonnage of the units' ticketed pickups, written by the chain's reconciliation
+-- (see weighed.rs), by the tickets' category.
+CREATE TABLE IF NOT EXISTS weighed (
+    grain INTEGER NOT NULL, start INTEGER NOT NULL, unit INTEGER NOT NULL, category INTEGER NOT NULL,
+    lifted_grams INTEGER NOT NULL, ticketed_grams INTEGER NOT NULL,
+    PRIMARY KEY (grain, start, unit, category)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoint_log (day INTEGER PRIMARY KEY, applied_bytes INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoint_events (id INTEGER PRIMARY KEY CHECK (id = 1), applied_seq INTEGER NOT NULL);
 "#;

@@ -116,6 +116,14 @@ pub enum ChainCommand {
         #[arg(long, default_value = "month", value_parser = ["day", "month"])]
         by: String,
     },
+    /// Stores the weighbridge tonnage of the period's ticketed pickups, per point and day,
+    /// replacing an earlier run's for those days: the recycling and resource-utilisation
+    /// rates (`@3`) then use weigh tickets where they cover the pickups. Run it daily for the
+    /// day before, or over a period after a backfill.
+    Reconcile {
+        #[command(flatten)]
+        window: WindowArgs,
+    },
     /// A day's stored collection plan against what the trucks did: late, missed, unplanned,
     /// trucks used, extra distance.
     PlanVsActual {
@@ -261,6 +269,35 @@ pub fn run(command: ChainCommand) -> anyhow::Result<()> {
                     tol.balance * 100.0
                 );
                 print!("{}", chain::render_balance(&rows));
+            }
+        }
+        ChainCommand::Reconcile { window } => {
+            let (store, range, tol) = window.open()?;
+            drop(store);
+            let mut store = EmbeddedStore::open(&window.store.db)?;
+            let stored = chain::store_weighed(
+                &mut store,
+                range,
+                window.lookback,
+                tol,
+                &mut crate::bar::Bars::new(),
+            )?;
+            if window.json() {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "period": range.to_string(),
+                        "stored": stored,
+                    }))?
+                );
+            } else {
+                println!(
+                    "weighbridge tonnage {range}: {} point-day rows ({} rows over every level); ticketed pickups lifted {:.1} t, weighed {:.1} t",
+                    stored.point_rows,
+                    stored.unit_rows,
+                    stored.lifted_kg / 1000.0,
+                    stored.ticketed_kg / 1000.0
+                );
             }
         }
         ChainCommand::Findings {

@@ -1,5 +1,6 @@
 //! `fenlei demo`: a populated system in one command: create a store for a simulated district,
-//! simulate 30 days into it, print the district's metrics and its streets side by side, then
+//! simulate 30 days into it, reconcile its trips with the weigh tickets (the tonnages the
+//! recycling rates use), print the district's metrics and its streets side by side, then
 //! plan tomorrow's kitchen and other-waste routes, rate the estates and communities under the
 //! shipped rules, take the incident ladder's steps and serve the dashboard and the API on it
 //! with one demo login per role (`--no-serve`: stop after printing, for scripts).
@@ -187,6 +188,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     let (stats, _) = simulate::simulate_into(&mut store, &world, config, &mut Bars::new())?;
     let range = DayRange::new(start, start.plus(args.days as i32 - 1)).expect("days > 0");
+    // The weighbridge's word for the tonnages the recycling and resource-utilisation rates use.
+    fenlei_app::chain::store_weighed(
+        &mut store,
+        range,
+        fenlei_app::chain::DEFAULT_LOOKBACK_DAYS,
+        fenlei_chain::Tolerances::default(),
+        &mut Bars::new(),
+    )?;
     let baseline = report::baseline_of(range);
     let districts = report::units_at(&store, Level::District, None);
     println!(

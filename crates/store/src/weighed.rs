@@ -1,0 +1,96 @@
+//! Weighbridge tonnage per unit and period: what the weigh tickets say the units' pickups
+//! weighed, as the chain's reconciliation attributed them (`fenlei chain reconcile`).
+//!
+//! A ticket ends a truck's trip; its net weight is shared among the trip's pickups by their
+//! lifted weight, so each collection point gets, per day and category, the lifted grams of its
+//! ticketed pickups and their share of the tickets. Unlike the rollups these rows are not
+//! derived at ingest — a trip is only known once its ticket arrives — but written by the
+//! reconciliation for the days it covered, replacing what an earlier run wrote for them. Rows
+//! are kept for every level above the point too, by day and by calendar month (a month row is
+//! the sum of its day rows), so a query reads them like the rollups.
+
+use crate::embedded::StoreError;
+use crate::schema::Grain;
+use fenlei_domain::{Category, CityModel, Day, DayRange, UnitId, Weighed};
+use rusqlite::{Connection, params};
+use std::collections::HashMap;
+
+/// One collection point's ticketed pickups of a category on a day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PointWeighed {
+    /// The point.
+    pub point: UnitId,
+    /// The pickups' day.
+    pub day: Day,
+    /// The tickets' category.
+    pub category: Category,
+    /// Lifted and ticketed grams.
+    pub weighed: Weighed,
+}
+
+/// Replaces the day rows of `range` (and the month rows of the months it touches) with `rows`
+/// summed up the tree. Rows outside `range` are refused. Returns the unit-day rows written.
+pub(crate) fn replace(
+    conn: &mut Connection,
+    model: &CityModel,
+    range: DayRange,
+    rows: &[PointWeighed],
+) -> Result<u64, StoreError> {
+    let mut sums: HashMap<(UnitId, Day, Category), Weighed> = HashMap::new();
+    for r in rows {
+        if !range.contains(r.day) {
+            return Err(StoreError::Invalid(format!(
+                "weighed tonnage of {} lies outside the days replaced ({range})",
+                r.day
+            )));
+        }
+        if r.point.0 as usize >= model.units.len() {
+            return Err(StoreError::Invalid(format!(
+                "weighed tonnage of unit id {} outside the city",
+                r.point.0
+            )));
+        }
+        for unit in model.ancestors(r.point) {
+            sums.entry((unit, r.day, r.category))
+                .or_default()
+                .add(&r.weighed);
+        }
+    }
+    let tx = conn.transaction()?;
+    tx.execute(
+        "DELETE FROM weighed WHERE grain = ?1 AND start BETWEEN ?2 AND ?3",
+        params![Grain::Day as u8, range.from.0, range.to.0],
+    )?;
+    {
+        let mut st = tx.prepare_cached(
+            "INSERT INTO weighed (grain, start, unit, category, lifted_grams, ticketed_grams) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (&(unit, day, c), w) in &sums {
+            st.execute(params![
+                Grain::Day as u8,
+                day.0,
+                unit.0,
+                c.index() as u8,
+                w.lifted_grams as i64,
+                w.ticketed_grams as i64
+            ])?;
+        }
+    }
+    let mut month = range.from.month_start();
+    while month <= range.to {
+        let next = month.next_month_start();
+        tx.execute(
+            "DELETE FROM weighed WHERE grain = ?1 AND start = ?2",
+            params![Grain::Month as u8, month.0],
+        )?;
+        tx.execute(
+            "INSERT INTO weighed (grain, start, unit, category, lifted_grams, ticketed_grams)
+             SELECT ?1, ?2, unit, category, SUM(lifted_grams), SUM(ticketed_grams) FROM weighed
+             WHERE grain = ?3 AND start BETWEEN ?2 AND ?4 GROUP BY unit, category",
+            params![Grain::Month as u8, month.0, Grain::Day as u8, next.0 - 1],
+        )?;
+        month = next;
+    }
+    tx.commit()?;
+    Ok(sums.len() as u64)
+}
