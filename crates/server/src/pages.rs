@@ -116,6 +116,10 @@ pub struct PageQuery {
     pub day: Option<String>,
     /// After login.
     pub next: Option<String>,
+    /// Unit code (management pages; default: the viewer's scope).
+    pub unit: Option<String>,
+    /// Household code (points).
+    pub household: Option<String>,
 }
 
 /// [`PageQuery`], a malformed one answered with an error page (400).
@@ -135,15 +139,15 @@ impl axum::extract::FromRequestParts<AppState> for PQ {
 }
 
 /// What a page needs besides its content.
-struct Ctx {
-    lang: Lang,
+pub(crate) struct Ctx {
+    pub(crate) lang: Lang,
     set_lang: Option<String>,
-    viewer: Option<Viewer>,
+    pub(crate) viewer: Option<Viewer>,
     /// The path and query of this page without `lang`, for the language switch.
-    here: String,
+    pub(crate) here: String,
 }
 
-fn ctx(
+pub(crate) fn ctx(
     state: &AppState,
     headers: &HeaderMap,
     uri: &axum::http::Uri,
@@ -179,7 +183,7 @@ fn ctx(
 }
 
 /// An error shown as a page (with the API's status and message).
-pub struct PageError(ApiError, Lang);
+pub struct PageError(pub(crate) ApiError, pub(crate) Lang);
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
@@ -204,7 +208,7 @@ impl IntoResponse for PageError {
     }
 }
 
-fn security_headers() -> [(header::HeaderName, &'static str); 4] {
+pub(crate) fn security_headers() -> [(header::HeaderName, &'static str); 4] {
     [
         (
             header::CONTENT_SECURITY_POLICY,
@@ -216,9 +220,9 @@ fn security_headers() -> [(header::HeaderName, &'static str); 4] {
     ]
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
-fn page(state: &AppState, c: &Ctx, title: &str, content: Markup) -> Response {
+pub(crate) fn page(state: &AppState, c: &Ctx, title: &str, content: Markup) -> Response {
     let l = c.lang;
     let other = match l {
         Lang::Zh => ("en", "English"),
@@ -245,6 +249,9 @@ fn page(state: &AppState, c: &Ctx, title: &str, content: Markup) -> Response {
                             a href="/plans" { (l.t("收运计划", "Plans")) }
                             a href="/evaluations" { (l.t("考核评级", "Ratings")) }
                             a href="/cases" { (l.t("整改案件", "Cases")) }
+                        }
+                        @if c.viewer.as_ref().is_some_and(|v| v.role().sees_governance()) {
+                            a href="/incidents" { (l.t("站点事件", "Incidents")) }
                         }
                         a href="/guide" { (l.t("分类指南", "Sorting guide")) }
                         @if c.viewer.as_ref().is_some_and(|v| v.role() == Role::CityAdmin) {
@@ -277,7 +284,7 @@ fn page(state: &AppState, c: &Ctx, title: &str, content: Markup) -> Response {
 }
 
 /// A chart: a div and its ECharts options in a JSON block read by `app.js`.
-fn chart(id: &str, option: &serde_json::Value, class: &str) -> Markup {
+pub(crate) fn chart(id: &str, option: &serde_json::Value, class: &str) -> Markup {
     // `</` inside a script block would end it: escape it in the JSON.
     let text = option.to_string().replace("</", "<\\/");
     html! {
@@ -286,7 +293,7 @@ fn chart(id: &str, option: &serde_json::Value, class: &str) -> Markup {
     }
 }
 
-fn exports(base: &str) -> Markup {
+pub(crate) fn exports(base: &str) -> Markup {
     let sep = if base.contains('?') { '&' } else { '?' };
     html! {
         span.exports {
@@ -297,14 +304,14 @@ fn exports(base: &str) -> Markup {
     }
 }
 
-fn require(c: &Ctx, uri: &axum::http::Uri) -> Result<Viewer, Redirect> {
+pub(crate) fn require(c: &Ctx, uri: &axum::http::Uri) -> Result<Viewer, Redirect> {
     c.viewer.clone().ok_or_else(|| {
         let next = uri.path_and_query().map_or("/", |p| p.as_str());
         Redirect::to(&format!("/login?next={}", urlencode(next)))
     })
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
@@ -339,14 +346,14 @@ fn label(l: Lang, e: &Evaluation) -> &str {
     l.t(&e.label_zh, &e.label_en)
 }
 
-fn level_label(l: Lang, level: Level) -> &'static str {
+pub(crate) fn level_label(l: Lang, level: Level) -> &'static str {
     match l {
         Lang::Zh => level.label_zh(),
         Lang::En => level.key(),
     }
 }
 
-fn unit_href(state: &AppState, u: UnitId) -> String {
+pub(crate) fn unit_href(state: &AppState, u: UnitId) -> String {
     let unit = state.model().unit(u);
     match unit.level {
         Level::Estate => format!("/e/{}", unit.code),
@@ -639,7 +646,7 @@ fn fmt_rank_value(unit: &str, v: Option<f64>) -> String {
     }
 }
 
-fn breadcrumbs(path: &[UnitView]) -> Markup {
+pub(crate) fn breadcrumbs(path: &[UnitView]) -> Markup {
     html! {
         nav.crumbs {
             @for p in path {
@@ -868,7 +875,7 @@ async fn cases_page(
                 } }
                 tbody { @for r in rows.iter().take(CASES_SHOWN) {
                     tr class=(if r.overdue { "notmet" } else { "" }) {
-                        td { (r.code) } td { (r.unit_name) " " span.code { (r.unit) } } td { (r.responsible) }
+                        td { a href={ "/cases/" (r.code) } { (r.code) } } td { (r.unit_name) " " span.code { (r.unit) } } td { (r.responsible) }
                         td { (r.problem) } td { (r.action) } td { (r.deadline) }
                         td { (r.status) @if r.overdue { " · " (l.t("逾期", "overdue")) } } td.num { (r.escalation) }
                     }
@@ -1065,7 +1072,7 @@ fn login_response(
     res
 }
 
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         // Only paths on this site (not `//host`).
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),

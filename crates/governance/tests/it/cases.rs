@@ -35,6 +35,8 @@ fn photo(db: &GovernanceDb, bytes: &[u8], by: &str, when: Timestamp) -> Action {
             by: by.into(),
             at: when,
             stage: Status::Accepted,
+            phase: None,
+            note: String::new(),
         },
     }
 }

@@ -1,0 +1,523 @@
+//! The dashboard's management pages with actions: one rectification case (its timeline,
+//! evidence, deadline, escalation and the forms of the actions the viewer may take now); a
+//! unit's open station incidents with their escalation steps (acknowledge, mark handled).
+//!
+//! Every form posts with the session's CSRF token and goes through the same functions as the
+//! JSON API ([`crate::cases`]), so roles, scopes, the audit log and the state machine's
+//! refusals are the same; a refusal is shown on the page above the forms, with its status.
+
+use crate::AppState;
+use crate::auth::Viewer;
+use crate::cases::{self, CaseView, Step};
+use crate::error::ApiError;
+use crate::incidents;
+use crate::pages::{Lang, PQ, PageError, PageResult, ctx, page, require, unit_href};
+use axum::Form;
+use axum::Router;
+use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use fenlei_governance::cases::{Action, HistoryEntry, Outcome, Phase, Status};
+use fenlei_governance::incidents::StaffAction;
+use maud::{Markup, html};
+
+/// The routes of the management pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/cases/{id}", get(case_page))
+        .route("/cases/{id}/evidence", post(case_evidence_submit))
+        .route("/cases/{id}/act/{action}", post(case_action_submit))
+        .route("/incidents", get(incidents_page))
+        .route("/incidents/{id}/{action}", post(incident_action_submit))
+}
+
+/// Chinese and English name of a case status.
+pub fn status_label(l: Lang, s: Status) -> &'static str {
+    match s {
+        Status::Open => l.t("待受理", "open"),
+        Status::Accepted => l.t("整改中", "accepted"),
+        Status::Fixed => l.t("待核查", "fixed, awaiting verification"),
+        Status::Verified => l.t("已办结", "verified"),
+        Status::Reopened => l.t("已退回", "reopened"),
+    }
+}
+
+fn outcome_label(l: Lang, o: Outcome) -> &'static str {
+    match o {
+        Outcome::Done => l.t("已整改", "done"),
+        Outcome::FalseAlarm => l.t("误报", "false alarm"),
+        Outcome::PoorManagement => l.t("管理不善", "poor management"),
+        Outcome::NoResponse => l.t("未响应", "no response"),
+        Outcome::NotHandledInTime => l.t("未及时处置", "not handled in time"),
+    }
+}
+
+fn phase_label(l: Lang, p: Option<Phase>) -> &'static str {
+    match p {
+        Some(Phase::Before) => l.t("整改前", "before"),
+        Some(Phase::After) => l.t("整改后", "after"),
+        None => "",
+    }
+}
+
+fn action_label(l: Lang, a: &Action) -> &'static str {
+    match a {
+        Action::Open => l.t("立案", "opened"),
+        Action::Assign { .. } => l.t("受理", "accepted"),
+        Action::Evidence { .. } => l.t("上传证据", "evidence added"),
+        Action::Fix { .. } => l.t("报告整改完成", "reported fixed"),
+        Action::Verify { .. } => l.t("核查办结", "verified"),
+        Action::Reopen { .. } => l.t("退回", "sent back"),
+        Action::Escalate { .. } => l.t("升级督办", "escalated"),
+    }
+}
+
+fn evidence_href(v: &CaseView, sha: &str) -> String {
+    format!("/api/v1/cases/{}/evidence/{sha}", v.case.id)
+}
+
+fn history_detail(l: Lang, v: &CaseView, h: &HistoryEntry) -> Markup {
+    html! {
+        @match &h.action {
+            Action::Open => { (v.case.new.problem) }
+            Action::Assign { to } => { (l.t("处理人：", "handler: ")) (to) }
+            Action::Evidence { file } => {
+                a href=(evidence_href(v, &file.sha256)) { (file.name) }
+                @if file.phase.is_some() { " · " (phase_label(l, file.phase)) }
+                @if !file.note.is_empty() { " · " (file.note) }
+            }
+            Action::Fix { note } => { (note) }
+            Action::Verify { outcome } => { @if let Some(o) = outcome { (outcome_label(l, *o)) } }
+            Action::Reopen { reason } => { (reason) }
+            Action::Escalate { level, to } => { (l.t("级别 ", "level ")) (level) " → " (to) }
+        }
+    }
+}
+
+fn case_content(
+    state: &AppState,
+    l: Lang,
+    viewer: &Viewer,
+    v: &CaseView,
+    error: Option<&ApiError>,
+) -> Markup {
+    let c = &v.case;
+    let may = |k: &str| v.may.contains(&k);
+    let csrf = &viewer.session.csrf;
+    let base = format!("/cases/{}", c.id);
+    html! {
+        p.crumbs { a href="/cases" { "‹ " (l.t("整改案件", "Rectification cases")) } }
+        h1 { (v.code) " " span class={ "badge " (if v.overdue { "notmet" } else { "" }) } { (status_label(l, c.status)) @if v.overdue { " · " (l.t("逾期", "overdue")) } } }
+        @if let Some(e) = error {
+            p.error role="alert" { (e.status.as_u16()) " · " (e.message) }
+        }
+        section {
+            dl.facts {
+                dt { (l.t("单位", "Unit")) }
+                dd { @if let Some(u) = state.units.get(&c.new.unit) { a href=(unit_href(state, u)) { (v.unit_name) } } " " span.code { (c.new.unit) } }
+                dt { (l.t("责任单位", "Responsible")) } dd { (c.new.responsible) }
+                dt { (l.t("问题", "Problem")) } dd { (c.new.problem) }
+                dt { (l.t("整改要求", "Required action")) } dd { (c.new.action) }
+                dt { (l.t("期限", "Deadline")) } dd class=(if v.overdue { "notmet" } else { "" }) { (c.new.deadline) }
+                dt { (l.t("升级", "Escalation")) }
+                dd {
+                    (c.escalation)
+                    @if c.escalation > 0 { @if let Some(to) = v.ladder.get(c.escalation as usize - 1) { " · " (l.t("督办：", "supervised by ")) (to) } }
+                    @if !v.ladder.is_empty() { span.muted { " (" (l.t("升级路径：", "ladder: ")) (v.ladder.join(" → ")) ")" } }
+                }
+                dt { (l.t("处理人", "Handler")) } dd { (c.assignee.as_deref().unwrap_or("—")) }
+                dt { (l.t("立案", "Opened")) } dd { (c.opened_at) " · " (c.opened_by) }
+                @if let Some(o) = c.outcome { dt { (l.t("办结情况", "Outcome")) } dd { (outcome_label(l, o)) } }
+            }
+        }
+        section {
+            h2 { (l.t("证据", "Evidence")) " (" (c.evidence.len()) ")" }
+            @if c.evidence.is_empty() {
+                p.muted { (l.t("还没有证据。", "No evidence yet.")) }
+            } @else {
+                ul.evidence {
+                    @for e in &c.evidence {
+                        li {
+                            @if cases::is_image(&e.name) {
+                                a href=(evidence_href(v, &e.sha256)) { img src=(evidence_href(v, &e.sha256)) alt=(e.name) loading="lazy"; }
+                            }
+                            div {
+                                a href=(evidence_href(v, &e.sha256)) { (e.name) } " " span.code { (e.bytes) " B" }
+                                br;
+                                @if e.phase.is_some() { strong { (phase_label(l, e.phase)) } " · " }
+                                (e.note)
+                                br;
+                                span.muted { (e.by) " · " (e.at) " · " (status_label(l, e.stage)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section {
+            h2 { (l.t("办理经过", "Timeline")) }
+            ol.timeline {
+                @for h in &v.history {
+                    li {
+                        span.muted { (h.at) } " " strong { (action_label(l, &h.action)) } " · " (h.actor)
+                        " " span.code { (h.before.map(|s| status_label(l, s)).unwrap_or("—")) " → " (status_label(l, h.after)) }
+                        br; (history_detail(l, v, h))
+                    }
+                }
+            }
+        }
+        @if !v.may.is_empty() {
+            section id="actions" {
+                h2 { (l.t("办理", "Actions")) }
+                @if may("accept") {
+                    form.act method="post" action={ (base) "/act/accept" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label { (l.t("处理人", "Handler")) input type="text" name="handler" required value=(viewer.session.user.name); }
+                        button type="submit" { (l.t("受理", "Accept the case")) }
+                    }
+                }
+                @if may("evidence") {
+                    form.act method="post" action={ (base) "/evidence" } enctype="multipart/form-data" {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label { (l.t("证据文件（照片或文件）", "Evidence file (photo or document)")) input type="file" name="file" required accept="image/*,application/pdf"; }
+                        label { (l.t("拍摄于", "Shows")) select name="phase" {
+                            option value="" { "—" }
+                            option value="before" { (l.t("整改前", "before the fix")) }
+                            option value="after" selected[c.status != Status::Open] { (l.t("整改后", "after the fix")) }
+                        } }
+                        label { (l.t("说明", "Note")) input type="text" name="note"; }
+                        button type="submit" { (l.t("上传证据", "Add evidence")) }
+                    }
+                }
+                @if may("fix") {
+                    form.act method="post" action={ (base) "/act/fix" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label { (l.t("整改情况", "What was done")) input type="text" name="note" required; }
+                        button type="submit" { (l.t("报告整改完成", "Mark rectified")) }
+                    }
+                } @else if viewer.role().handles() && matches!(c.status, Status::Accepted | Status::Reopened) && c.evidence.is_empty() {
+                    p.muted { (l.t("上传证据后才能报告整改完成。", "Add evidence before marking the case rectified.")) }
+                }
+                @if may("verify") || may("reject") {
+                    form.act method="post" action={ (base) "/act/verify" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        @if may("verify") {
+                            label { (l.t("办结情况（通过时）", "Outcome (when accepting)")) select name="outcome" {
+                                option value="" { (l.t("默认（按时为已整改）", "default (done when on time)")) }
+                                option value="done" { (outcome_label(l, Outcome::Done)) }
+                                option value="poor_management" { (outcome_label(l, Outcome::PoorManagement)) }
+                                option value="not_handled_in_time" { (outcome_label(l, Outcome::NotHandledInTime)) }
+                            } }
+                        }
+                        label { (l.t("退回理由（退回时）", "Reason (when sending back)")) input type="text" name="reason"; }
+                        div.buttons {
+                            @if may("verify") { button type="submit" name="decision" value="accept" { (l.t("核查通过", "Accept the fix")) } }
+                            @if may("reject") { button.secondary type="submit" name="decision" value="reject" { (l.t("退回", "Send back")) } }
+                        }
+                    }
+                }
+                @if may("escalate") {
+                    form.act method="post" action={ (base) "/act/escalate" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        button type="submit" { (l.t("升级督办到 ", "Escalate to ")) (v.ladder.get(c.escalation as usize).map(String::as_str).unwrap_or("")) }
+                    }
+                }
+                @if may("close:false_alarm") || may("close:no_response") {
+                    form.act method="post" action={ (base) "/act/close" } {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label { (l.t("未整改而结案", "Close without a fix")) select name="outcome" {
+                            @if may("close:false_alarm") { option value="false_alarm" { (outcome_label(l, Outcome::FalseAlarm)) } }
+                            @if may("close:no_response") { option value="no_response" { (outcome_label(l, Outcome::NoResponse)) } }
+                        } }
+                        button.secondary type="submit" { (l.t("结案", "Close the case")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn render_case(
+    state: &AppState,
+    c: &crate::pages::Ctx,
+    viewer: &Viewer,
+    id: u64,
+    error: Option<ApiError>,
+) -> PageResult {
+    let l = c.lang;
+    let v = cases::view(state, viewer, id)
+        .await
+        .map_err(|e| PageError(e, l))?;
+    let mut res = page(
+        state,
+        c,
+        &v.code,
+        case_content(state, l, viewer, &v, error.as_ref()),
+    );
+    if let Some(e) = error {
+        *res.status_mut() = e.status;
+    }
+    Ok(res)
+}
+
+async fn case_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    crate::api::P(id): crate::api::P<String>,
+    PQ(q): PQ,
+) -> PageResult {
+    let c = ctx(&state, &headers, &uri, &q)?;
+    let v = match require(&c, &uri) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let id = cases::parse_id(&id).map_err(|e| PageError(e, c.lang))?;
+    render_case(&state, &c, &v, id, None).await
+}
+
+/// The fields of the case action forms.
+#[derive(serde::Deserialize, Default)]
+pub struct CaseForm {
+    csrf: Option<String>,
+    handler: Option<String>,
+    note: Option<String>,
+    decision: Option<String>,
+    outcome: Option<String>,
+    reason: Option<String>,
+}
+
+/// After a form: back to the case on success; the case with the refusal otherwise.
+async fn after(
+    state: &AppState,
+    c: &crate::pages::Ctx,
+    v: &Viewer,
+    id: u64,
+    step: Result<Step, ApiError>,
+) -> PageResult {
+    let done = match step {
+        Ok(step) => cases::act(state, v, id, step).await,
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        // Nothing to show when the case is not there for this viewer.
+        Err(e) if e.status == StatusCode::NOT_FOUND => Err(PageError(e, c.lang)),
+        Err(e) => render_case(state, c, v, id, Some(e)).await,
+    }
+}
+
+async fn case_action_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    crate::api::P((id, action)): crate::api::P<(String, String)>,
+    form: Result<Form<CaseForm>, axum::extract::rejection::FormRejection>,
+) -> PageResult {
+    let c = ctx(&state, &headers, &uri, &crate::pages::PageQuery::default())?;
+    let l = c.lang;
+    let Some(v) = c.viewer.clone() else {
+        return Err(PageError(ApiError::unauthorized(), l));
+    };
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    v.check_csrf(f.csrf.as_deref())
+        .map_err(|e| PageError(e, l))?;
+    let id = cases::parse_id(&id).map_err(|e| PageError(e, l))?;
+    let text = |s: &Option<String>| s.clone().unwrap_or_default();
+    let step = match action.as_str() {
+        "accept" => Ok(Step::Accept {
+            handler: text(&f.handler),
+        }),
+        "fix" => Ok(Step::Fix {
+            note: text(&f.note),
+        }),
+        "verify" => cases::verify_step(
+            f.decision.as_deref().unwrap_or(""),
+            f.outcome.as_deref(),
+            f.reason.as_deref(),
+        ),
+        "escalate" => Ok(Step::Escalate),
+        "close" => cases::close_outcome(f.outcome.as_deref().unwrap_or(""))
+            .map(|outcome| Step::Close { outcome }),
+        _ => return Err(PageError(ApiError::not_found("no such case action"), l)),
+    };
+    after(&state, &c, &v, id, step).await
+}
+
+async fn case_evidence_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    crate::api::P(id): crate::api::P<String>,
+    m: Result<Multipart, MultipartRejection>,
+) -> PageResult {
+    let c = ctx(&state, &headers, &uri, &crate::pages::PageQuery::default())?;
+    let l = c.lang;
+    let Some(v) = c.viewer.clone() else {
+        return Err(PageError(ApiError::unauthorized(), l));
+    };
+    let id = cases::parse_id(&id).map_err(|e| PageError(e, l))?;
+    let up = cases::read_upload(m).await;
+    // The token is checked before anything else is looked at.
+    let sent = up.as_ref().ok().and_then(|u| u.csrf.clone());
+    v.check_csrf(sent.as_deref()).map_err(|e| PageError(e, l))?;
+    let step = up.and_then(cases::Upload::with_file).map(Step::Evidence);
+    after(&state, &c, &v, id, step).await
+}
+
+fn kind_label(l: Lang, kind: &str) -> &str {
+    let zh = match kind {
+        "overflow" => "满溢",
+        "bags_on_ground" => "小包垃圾落地",
+        "mixed_put_in" => "混合投放",
+        "littering" => "乱扔垃圾",
+        "illegal_dumping" => "偷倒",
+        "fill_level" => "满桶上报",
+        "device_fault" => "设备故障",
+        "fire" => "火情",
+        "water_leak" => "漏水",
+        other => other,
+    };
+    l.t(zh, kind)
+}
+
+fn step_label(l: Lang, step: &str) -> &str {
+    match step {
+        "remind" => l.t("提醒物业", "property reminded"),
+        "case" => l.t("社区立案", "case for the community"),
+        "street" => l.t("街道督办", "street supervises"),
+        "district" => l.t("区级督办", "district supervises"),
+        other => other,
+    }
+}
+
+/// A path segment: everything but unreserved characters percent-encoded.
+fn segment(s: &str) -> String {
+    crate::pages::urlencode(s).replace('/', "%2F")
+}
+
+async fn incidents_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    PQ(q): PQ,
+) -> PageResult {
+    let c = ctx(&state, &headers, &uri, &q)?;
+    let v = match require(&c, &uri) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let l = c.lang;
+    let pe = |e: ApiError| PageError(e, l);
+    if !v.role().sees_governance() {
+        return Err(pe(ApiError::forbidden(
+            "haulers do not see station incidents",
+        )));
+    }
+    let unit = incidents::unit_of(&state, &v, &q.unit).map_err(pe)?;
+    let range = crate::api::period_of(&state, &q.from, &q.to).map_err(pe)?;
+    let list = incidents::incident_list(&state, unit, range)
+        .await
+        .map_err(pe)?;
+    let u = state.model().unit(unit);
+    let path = crate::api::path_to(&state, v.scope, unit);
+    let acts = v.role().handles();
+    let query = format!("unit={}&from={}&to={}", u.code, range.from, range.to);
+    let content = html! {
+        (crate::pages::breadcrumbs(&path))
+        h1 { (l.t("站点事件", "Station incidents")) " · " (u.name) " " span.code { (crate::pages::level_label(l, u.level)) " " (u.code) } }
+        p.muted {
+            (l.t("报告期", "Period")) " " (list.from) " … " (list.to) " · "
+            (list.total) (l.t(" 起需处置，已处置 ", " to handle, handled ")) (list.handled)
+            (l.t("，未处置 ", ", open ")) (list.open.len())
+        }
+        p.muted { (l.t("升级路径：30 分钟提醒物业，90 分钟社区立案，24 小时街道督办，72 小时区级督办。", "Ladder: the property manager is reminded at 30 min, a case opened for the community at 90 min, the street supervises at 24 h, the district at 72 h.")) }
+        section {
+            h2 { (l.t("未处置事件", "Open incidents")) " " (crate::pages::exports(&format!("/api/v1/incidents?{query}"))) }
+            @if list.open.is_empty() {
+                p { (l.t("没有未处置的事件。", "No open incident.")) }
+            } @else {
+                div.scroll { table {
+                    thead { tr {
+                        th { (l.t("时间", "Time")) } th { (l.t("投放点", "Point")) } th { (l.t("小区", "Estate")) }
+                        th { (l.t("类型", "Kind")) } th { (l.t("已确认", "Acknowledged")) } th { (l.t("已升级", "Steps taken")) }
+                        th { (l.t("下一步", "Next step")) }
+                        @if acts { th { (l.t("处置", "Action")) } }
+                    } }
+                    tbody { @for r in &list.open {
+                        tr class=(if r.steps.is_empty() { "" } else { "notmet" }) {
+                            td { (r.time) } td { (r.point_name) " " span.code { (r.point) } } td { (r.estate_name) }
+                            td { (kind_label(l, &r.kind)) } td { (r.acknowledged.as_deref().unwrap_or("—")) }
+                            td {
+                                @for (i, s) in r.steps.iter().enumerate() {
+                                    @if i > 0 { " → " }
+                                    (step_label(l, &s.step))
+                                    @if let Some(case) = &s.case { " " a href={ "/cases/" (case) } { (case) } }
+                                }
+                            }
+                            td { @if let (Some(s), Some(due)) = (&r.next_step, &r.next_due) { (step_label(l, s)) br; span.muted { (due) } } }
+                            @if acts {
+                                td {
+                                    @if r.acknowledged.is_none() {
+                                        form.inline method="post" action={ "/incidents/" (segment(&r.id)) "/ack" } {
+                                            input type="hidden" name="csrf" value=(v.session.csrf);
+                                            input type="hidden" name="back" value=(c.here);
+                                            button.secondary type="submit" { (l.t("确认", "Acknowledge")) }
+                                        }
+                                        " "
+                                    }
+                                    form.inline method="post" action={ "/incidents/" (segment(&r.id)) "/handled" } {
+                                        input type="hidden" name="csrf" value=(v.session.csrf);
+                                        input type="hidden" name="back" value=(c.here);
+                                        button type="submit" { (l.t("已处置", "Handled")) }
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                } }
+            }
+        }
+    };
+    Ok(page(
+        &state,
+        &c,
+        l.t("站点事件", "Station incidents"),
+        content,
+    ))
+}
+
+/// The fields of an incident's action form.
+#[derive(serde::Deserialize, Default)]
+pub struct IncidentForm {
+    csrf: Option<String>,
+    back: Option<String>,
+}
+
+async fn incident_action_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    crate::api::P((id, action)): crate::api::P<(String, String)>,
+    form: Result<Form<IncidentForm>, axum::extract::rejection::FormRejection>,
+) -> PageResult {
+    let c = ctx(&state, &headers, &uri, &crate::pages::PageQuery::default())?;
+    let l = c.lang;
+    let Some(v) = c.viewer.clone() else {
+        return Err(PageError(ApiError::unauthorized(), l));
+    };
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    v.check_csrf(f.csrf.as_deref())
+        .map_err(|e| PageError(e, l))?;
+    let action = match action.as_str() {
+        "ack" => StaffAction::Ack,
+        "handled" => StaffAction::Handled,
+        _ => return Err(PageError(ApiError::not_found("no such incident action"), l)),
+    };
+    incidents::record(&state, &v, &id, action)
+        .await
+        .map_err(|e| PageError(e, l))?;
+    Ok(Redirect::to(&crate::pages::safe_next(f.back.as_deref())).into_response())
+}

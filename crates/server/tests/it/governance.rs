@@ -1,0 +1,624 @@
+//! Governance with actions: a rectification case worked through the API and the dashboard's
+//! forms by the roles whose job each step is; refusals (role 403, scope 404, CSRF 403, the
+//! state machine's 409), evidence files, and the audit log's entries.
+
+use crate::fixture::{Auth, Fixture, Session, assert_error};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use fenlei_domain::Timestamp;
+use fenlei_governance::cases::NewCase;
+use fenlei_server::ServerConfig;
+
+/// Opens a case in estate `unit` now, due in a week; returns its number.
+pub fn open_case(f: &Fixture, unit: &str, problem: &str) -> u64 {
+    let db = f.dir.path().join("db");
+    let store = fenlei_store::EmbeddedStore::open_for_queries(&db).expect("store");
+    let mut gov = fenlei_app::govern::open(&db).expect("governance");
+    let now = Timestamp::now();
+    let new = NewCase {
+        origin: "manual".into(),
+        unit: unit.to_owned(),
+        responsible: format!("property:{unit}"),
+        problem: problem.to_owned(),
+        action: "加桶并清运".into(),
+        deadline: Timestamp(now.0 + 7 * 86_400),
+    };
+    fenlei_app::govern::cases::open(&store, &mut gov, new, "督导员", now)
+        .expect("case")
+        .id
+}
+
+/// A `multipart/form-data` body: `(name, file name, content)`; returns content type and body.
+pub fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----fenleiTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, file, content) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some(f) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// POSTs a multipart body with a session (and its CSRF header when `csrf`).
+async fn upload(
+    f: &Fixture,
+    uri: &str,
+    s: &Session,
+    csrf: bool,
+    fields: &[(&str, Option<&str>, &[u8])],
+) -> (StatusCode, Vec<u8>) {
+    let (ct, body) = multipart(fields);
+    let mut b = Request::post(uri)
+        .header("content-type", ct)
+        .header("cookie", format!("fenlei_session={}", s.cookie));
+    if csrf {
+        b = b.header("x-csrf-token", &s.csrf);
+    }
+    let (st, _, body) = f.call(b.body(Body::from(body)).expect("request")).await;
+    (st, body)
+}
+
+fn json(body: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(body)))
+}
+
+/// POSTs JSON as `s` with its CSRF header and checks the status; returns the body as JSON.
+async fn post_ok(
+    f: &Fixture,
+    uri: &str,
+    s: &Session,
+    body: serde_json::Value,
+    status: StatusCode,
+) -> serde_json::Value {
+    let (st, b) = f.post(uri, Auth::Session(s, true), body.to_string()).await;
+    assert_eq!(st, status, "{uri}: {}", String::from_utf8_lossy(&b));
+    json(&b)
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n fake photo of an overflowing bin";
+const PNG_AFTER: &[u8] = b"\x89PNG\r\n\x1a\n fake photo of the clean station";
+
+#[tokio::test]
+async fn a_case_is_worked_through_the_api_by_the_roles_whose_job_each_step_is() {
+    let f = Fixture::new(ServerConfig::default());
+    let inside = open_case(&f, &f.estates[0], "厨余桶满溢");
+    let outside = open_case(&f, &f.estates[1], "其他垃圾混投");
+    let staff = f.login("community").await;
+    let street = f.login("street").await;
+    let admin = f.login("city_admin").await;
+    let observer = f.login("observer").await;
+    let hauler = f.login("hauler").await;
+    let base = format!("/api/v1/cases/{inside}");
+
+    // The community's staff see the case and may take it on or add evidence.
+    let v = f.get_json(&base, Some(&staff), StatusCode::OK).await;
+    assert_eq!(v["status"], "open");
+    assert_eq!(v["code"], format!("CASE-{inside:06}"));
+    assert_eq!(v["history"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["may"], serde_json::json!(["accept", "evidence"]));
+    // The case number in either form.
+    f.get_json(
+        &format!("/api/v1/cases/CASE-{inside:06}"),
+        Some(&staff),
+        StatusCode::OK,
+    )
+    .await;
+    // A supervisor may escalate and close it, not take it on.
+    let v = f.get_json(&base, Some(&street), StatusCode::OK).await;
+    assert_eq!(
+        v["may"],
+        serde_json::json!(["evidence", "escalate", "close:false_alarm"])
+    );
+    // Observers read and may do nothing.
+    let v = f.get_json(&base, Some(&observer), StatusCode::OK).await;
+    assert_eq!(v["may"], serde_json::json!([]));
+
+    // Without the CSRF header: refused, nothing changed.
+    let accept = serde_json::json!({"handler": "王师傅"});
+    let (st, b) = f
+        .post(
+            &format!("{base}/accept"),
+            Auth::Session(&staff, false),
+            accept.to_string(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_error(&b, "forbidden");
+    // Observers and haulers: refused by role; supervisors may not take a case on.
+    for s in [&observer, &hauler, &street] {
+        let (st, b) = f
+            .post(
+                &format!("{base}/accept"),
+                Auth::Session(s, true),
+                accept.to_string(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        assert_error(&b, "forbidden");
+    }
+    let v = f.get_json(&base, Some(&staff), StatusCode::OK).await;
+    assert_eq!(v["status"], "open", "refusals change nothing");
+
+    let v = post_ok(
+        &f,
+        &format!("{base}/accept"),
+        &staff,
+        accept,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(v["status"], "accepted");
+    assert_eq!(v["assignee"], "王师傅");
+    // Marking it fixed needs evidence first: the state machine's refusal, as 409.
+    let (st, b) = f
+        .post(
+            &format!("{base}/fix"),
+            Auth::Session(&staff, true),
+            serde_json::json!({"note": "加了两个桶"}).to_string(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert_error(&b, "no_evidence");
+    // Evidence: an upload without a file, then without CSRF, is refused; with both it is kept.
+    let (st, b) = upload(
+        &f,
+        &format!("{base}/evidence"),
+        &staff,
+        true,
+        &[("note", None, b"x")],
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_error(&b, "bad_request");
+    let fields: &[(&str, Option<&str>, &[u8])] = &[
+        ("file", Some("after.png"), PNG_AFTER),
+        ("phase", None, b"after"),
+        ("note", None, "两个新桶，已清运".as_bytes()),
+    ];
+    let (st, _) = upload(&f, &format!("{base}/evidence"), &staff, false, fields).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, b) = upload(&f, &format!("{base}/evidence"), &observer, true, fields).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{}", String::from_utf8_lossy(&b));
+    let (st, b) = upload(&f, &format!("{base}/evidence"), &staff, true, fields).await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let v = json(&b);
+    let e = &v["evidence"][0];
+    assert_eq!(e["name"], "after.png");
+    assert_eq!(e["phase"], "after");
+    assert_eq!(e["note"], "两个新桶，已清运");
+    assert_eq!(e["by"], "community");
+    assert_eq!(e["bytes"], PNG_AFTER.len());
+    // A supervisor adds the photo of the problem as found.
+    let (st, b) = upload(
+        &f,
+        &format!("{base}/evidence"),
+        &street,
+        true,
+        &[
+            ("file", Some("before.png"), PNG),
+            ("phase", None, b"before"),
+        ],
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    // The same file again: refused by the state machine.
+    let (st, b) = upload(&f, &format!("{base}/evidence"), &staff, true, fields).await;
+    assert_eq!(
+        st,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
+    // The stored file comes back as it was sent, as an image.
+    let sha = e["sha256"].as_str().expect("sha").to_owned();
+    let (st, headers, b) = f
+        .call(
+            Request::get(format!("{base}/evidence/{sha}"))
+                .header("cookie", format!("fenlei_session={}", staff.cookie))
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(b, PNG_AFTER);
+    assert_eq!(headers["content-type"], "image/png");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+
+    let v = post_ok(
+        &f,
+        &format!("{base}/fix"),
+        &staff,
+        serde_json::json!({"note": "加了两个桶"}),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(v["status"], "fixed");
+    // Staff may not verify their own fix (role), the street may: rejecting needs a reason.
+    let verify = format!("{base}/verify");
+    let (st, _) = f
+        .post(
+            &verify,
+            Auth::Session(&staff, true),
+            serde_json::json!({"decision": "accept"}).to_string(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, b) = f
+        .post(
+            &verify,
+            Auth::Session(&street, true),
+            serde_json::json!({"decision": "reject"}).to_string(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_error(&b, "bad_request");
+    let (st, b) = f
+        .post(
+            &verify,
+            Auth::Session(&street, true),
+            serde_json::json!({"decision": "maybe"}).to_string(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_error(&b, "bad_request");
+    let v = post_ok(
+        &f,
+        &verify,
+        &street,
+        serde_json::json!({"decision": "reject", "reason": "桶仍然满溢"}),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(v["status"], "reopened");
+    post_ok(
+        &f,
+        &format!("{base}/fix"),
+        &staff,
+        serde_json::json!({"note": "增加清运频次"}),
+        StatusCode::OK,
+    )
+    .await;
+    let v = post_ok(
+        &f,
+        &verify,
+        &admin,
+        serde_json::json!({"decision": "accept"}),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(v["status"], "verified");
+    assert_eq!(v["outcome"], "done");
+    assert_eq!(v["verified_by"], "city_admin");
+    // Closed: it may only be sent back; escalating it is a conflict.
+    assert_eq!(v["may"], serde_json::json!(["reject"]));
+    let (st, b) = f
+        .post(
+            &format!("{base}/escalate"),
+            Auth::Session(&street, true),
+            "",
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert_error(&b, "illegal_state");
+    // The timeline: open, assign, two pieces of evidence, fix, reopen, fix, verify.
+    let keys: Vec<String> = v["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| h["action"].as_str().expect("action").to_owned())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "open", "assign", "evidence", "evidence", "fix", "reopen", "fix", "verify"
+        ]
+    );
+
+    // Escalation by hand, one rung at a time, then closing a false alarm.
+    let third = open_case(&f, &f.estates[0], "投放点脏乱");
+    let b3 = format!("/api/v1/cases/{third}");
+    let ladder: Vec<String> = f.get_json(&b3, Some(&street), StatusCode::OK).await["ladder"]
+        .as_array()
+        .expect("ladder")
+        .iter()
+        .map(|s| s.as_str().expect("rung").to_owned())
+        .collect();
+    assert_eq!(ladder.len(), 2, "{ladder:?}");
+    assert_eq!(ladder[0], format!("street:{}", f.street));
+    let (st, _) = f
+        .post(&format!("{b3}/escalate"), Auth::Session(&staff, true), "")
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "staff do not escalate");
+    for (level, rung) in ladder.iter().enumerate() {
+        let v = post_ok(
+            &f,
+            &format!("{b3}/escalate"),
+            &street,
+            serde_json::json!({}),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(v["escalation"], level + 1);
+        assert_eq!(
+            v["history"]
+                .as_array()
+                .and_then(|h| h.last())
+                .expect("last")["to"],
+            *rung
+        );
+    }
+    let (st, b) = f
+        .post(&format!("{b3}/escalate"), Auth::Session(&street, true), "")
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "the top of the ladder");
+    assert_error(&b, "bad_request");
+    // no_response only after the deadline; done is not a way to close an unfixed case.
+    let (st, _) = f
+        .post(
+            &format!("{b3}/close"),
+            Auth::Session(&street, true),
+            serde_json::json!({"outcome": "no_response"}).to_string(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _) = f
+        .post(
+            &format!("{b3}/close"),
+            Auth::Session(&street, true),
+            serde_json::json!({"outcome": "done"}).to_string(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let v = post_ok(
+        &f,
+        &format!("{b3}/close"),
+        &street,
+        serde_json::json!({"outcome": "false_alarm"}),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(v["status"], "verified");
+    assert_eq!(v["outcome"], "false_alarm");
+
+    // A case outside the scope answers exactly like one that does not exist, for reading,
+    // acting and its files.
+    let community_scope = f.state.units.get(&f.communities[0]).expect("community");
+    let other = f.state.units.get(&f.estates[1]).expect("estate");
+    assert!(!f.state.in_scope(community_scope, other));
+    for id in [outside, 9999] {
+        let ob = format!("/api/v1/cases/{id}");
+        let (st, b) = f.get(&ob, Some(&staff)).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        assert_error(&b, "not_found");
+        assert_eq!(json(&b)["message"], format!("no case CASE-{id:06}"));
+        let (st, b) = f
+            .post(
+                &format!("{ob}/accept"),
+                Auth::Session(&staff, true),
+                serde_json::json!({"handler": "x"}).to_string(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        assert_eq!(json(&b)["message"], format!("no case CASE-{id:06}"));
+        let (st, _) = upload(&f, &format!("{ob}/evidence"), &staff, true, fields).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        let (st, _) = f.get(&format!("{ob}/evidence/{sha}"), Some(&staff)).await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+    }
+    // Not logged in: 401.
+    let (st, _) = f.get(&base, None).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+
+    // Every action is in the audit log with its actor; refusals are not.
+    let audit = f
+        .get_json("/api/v1/audit?limit=1000", Some(&admin), StatusCode::OK)
+        .await;
+    let entries: Vec<(String, String, String)> = audit
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter(|e| e["action"].as_str().is_some_and(|a| a.starts_with("case.")))
+        .map(|e| {
+            (
+                e["actor"].as_str().expect("actor").to_owned(),
+                e["action"].as_str().expect("action").to_owned(),
+                e["detail"].as_str().expect("detail").to_owned(),
+            )
+        })
+        .rev()
+        .collect();
+    let got: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|(a, k, _)| (a.as_str(), k.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("community", "case.accept"),
+            ("community", "case.evidence"),
+            ("street", "case.evidence"),
+            ("community", "case.fix"),
+            ("street", "case.reject"),
+            ("community", "case.fix"),
+            ("city_admin", "case.verify"),
+            ("street", "case.escalate"),
+            ("street", "case.escalate"),
+            ("street", "case.close"),
+        ]
+    );
+    assert!(
+        entries[0].2.starts_with(&format!("CASE-{inside:06} ")),
+        "{:?}",
+        entries[0]
+    );
+    assert!(entries[0].2.contains("王师傅"), "{:?}", entries[0]);
+    assert!(entries[1].2.contains(&sha), "{:?}", entries[1]);
+    assert!(entries[4].2.contains("桶仍然满溢"), "{:?}", entries[4]);
+
+    // The OpenAPI document describes the actions.
+    let doc = f
+        .get_json("/api/v1/openapi.json", None, StatusCode::OK)
+        .await;
+    for p in [
+        "/api/v1/cases/{id}",
+        "/api/v1/cases/{id}/accept",
+        "/api/v1/cases/{id}/evidence",
+        "/api/v1/cases/{id}/fix",
+        "/api/v1/cases/{id}/verify",
+        "/api/v1/cases/{id}/escalate",
+        "/api/v1/cases/{id}/close",
+    ] {
+        assert!(
+            doc["paths"][p].is_object(),
+            "{p} missing from the OpenAPI document"
+        );
+    }
+}
+
+/// GET a page with a session cookie.
+async fn page(f: &Fixture, uri: &str, s: &Session) -> (StatusCode, String) {
+    let (st, b) = f.get(uri, Some(s)).await;
+    (st, String::from_utf8(b).expect("utf8"))
+}
+
+/// POSTs a url-encoded form with a session cookie; returns status, location and body.
+async fn form(f: &Fixture, uri: &str, s: &Session, body: &str) -> (StatusCode, String, String) {
+    let req = Request::post(uri)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", format!("fenlei_session={}", s.cookie))
+        .body(Body::from(body.to_owned()))
+        .expect("req");
+    let (st, headers, b) = f.call(req).await;
+    let loc = headers
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (st, loc, String::from_utf8(b).expect("utf8"))
+}
+
+#[tokio::test]
+async fn the_case_page_shows_the_case_and_its_forms_act_like_the_api() {
+    let f = Fixture::new(ServerConfig::default());
+    let id = open_case(&f, &f.estates[0], "厨余桶满溢");
+    let outside = open_case(&f, &f.estates[1], "其他垃圾混投");
+    let staff = f.login("community").await;
+    let street = f.login("street").await;
+    let observer = f.login("observer").await;
+    let url = format!("/cases/{id}");
+
+    // The list links the case; the page shows it with the forms the viewer may use.
+    let (st, html) = page(&f, "/cases", &staff).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains(&format!("href=\"/cases/CASE-{id:06}\"")),
+        "{html}"
+    );
+    let (st, html) = page(&f, &url, &staff).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("厨余桶满溢") && html.contains("办理经过"),
+        "{html}"
+    );
+    assert!(html.contains(&format!("action=\"/cases/{id}/act/accept\"")));
+    assert!(html.contains(&format!("action=\"/cases/{id}/evidence\"")));
+    assert!(html.contains("enctype=\"multipart/form-data\""));
+    assert!(
+        html.contains(&format!("value=\"{}\"", staff.csrf)),
+        "forms carry the CSRF token"
+    );
+    assert!(!html.contains("/act/verify"), "staff do not verify");
+    let (_, html) = page(&f, &format!("{url}?lang=en"), &staff).await;
+    assert!(html.contains("Timeline") && html.contains("Accept the case"));
+    // Observers see the case and no form.
+    let (st, html) = page(&f, &url, &observer).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        !html.contains("<form class=\"act\""),
+        "observers get no forms"
+    );
+    // Outside the scope, or no such case: 404.
+    let (st, _) = page(&f, &format!("/cases/{outside}"), &staff).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = page(&f, "/cases/nonsense", &staff).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    // A form without its CSRF token is refused and changes nothing.
+    let (st, _, _) = form(
+        &f,
+        &format!("{url}/act/accept"),
+        &staff,
+        "handler=%E7%8E%8B",
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // With it: done, back to the case.
+    let body = format!("csrf={}&handler=%E7%8E%8B%E5%B8%88%E5%82%85", staff.csrf);
+    let (st, loc, _) = form(&f, &format!("{url}/act/accept"), &staff, &body).await;
+    assert_eq!((st, loc.as_str()), (StatusCode::SEE_OTHER, url.as_str()));
+    // A refused action shows the case with the reason and the refusal's status.
+    let body = format!("csrf={}&note=done", staff.csrf);
+    let (st, _, html) = form(&f, &format!("{url}/act/fix"), &staff, &body).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(html.contains("add evidence"), "{html}");
+    assert!(html.contains("王师傅"), "the case is shown: {html}");
+    // A role's refusal too.
+    let body = format!("csrf={}", observer.csrf);
+    let (st, _, _) = form(&f, &format!("{url}/act/escalate"), &observer, &body).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // Evidence through the upload form (CSRF as a field), then fixed.
+    let csrf = staff.csrf.clone();
+    let (ct, mp) = multipart(&[
+        ("csrf", None, csrf.as_bytes()),
+        ("file", Some("现场.jpg"), PNG),
+        ("phase", None, b"after"),
+        ("note", None, "已加桶".as_bytes()),
+    ]);
+    let req = Request::post(format!("{url}/evidence"))
+        .header("content-type", ct)
+        .header("cookie", format!("fenlei_session={}", staff.cookie))
+        .body(Body::from(mp))
+        .expect("req");
+    let (st, headers, b) = f.call(req).await;
+    assert_eq!(st, StatusCode::SEE_OTHER, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(headers["location"], url.as_str());
+    // Without the CSRF field: refused.
+    let (ct, mp) = multipart(&[("file", Some("b.jpg"), b"other bytes")]);
+    let req = Request::post(format!("{url}/evidence"))
+        .header("content-type", ct)
+        .header("cookie", format!("fenlei_session={}", staff.cookie))
+        .body(Body::from(mp))
+        .expect("req");
+    assert_eq!(f.call(req).await.0, StatusCode::FORBIDDEN);
+    let body = format!("csrf={}&note=%E5%B7%B2%E5%8A%A0%E6%A1%B6", staff.csrf);
+    let (st, _, _) = form(&f, &format!("{url}/act/fix"), &staff, &body).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    // The street sees the photo and the verify form, and sends it back.
+    let (_, html) = page(&f, &url, &street).await;
+    assert!(html.contains("<img src=\"/api/v1/cases/"), "{html}");
+    assert!(html.contains("现场.jpg") && html.contains("已加桶"));
+    assert!(html.contains(&format!("action=\"/cases/{id}/act/verify\"")));
+    let body = format!(
+        "csrf={}&decision=reject&reason=%E4%BB%8D%E6%BB%A1",
+        street.csrf
+    );
+    let (st, _, _) = form(&f, &format!("{url}/act/verify"), &street, &body).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (_, html) = page(&f, &url, &street).await;
+    assert!(html.contains("已退回") && html.contains("仍满"), "{html}");
+    // Unknown actions are not there.
+    let body = format!("csrf={}", street.csrf);
+    let (st, _, _) = form(&f, &format!("{url}/act/delete"), &street, &body).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}
