@@ -734,7 +734,8 @@ async fn estate_page(
             (chart("trend", &trend, "small"))
         }
         section {
-            h2 { (l.t("近 7 天站点事件", "Station incidents, last 7 days")) " " (exports(&format!("/api/v1/estates/{code}/incidents{}", e.day.map(|d| format!("?day={d}")).unwrap_or_default()))) }
+            h2 { (l.t("近 7 天站点事件", "Station incidents, last 7 days")) " " (exports(&format!("/api/v1/estates/{code}/incidents{}", e.day.map(|d| format!("?day={d}")).unwrap_or_default())))
+                @if v.role().sees_governance() { " " a.exports href={ "/incidents?unit=" (code) } { (l.t("处置与升级 →", "Handling and escalation →")) } } }
             @if e.incidents.is_empty() {
                 p.muted { (l.t("无", "None")) }
             } @else {

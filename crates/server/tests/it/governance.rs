@@ -622,3 +622,275 @@ async fn the_case_page_shows_the_case_and_its_forms_act_like_the_api() {
     let (st, _, _) = form(&f, &format!("{url}/act/delete"), &street, &body).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
 }
+
+/// A collection point of `estate`.
+fn point_of(f: &Fixture, estate: &str) -> String {
+    let m = f.state.model();
+    let e = f.state.units.get(estate).expect("estate");
+    m.units
+        .iter()
+        .find(|u| u.parent == Some(e))
+        .expect("point")
+        .code
+        .clone()
+}
+
+#[tokio::test]
+async fn station_incidents_are_listed_with_their_steps_and_handled_by_the_estate_staff() {
+    let f = Fixture::new(ServerConfig::default());
+    let (p0, p1) = (point_of(&f, &f.estates[0]), point_of(&f, &f.estates[1]));
+    let day = crate::fixture::day(crate::fixture::START).plus(1);
+    let t = |h: u32| format!("{day}T{h:02}:00:00+08:00");
+    let records = [
+        format!(
+            r#"{{"type":"incident","id":"inc-a","time":"{}","point":"{p0}","kind":"overflow"}}"#,
+            t(8)
+        ),
+        format!(
+            r#"{{"type":"incident","id":"inc-b","time":"{}","point":"{p0}","kind":"bags_on_ground"}}"#,
+            t(9)
+        ),
+        format!(
+            r#"{{"type":"incident","id":"inc-c","time":"{}","point":"{p1}","kind":"overflow"}}"#,
+            t(8)
+        ),
+        format!(
+            r#"{{"type":"incident","id":"inc-d","time":"{}","point":"{p0}","kind":"fill_level","category":"kitchen","fill_pct":90}}"#,
+            t(10)
+        ),
+    ];
+    let admin = f.login("city_admin").await;
+    let (st, b) = f
+        .post(
+            "/api/v1/ingest",
+            Auth::Session(&admin, true),
+            records.join("\n"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    assert_eq!(json(&b)["counts"]["stored"], 4);
+    // The ladder, 25 hours on: reminded, a case for the community, the street supervises.
+    {
+        let db = f.dir.path().join("db");
+        let store = fenlei_store::EmbeddedStore::open_for_queries(&db).expect("store");
+        let mut gov = fenlei_app::govern::open(&db).expect("governance");
+        let at = Timestamp::parse(&format!("{}T10:00:00+08:00", day.plus(1))).expect("time");
+        fenlei_app::govern::incidents::scan(&store, &mut gov, at).expect("scan");
+    }
+    let staff = f.login("community").await;
+    let observer = f.login("observer").await;
+    let hauler = f.login("hauler").await;
+    let list_uri = format!(
+        "/api/v1/incidents?unit={}&to={}",
+        f.communities[0],
+        day.plus(1)
+    );
+    let l = f.get_json(&list_uri, Some(&staff), StatusCode::OK).await;
+    let open_ids = |l: &serde_json::Value| -> Vec<String> {
+        l["open"]
+            .as_array()
+            .expect("open")
+            .iter()
+            .map(|i| i["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    let ids = open_ids(&l);
+    assert!(
+        ids.contains(&"inc-a".to_owned()) && ids.contains(&"inc-b".to_owned()),
+        "{ids:?}"
+    );
+    assert!(
+        !ids.contains(&"inc-c".to_owned()) && !ids.contains(&"inc-d".to_owned()),
+        "the other community's incident and the fill-level report are not listed: {ids:?}"
+    );
+    let (total, handled) = (
+        l["total"].as_u64().expect("total"),
+        l["handled"].as_u64().expect("handled"),
+    );
+    assert_eq!(total as usize, handled as usize + ids.len());
+    let a = l["open"]
+        .as_array()
+        .expect("open")
+        .iter()
+        .find(|i| i["id"] == "inc-a")
+        .expect("inc-a");
+    assert_eq!(a["point"], p0.as_str());
+    let steps: Vec<&str> = a["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["step"].as_str().expect("step"))
+        .collect();
+    assert_eq!(steps, ["remind", "case", "street"]);
+    assert!(
+        a["steps"][1]["case"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("CASE-"))
+    );
+    assert_eq!(a["next_step"], "district");
+    // Observers read; haulers do not; CSV like every table.
+    f.get_json(&list_uri, Some(&observer), StatusCode::OK).await;
+    let (st, _) = f.get(&list_uri, Some(&hauler)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, csv) = f.get(&format!("{list_uri}&format=csv"), Some(&staff)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&csv).contains("inc-b"));
+
+    // Acknowledge: CSRF, role, then recorded once (the first record stands).
+    let (st, _) = f
+        .post(
+            "/api/v1/incidents/inc-a/ack",
+            Auth::Session(&staff, false),
+            "",
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    for s in [&observer, &admin] {
+        let (st, b) = f
+            .post("/api/v1/incidents/inc-a/ack", Auth::Session(s, true), "")
+            .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        assert_error(&b, "forbidden");
+    }
+    let v = post_ok(
+        &f,
+        "/api/v1/incidents/inc-a/ack",
+        &staff,
+        serde_json::json!({}),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(v["new"], true);
+    assert!(v["incident"]["acknowledged"].is_string());
+    let v = post_ok(
+        &f,
+        "/api/v1/incidents/inc-a/ack",
+        &staff,
+        serde_json::json!({}),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(v["new"], false);
+    // Outside the scope or unknown: the same 404. A fill-level report is nothing to handle.
+    for id in ["inc-c", "no-such-incident"] {
+        let (st, b) = f
+            .post(
+                &format!("/api/v1/incidents/{id}/handled"),
+                Auth::Session(&staff, true),
+                "",
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        assert_eq!(json(&b)["message"], format!("no incident {id}"));
+    }
+    let (st, _) = f
+        .post(
+            "/api/v1/incidents/inc-d/handled",
+            Auth::Session(&staff, true),
+            "",
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _) = f
+        .get(
+            &format!("/api/v1/incidents?unit={}", f.communities[1]),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "another community's list");
+
+    // The page: the open incidents with their steps and, for staff, the forms.
+    let (st, html) = page(
+        &f,
+        &format!("/incidents?unit={}&to={}", f.communities[0], day.plus(1)),
+        &staff,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("inc-a") || html.contains(&p0), "{html}");
+    assert!(
+        html.contains("街道督办") && html.contains("href=\"/cases/CASE-"),
+        "{html}"
+    );
+    assert!(
+        html.contains("action=\"/incidents/inc-b/handled\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("href=\"/incidents\""),
+        "linked from the navigation"
+    );
+    let (_, html) = page(
+        &f,
+        &format!("/incidents?unit={}&to={}", f.communities[0], day.plus(1)),
+        &observer,
+    )
+    .await;
+    assert!(!html.contains("/handled\""), "observers get no forms");
+    let (_, html) = page(&f, "/", &hauler).await;
+    assert!(
+        !html.contains("href=\"/incidents\""),
+        "not linked for haulers"
+    );
+    // Handled through the form: back to the list, which no longer holds it.
+    let back = format!("/incidents?unit={}&to={}", f.communities[0], day.plus(1));
+    let (st, loc, _) = form(
+        &f,
+        "/incidents/inc-b/handled",
+        &staff,
+        &format!(
+            "csrf={}&back={}",
+            staff.csrf,
+            back.replace('&', "%26")
+                .replace('?', "%3F")
+                .replace('=', "%3D")
+        ),
+    )
+    .await;
+    assert_eq!((st, loc.as_str()), (StatusCode::SEE_OTHER, back.as_str()));
+    let (st, _, _) = form(&f, "/incidents/inc-a/handled", &staff, "back=%2F").await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "no CSRF token");
+    let l = f.get_json(&list_uri, Some(&staff), StatusCode::OK).await;
+    assert_eq!(l["total"], total);
+    assert_eq!(l["handled"], handled + 1);
+    let ids = open_ids(&l);
+    assert!(
+        ids.contains(&"inc-a".to_owned()) && !ids.contains(&"inc-b".to_owned()),
+        "{ids:?}"
+    );
+
+    // The audit log holds each recorded action once, with its actor.
+    let audit = f
+        .get_json("/api/v1/audit?limit=1000", Some(&admin), StatusCode::OK)
+        .await;
+    let got: Vec<(String, String, String)> = audit
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter(|e| {
+            e["action"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("incident."))
+        })
+        .map(|e| {
+            (
+                e["actor"].as_str().expect("actor").to_owned(),
+                e["action"].as_str().expect("action").to_owned(),
+                e["detail"]
+                    .as_str()
+                    .expect("detail")
+                    .split(' ')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned(),
+            )
+        })
+        .rev()
+        .collect();
+    let want = [
+        ("community", "incident.ack", "inc-a"),
+        ("community", "incident.handled", "inc-b"),
+    ]
+    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()));
+    assert_eq!(got, want);
+}
