@@ -152,7 +152,10 @@ pub async fn not_found() -> ApiError {
         crate::cases::close_json,
         crate::incidents::incidents_json,
         crate::incidents::ack_json,
-        crate::incidents::handled_json
+        crate::incidents::handled_json,
+        crate::points::accounts_json,
+        crate::points::ledger_json,
+        crate::points::redeem_json
     ),
     components(schemas(
         ErrorBody,
@@ -177,7 +180,11 @@ pub async fn not_found() -> ApiError {
         crate::incidents::IncidentList,
         crate::incidents::IncidentRow,
         crate::incidents::StepView,
-        crate::incidents::Recorded
+        crate::incidents::Recorded,
+        crate::points::AccountRow,
+        crate::points::EstateAccounts,
+        crate::points::RedeemRequest,
+        crate::points::Redeemed
     ))
 )]
 pub struct ApiDoc;

@@ -11,7 +11,7 @@ use fenlei_app::AppError;
 use fenlei_app::records::{RecordResult, RecordStatus, ingest_records_checked};
 use fenlei_app::report::{self, Report};
 use fenlei_domain::plan::CollectionPlan;
-use fenlei_domain::{CityModel, Day, DayRange, Event, PutIn, Timestamp, UnitId};
+use fenlei_domain::{CityModel, Day, DayRange, Event, PutIn, Registry, Timestamp, UnitId};
 use fenlei_store::EmbeddedStore;
 use fenlei_store::plans::PlanSummary;
 use std::collections::HashMap;
@@ -67,6 +67,8 @@ pub trait Backend: Send + Sync + 'static {
     fn put_ins_of_day(&self, day: Day) -> Result<Vec<PutIn>, AppError>;
     /// Days holding put-ins, ascending.
     fn put_in_days(&self) -> Vec<Day>;
+    /// The registry of the stored city with its households (codes, homes).
+    fn registry(&self) -> Arc<Registry>;
     /// Stored low-volume events of one wire type (`incident`, `inspection`, …) of the days in
     /// `range`, in arrival order.
     fn events_of(&self, kind: &str, range: DayRange) -> Result<Vec<Event>, AppError>;
@@ -261,5 +263,10 @@ impl Backend for Embedded {
 
     fn events_of(&self, kind: &str, range: DayRange) -> Result<Vec<Event>, AppError> {
         Ok(self.reader().other_events_of(kind, range)?)
+    }
+
+    fn registry(&self) -> Arc<Registry> {
+        // The writer's: it is the one opened with the households.
+        lock(&self.writer).registry_shared()
     }
 }

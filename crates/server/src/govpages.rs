@@ -1,6 +1,7 @@
 //! The dashboard's management pages with actions: one rectification case (its timeline,
 //! evidence, deadline, escalation and the forms of the actions the viewer may take now); a
-//! unit's open station incidents with their escalation steps (acknowledge, mark handled).
+//! unit's open station incidents with their escalation steps (acknowledge, mark handled); an
+//! estate's green-account balances and a household's ledger (redeem).
 //!
 //! Every form posts with the session's CSRF token and goes through the same functions as the
 //! JSON API ([`crate::cases`]), so roles, scopes, the audit log and the state machine's
@@ -12,6 +13,7 @@ use crate::cases::{self, CaseView, Step};
 use crate::error::ApiError;
 use crate::incidents;
 use crate::pages::{Lang, PQ, PageError, PageResult, ctx, page, require, unit_href};
+use crate::points;
 use axum::Form;
 use axum::Router;
 use axum::extract::State;
@@ -31,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/act/{action}", post(case_action_submit))
         .route("/incidents", get(incidents_page))
         .route("/incidents/{id}/{action}", post(incident_action_submit))
+        .route("/points", get(points_page))
+        .route("/points/redeem", post(redeem_submit))
 }
 
 /// Chinese and English name of a case status.
@@ -520,4 +524,199 @@ async fn incident_action_submit(
         .await
         .map_err(|e| PageError(e, l))?;
     Ok(Redirect::to(&crate::pages::safe_next(f.back.as_deref())).into_response())
+}
+
+/// The points page for `unit` (and `household`), with a refusal shown above the forms.
+async fn render_points(
+    state: &AppState,
+    c: &crate::pages::Ctx,
+    v: &Viewer,
+    unit: Option<&str>,
+    household: Option<&str>,
+    error: Option<ApiError>,
+) -> PageResult {
+    let l = c.lang;
+    let pe = |e: ApiError| PageError(e, l);
+    points::may_see(v).map_err(pe)?;
+    let ledger = match household.filter(|h| !h.is_empty()) {
+        Some(h) => Some(
+            points::household_ledger(state, v.scope, h)
+                .await
+                .map_err(pe)?,
+        ),
+        None => None,
+    };
+    // The household's estate, else the unit asked, else the viewer's scope.
+    let unit = match (&ledger, unit.filter(|u| !u.is_empty())) {
+        (Some(h), _) => state
+            .units
+            .get(&h.estate)
+            .ok_or_else(|| pe(ApiError::not_found("no estate")))?,
+        (None, Some(code)) => crate::api::resolve(state, v, code).map_err(pe)?,
+        (None, None) => v.scope,
+    };
+    let u = state.model().unit(unit);
+    let is_estate = u.level == fenlei_domain::Level::Estate;
+    let accounts = if is_estate {
+        Some(points::estate_accounts(state, unit).await.map_err(pe)?)
+    } else {
+        None
+    };
+    let below: Vec<fenlei_domain::UnitId> = if is_estate {
+        Vec::new()
+    } else {
+        state
+            .units
+            .children(unit)
+            .iter()
+            .copied()
+            .filter(|&ch| state.model().unit(ch).level != fenlei_domain::Level::Point)
+            .collect()
+    };
+    let path = crate::api::path_to(state, v.scope, unit);
+    let key = crate::accounts::random_secret();
+    let content = html! {
+        (crate::pages::breadcrumbs(&path))
+        h1 { (l.t("绿色账户积分", "Green-account points")) " · " (u.name) " " span.code { (crate::pages::level_label(l, u.level)) " " (u.code) } }
+        @if let Some(e) = &error {
+            p.error role="alert" { (e.status.as_u16()) " · " (e.message) }
+        }
+        @if !is_estate {
+            section {
+                h2 { (l.t("选择小区", "Choose an estate")) }
+                ul { @for ch in &below {
+                    li { a href={ "/points?unit=" (state.model().unit(*ch).code) } { (state.model().unit(*ch).name) } " " span.code { (crate::pages::level_label(l, state.model().unit(*ch).level)) } }
+                } }
+            }
+        }
+        @if let Some(h) = &ledger {
+            section id="household" {
+                h2 { (l.t("住户 ", "Household ")) (h.household) " · " (l.t("余额 ", "balance ")) strong { (h.balance) } " "
+                    (crate::pages::exports(&format!("/api/v1/households/{}/ledger", segment(&h.household)))) }
+                @if v.role().handles() {
+                    form.act method="post" action="/points/redeem" {
+                        input type="hidden" name="csrf" value=(v.session.csrf);
+                        input type="hidden" name="household" value=(h.household);
+                        input type="hidden" name="key" value=(key);
+                        label { (l.t("兑换积分", "Points to redeem")) input type="number" name="points" min="1" step="1" required inputmode="numeric"; }
+                        label { (l.t("兑换物品", "Exchanged for")) input type="text" name="item" required placeholder=(l.t("如：垃圾袋一卷", "e.g. a roll of bin bags")); }
+                        button type="submit" { (l.t("兑换", "Redeem")) }
+                    }
+                }
+                @if h.history.is_empty() {
+                    p.muted { (l.t("还没有积分记录。", "No postings yet.")) }
+                } @else {
+                    div.scroll { table {
+                        thead { tr { th.num { "#" } th { (l.t("时间", "Time")) } th { (l.t("类型", "Kind")) } th.num { (l.t("积分", "Points")) } th.num { (l.t("余额", "Balance")) } th { (l.t("说明", "Memo")) } } }
+                        tbody { @for line in h.history.iter().rev() {
+                            tr {
+                                td.num { (line.posting.id) } td { (fenlei_domain::Timestamp(line.posting.posting.at)) }
+                                td { (match line.posting.posting.kind.key() { "earn" => l.t("获得", "earned"), "redeem" => l.t("兑换", "redeemed"), _ => l.t("冲正", "reversal") }) }
+                                td class={ "num " (if line.amount < 0 { "notmet" } else { "" }) } { (format!("{:+}", line.amount)) }
+                                td.num { (line.balance) } td { (line.posting.posting.memo) }
+                            }
+                        } }
+                    } }
+                }
+            }
+        }
+        @if let Some(a) = &accounts {
+            section {
+                h2 { (l.t("住户积分余额", "Households' balances")) " " (crate::pages::exports(&format!("/api/v1/estates/{}/accounts", a.estate))) }
+                p.muted { (a.households.len()) (l.t(" 户，合计 ", " households, ")) (a.total) (l.t(" 分", " points in all")) }
+                div.scroll { table {
+                    thead { tr { th { (l.t("住户", "Household")) } th.num { (l.t("余额", "Balance")) } } }
+                    tbody { @for r in &a.households {
+                        tr { td { a href={ "/points?household=" (segment(&r.household)) "#household" } { (r.household) } } td.num { (r.balance) } }
+                    } }
+                } }
+            }
+        }
+    };
+    let mut res = page(
+        state,
+        c,
+        l.t("绿色账户积分", "Green-account points"),
+        content,
+    );
+    if let Some(e) = error {
+        *res.status_mut() = e.status;
+    }
+    Ok(res)
+}
+
+async fn points_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    PQ(q): PQ,
+) -> PageResult {
+    let c = ctx(&state, &headers, &uri, &q)?;
+    let v = match require(&c, &uri) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    render_points(
+        &state,
+        &c,
+        &v,
+        q.unit.as_deref(),
+        q.household.as_deref(),
+        None,
+    )
+    .await
+}
+
+/// The redemption form's fields.
+#[derive(serde::Deserialize, Default)]
+pub struct RedeemForm {
+    csrf: Option<String>,
+    household: Option<String>,
+    points: Option<String>,
+    item: Option<String>,
+    key: Option<String>,
+}
+
+async fn redeem_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    form: Result<Form<RedeemForm>, axum::extract::rejection::FormRejection>,
+) -> PageResult {
+    let c = ctx(&state, &headers, &uri, &crate::pages::PageQuery::default())?;
+    let l = c.lang;
+    let Some(v) = c.viewer.clone() else {
+        return Err(PageError(ApiError::unauthorized(), l));
+    };
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    v.check_csrf(f.csrf.as_deref())
+        .map_err(|e| PageError(e, l))?;
+    let household = f.household.unwrap_or_default();
+    let done = match f.points.as_deref().unwrap_or("").trim().parse::<i64>() {
+        Ok(n) => {
+            points::redeem(
+                &state,
+                &v,
+                &household,
+                n,
+                f.item.as_deref().unwrap_or(""),
+                f.key.as_deref().unwrap_or(""),
+            )
+            .await
+        }
+        Err(_) => Err(ApiError::bad_request(
+            l.t("积分须为正整数", "the points to redeem are a whole number"),
+        )),
+    };
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/points?household={}#household",
+            segment(&household)
+        ))
+        .into_response()),
+        Err(e) if matches!(e.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN) => {
+            Err(PageError(e, l))
+        }
+        Err(e) => render_points(&state, &c, &v, None, Some(&household), Some(e)).await,
+    }
 }

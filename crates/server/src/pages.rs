@@ -253,6 +253,9 @@ pub(crate) fn page(state: &AppState, c: &Ctx, title: &str, content: Markup) -> R
                         @if c.viewer.as_ref().is_some_and(|v| v.role().sees_governance()) {
                             a href="/incidents" { (l.t("站点事件", "Incidents")) }
                         }
+                        @if c.viewer.as_ref().is_some_and(|v| v.role().sees_points()) {
+                            a href="/points" { (l.t("积分", "Points")) }
+                        }
                         a href="/guide" { (l.t("分类指南", "Sorting guide")) }
                         @if c.viewer.as_ref().is_some_and(|v| v.role() == Role::CityAdmin) {
                             a href="/health" { (l.t("接入健康", "Ingest health")) }

@@ -894,3 +894,250 @@ async fn station_incidents_are_listed_with_their_steps_and_handled_by_the_estate
     .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()));
     assert_eq!(got, want);
 }
+
+#[tokio::test]
+async fn points_balances_ledgers_and_redemption_refusing_a_double_spend() {
+    let f = Fixture::with_points(ServerConfig::default());
+    let staff = f.login("community").await;
+    let street = f.login("street").await;
+    let admin = f.login("city_admin").await;
+    let observer = f.login("observer").await;
+    let hauler = f.login("hauler").await;
+    // An estate of the staff's community whose households earned points (not every estate
+    // has smart bins).
+    let community = f.state.units.get(&f.communities[0]).expect("community");
+    let mut found = None;
+    for &e in f.state.units.children(community) {
+        let code = f.state.model().unit(e).code.clone();
+        let uri = format!("/api/v1/estates/{code}/accounts");
+        let a = f.get_json(&uri, Some(&staff), StatusCode::OK).await;
+        if a["total"].as_i64().is_some_and(|t| t > 0) {
+            found = Some((code, uri, a));
+            break;
+        }
+    }
+    let (estate, accounts, a) = found.expect("an estate with points");
+    let rows = a["households"].as_array().expect("households");
+    assert!(!rows.is_empty());
+    let sum: i64 = rows
+        .iter()
+        .map(|r| r["balance"].as_i64().expect("balance"))
+        .sum();
+    assert_eq!(a["total"], sum);
+    let top = rows
+        .iter()
+        .max_by_key(|r| r["balance"].as_i64())
+        .expect("a household");
+    let h = top["household"].as_str().expect("code").to_owned();
+    let b = top["balance"].as_i64().expect("balance");
+    assert!(b > 1, "the simulated days earn points: {a}");
+    // Who may see: offices and staff; not observers or haulers. Scope: 404 outside.
+    for s in [&observer, &hauler] {
+        let (st, body) = f.get(&accounts, Some(s)).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        assert_error(&body, "forbidden");
+    }
+    f.get_json(&accounts, Some(&street), StatusCode::OK).await;
+    let (st, _) = f
+        .get(
+            &format!("/api/v1/estates/{}/accounts", f.estates[1]),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, body) = f
+        .get(
+            &format!("/api/v1/estates/{}/accounts", f.district),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "a district is no estate");
+    assert_error(&body, "bad_request");
+
+    // The ledger: history with a running balance ending at the balance.
+    let ledger = format!("/api/v1/households/{h}/ledger");
+    let l = f.get_json(&ledger, Some(&staff), StatusCode::OK).await;
+    assert_eq!(l["balance"], b);
+    assert_eq!(l["estate"], estate.as_str());
+    let hist = l["history"].as_array().expect("history");
+    assert!(!hist.is_empty());
+    assert_eq!(hist.last().expect("last")["balance"], b);
+    // A household outside the scope answers like one that does not exist.
+    let other = f
+        .get_json(
+            &format!("/api/v1/estates/{}/accounts", f.estates[1]),
+            Some(&admin),
+            StatusCode::OK,
+        )
+        .await["households"][0]["household"]
+        .as_str()
+        .expect("household")
+        .to_owned();
+    for code in [other.as_str(), "NO-SUCH-HOUSEHOLD"] {
+        let (st, body) = f
+            .get(&format!("/api/v1/households/{code}/ledger"), Some(&staff))
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        assert_eq!(json(&body)["message"], format!("no household {code}"));
+        let (st, body) = f
+            .post(
+                &format!("/api/v1/households/{code}/redeem"),
+                Auth::Session(&staff, true),
+                serde_json::json!({"points": 1, "item": "袋", "key": "x"}).to_string(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        assert_eq!(json(&body)["message"], format!("no household {code}"));
+    }
+
+    // Redemption: staff only, with CSRF; a retry with the same key counts once.
+    let redeem = format!("/api/v1/households/{h}/redeem");
+    let req = |points: i64, key: &str| {
+        serde_json::json!({"points": points, "item": "垃圾袋一卷", "key": key}).to_string()
+    };
+    let (st, _) = f
+        .post(&redeem, Auth::Session(&staff, false), req(1, "k1"))
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    for s in [&street, &observer] {
+        let (st, body) = f.post(&redeem, Auth::Session(s, true), req(1, "k1")).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        assert_error(&body, "forbidden");
+    }
+    let (st, body) = f
+        .post(&redeem, Auth::Session(&staff, true), req(0, "k0"))
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_error(&body, "bad_request");
+    let v = post_ok(
+        &f,
+        &redeem,
+        &staff,
+        serde_json::from_str(&req(1, "k1")).expect("json"),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (v["new"].clone(), v["balance"].clone()),
+        (true.into(), (b - 1).into())
+    );
+    let v = post_ok(
+        &f,
+        &redeem,
+        &staff,
+        serde_json::from_str(&req(1, "k1")).expect("json"),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (v["new"].clone(), v["balance"].clone()),
+        (false.into(), (b - 1).into())
+    );
+    // More than it holds: refused by the ledger, clearly.
+    let (st, body) = f
+        .post(&redeem, Auth::Session(&staff, true), req(b, "k2"))
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert_error(&body, "insufficient_points");
+    assert_eq!(
+        json(&body)["message"],
+        format!("household:{h} holds {} points, {b} needed", b - 1)
+    );
+    let v = post_ok(
+        &f,
+        &redeem,
+        &staff,
+        serde_json::from_str(&req(b - 1, "k3")).expect("json"),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(v["balance"], 0);
+    // Spending the same points twice: refused.
+    let (st, body) = f
+        .post(&redeem, Auth::Session(&staff, true), req(1, "k4"))
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert_error(&body, "insufficient_points");
+    let l = f.get_json(&ledger, Some(&staff), StatusCode::OK).await;
+    assert_eq!(l["balance"], 0);
+
+    // The pages: a community's estates, an estate's balances, a household's ledger and form.
+    let (st, html) = page(&f, "/points", &staff).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains(&format!("href=\"/points?unit={estate}\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains("href=\"/points\""),
+        "linked from the navigation"
+    );
+    let (_, html) = page(&f, &format!("/points?unit={estate}"), &staff).await;
+    assert!(html.contains(&format!("/points?household={h}")), "{html}");
+    let (st, html) = page(&f, &format!("/points?household={h}"), &staff).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("action=\"/points/redeem\"") && html.contains("name=\"key\""));
+    assert!(
+        html.contains("垃圾袋一卷"),
+        "the ledger lists the redemptions: {html}"
+    );
+    let (_, html) = page(&f, &format!("/points?household={h}"), &street).await;
+    assert!(
+        !html.contains("action=\"/points/redeem\""),
+        "supervisors do not redeem"
+    );
+    let (st, _) = page(&f, "/points", &observer).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    for s in [&observer, &hauler] {
+        let (_, html) = page(&f, "/", s).await;
+        assert!(!html.contains("href=\"/points\""), "not linked");
+    }
+    // The form: a double spend shows the ledger's refusal with the household's page.
+    let body = format!(
+        "csrf={}&household={h}&points=5&item=%E8%A2%8B&key=k5",
+        staff.csrf
+    );
+    let (st, _, html) = form(&f, "/points/redeem", &staff, &body).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(
+        html.contains(&format!("household:{h} holds 0 points, 5 needed")),
+        "{html}"
+    );
+    assert!(
+        html.contains("action=\"/points/redeem\""),
+        "the form is shown again"
+    );
+    let (st, _, _) = form(
+        &f,
+        "/points/redeem",
+        &staff,
+        &format!("household={h}&points=1&item=x&key=k6"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "no CSRF token");
+
+    // Each redemption applied is in the audit log once, with its actor.
+    let audit = f
+        .get_json("/api/v1/audit?limit=1000", Some(&admin), StatusCode::OK)
+        .await;
+    let got: Vec<(String, String)> = audit
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter(|e| e["action"] == "points.redeem")
+        .map(|e| {
+            (
+                e["actor"].as_str().expect("actor").to_owned(),
+                e["detail"].as_str().expect("detail").to_owned(),
+            )
+        })
+        .rev()
+        .collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got.iter().all(|(a, _)| a == "community"));
+    assert!(
+        got[0].1.starts_with(&format!("{h} -1 for 垃圾袋一卷")),
+        "{got:?}"
+    );
+    assert!(got[1].1.starts_with(&format!("{h} -{} ", b - 1)), "{got:?}");
+}
