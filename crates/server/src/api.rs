@@ -155,7 +155,8 @@ pub async fn not_found() -> ApiError {
         crate::incidents::handled_json,
         crate::points::accounts_json,
         crate::points::ledger_json,
-        crate::points::redeem_json
+        crate::points::redeem_json,
+        crate::targets::targets_json
     ),
     components(schemas(
         ErrorBody,

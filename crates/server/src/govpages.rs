@@ -1,7 +1,8 @@
 //! The dashboard's management pages with actions: one rectification case (its timeline,
 //! evidence, deadline, escalation and the forms of the actions the viewer may take now); a
 //! unit's open station incidents with their escalation steps (acknowledge, mark handled); an
-//! estate's green-account balances and a household's ledger (redeem).
+//! estate's green-account balances and a household's ledger (redeem); targets with their
+//! projections for a unit's subtree, as a table and a chart.
 //!
 //! Every form posts with the session's CSRF token and goes through the same functions as the
 //! JSON API ([`crate::cases`]), so roles, scopes, the audit log and the state machine's
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/{action}", post(incident_action_submit))
         .route("/points", get(points_page))
         .route("/points/redeem", post(redeem_submit))
+        .route("/targets", get(targets_page))
 }
 
 /// Chinese and English name of a case status.
@@ -719,4 +721,138 @@ async fn redeem_submit(
         }
         Err(e) => render_points(&state, &c, &v, None, Some(&household), Some(e)).await,
     }
+}
+
+fn course_label(l: Lang, key: &str) -> &'static str {
+    match key {
+        "on_track" => l.t("可达标", "on track"),
+        "at_risk" => l.t("有风险", "at risk"),
+        "off_track" => l.t("难达标", "off track"),
+        _ => l.t("历史不足", "too little history"),
+    }
+}
+
+fn course_class(key: &str) -> &'static str {
+    match key {
+        "on_track" => "met",
+        "at_risk" => "unsure",
+        "off_track" => "notmet",
+        _ => "",
+    }
+}
+
+async fn targets_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    PQ(q): PQ,
+) -> PageResult {
+    use crate::targets;
+    let c = ctx(&state, &headers, &uri, &q)?;
+    let v = match require(&c, &uri) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let l = c.lang;
+    let pe = |e: ApiError| PageError(e, l);
+    targets::may_see(&v).map_err(pe)?;
+    let unit = incidents::unit_of(&state, &v, &q.unit).map_err(pe)?;
+    let u = state.model().unit(unit);
+    let level = targets::level_of(u.level, q.level.as_deref()).map_err(pe)?;
+    let range = crate::api::period_of(&state, &q.from, &q.to).map_err(pe)?;
+    let metrics = targets::metrics_with_targets().map_err(pe)?;
+    let metric = q
+        .metric
+        .clone()
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| targets::DEFAULT_METRIC.to_owned());
+    let rows = targets::target_rows(&state, unit, &metric, level, range)
+        .await
+        .map_err(pe)?;
+    let m = fenlei_metrics::metric(&metric).expect("checked by target_rows");
+    let fmt = |v: Option<f64>| fenlei_app::report::format_value(m.measure, v);
+    let scale = if m.measure == fenlei_metrics::Measure::Ratio {
+        100.0
+    } else {
+        1.0
+    };
+    let r3 = |v: f64| (v * scale * 1000.0).round() / 1000.0;
+    let count = |k: &str| rows.iter().filter(|r| targets::course_key(r) == k).count();
+    let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    let opt = |f: &dyn Fn(&fenlei_app::govern::targets::TargetRow) -> Option<f64>| -> Vec<serde_json::Value> {
+        rows.iter()
+            .map(|r| f(r).map_or(serde_json::Value::Null, |v| serde_json::json!(r3(v))))
+            .collect()
+    };
+    let option = serde_json::json!({
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 50, "right": 10, "top": 40, "bottom": 60},
+        "dataZoom": if rows.len() > 20 { serde_json::json!([{"type": "slider", "start": 0, "end": (2000.0 / rows.len() as f64).min(100.0)}]) } else { serde_json::json!([]) },
+        "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 30, "fontSize": 10}},
+        "yAxis": {"type": "value", "scale": true, "name": if scale == 100.0 { "%" } else { m.measure.unit() }},
+        "series": [
+            {"type": "bar", "name": l.t("当前值", "value"), "data": opt(&|r| r.value)},
+            {"type": "bar", "name": "low", "stack": "interval", "itemStyle": {"color": "transparent"}, "tooltip": {"show": false}, "data": opt(&|r| r.projection.map(|p| p.low))},
+            {"type": "bar", "name": l.t("预测区间", "90% interval"), "stack": "interval", "itemStyle": {"opacity": 0.35}, "data": opt(&|r| r.projection.map(|p| p.high - p.low))},
+            {"type": "scatter", "name": l.t("预测值", "projected"), "symbolSize": 9, "data": opt(&|r| r.projection.map(|p| p.value))},
+            {"type": "scatter", "name": l.t("目标", "target"), "symbol": "rect", "symbolSize": [18, 3], "data": opt(&|r| r.target)},
+        ],
+    });
+    let path = crate::api::path_to(&state, v.scope, unit);
+    let query = format!(
+        "metric={metric}&level={}&from={}&to={}",
+        level.key(),
+        range.from,
+        range.to
+    );
+    let content = html! {
+        (crate::pages::breadcrumbs(&path))
+        h1 { (l.t("目标与预测", "Targets and projections")) " · " (u.name) " " span.code { (crate::pages::level_label(l, u.level)) " " (u.code) } }
+        form.guide method="get" action="/targets" {
+            input type="hidden" name="unit" value=(u.code);
+            select name="metric" aria-label=(l.t("指标", "Metric")) {
+                @for mm in &metrics { option value=(mm.key) selected[mm.key == metric] { (l.t(mm.name_zh, mm.name_en)) } }
+            }
+            select name="level" aria-label=(l.t("层级", "Level")) {
+                @for lv in targets::levels_below(u.level) { option value=(lv.key()) selected[lv == level] { (crate::pages::level_label(l, lv)) } }
+            }
+            input type="date" name="from" value=(range.from) aria-label=(l.t("开始", "From"));
+            input type="date" name="to" value=(range.to) aria-label=(l.t("结束", "To"));
+            button type="submit" { (l.t("查看", "Show")) }
+        }
+        p.muted {
+            (l.t(m.name_zh, m.name_en)) " · " (l.t("报告期", "Period")) " " (range.from) " … " (range.to) " · "
+            (rows.len()) (l.t(" 个单位：", " units: "))
+            (course_label(l, "on_track")) " " (count("on_track")) " · " (course_label(l, "at_risk")) " " (count("at_risk")) " · "
+            (course_label(l, "off_track")) " " (count("off_track")) " · " (course_label(l, "unknown")) " " (count("unknown"))
+        }
+        section {
+            h2 { (l.t("当前值、目标与到期预测", "Value, target and the projection to the deadline")) }
+            (crate::pages::chart("targets", &option, ""))
+        }
+        section {
+            h2 { (l.t("明细", "Details")) " " (crate::pages::exports(&format!("/api/v1/units/{}/targets?{query}", u.code))) }
+            div.scroll { table {
+                thead { tr {
+                    th { (l.t("单位", "Unit")) } th.num { (l.t("当前值", "Value")) } th.num { (l.t("目标", "Target")) } th { (l.t("设定于", "Set at")) }
+                    th { (l.t("期限", "Deadline")) } th.num { (l.t("差距", "Gap")) } th.num { (l.t("预测", "Projected")) } th { (l.t("90% 区间", "90% interval")) }
+                    th { (l.t("走势", "Course")) } th { (l.t("责任单位", "Responsible")) }
+                } }
+                tbody { @for r in rows.iter() {
+                    @let course = targets::course_key(r);
+                    tr {
+                        td { @if let Some(id) = state.units.get(&r.unit) { a href=(unit_href(&state, id)) { (r.name) } } " " span.code { (r.unit) } }
+                        td.num { (fmt(r.value)) } td.num { (fmt(r.target)) } td { (r.set_at) } td { (r.deadline.as_deref().unwrap_or("—")) }
+                        td class={ "num " (if r.gap.is_some_and(|g| g < 0.0) { "notmet" } else { "" }) } { (r.gap.map_or("—".to_owned(), |g| if scale == 100.0 { format!("{:+.1} pp", g * 100.0) } else { format!("{g:+.3}") })) }
+                        td.num { (fmt(r.projection.map(|p| p.value))) }
+                        td { @if let Some(p) = r.projection { (fmt(Some(p.low))) " … " (fmt(Some(p.high))) } }
+                        td class=(course_class(&course)) { (course_label(l, &course)) }
+                        td { (r.responsible.join("、")) }
+                    }
+                } }
+            } }
+        }
+    };
+    Ok(page(&state, &c, l.t("目标与预测", "Targets"), content))
 }

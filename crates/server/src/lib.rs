@@ -3,7 +3,7 @@
 //!
 //! Modules: [`backend`] (the store behind a trait), [`accounts`] (users, sessions, tokens,
 //! audit log in `<store>/server.sqlite`), [`auth`] (who is calling, scope checks, CSRF, login
-//! rate limit), [`api`] (JSON handlers), [`cases`] (a rectification case and its actions), [`incidents`] (station incidents, acknowledged and handled), [`points`] (green-account balances, ledgers, redemption), [`pages`] (the dashboard, server-rendered with maud), [`govpages`] (management pages with actions),
+//! rate limit), [`api`] (JSON handlers), [`cases`] (a rectification case and its actions), [`incidents`] (station incidents, acknowledged and handled), [`points`] (green-account balances, ledgers, redemption), [`targets`] (targets and projections of a subtree), [`pages`] (the dashboard, server-rendered with maud), [`govpages`] (management pages with actions),
 //! [`export`] (CSV and xlsx of every table), [`telemetry`] (Prometheus `/metrics`, ingest
 //! health), [`loadgen`] (the ingest benchmark's client), [`config`] (TOML and environment), [`error`] (the one error shape).
 //!
@@ -24,6 +24,7 @@ pub mod incidents;
 pub mod loadgen;
 pub mod pages;
 pub mod points;
+pub mod targets;
 pub mod telemetry;
 
 use accounts::Accounts;
@@ -163,6 +164,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cases::routes())
         .merge(incidents::routes())
         .merge(points::routes())
+        .merge(targets::routes())
         .merge(pages::routes())
         .merge(govpages::routes())
         .fallback(api::not_found)

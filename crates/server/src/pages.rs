@@ -120,6 +120,8 @@ pub struct PageQuery {
     pub unit: Option<String>,
     /// Household code (points).
     pub household: Option<String>,
+    /// Level of the units (targets).
+    pub level: Option<String>,
 }
 
 /// [`PageQuery`], a malformed one answered with an error page (400).
@@ -255,6 +257,9 @@ pub(crate) fn page(state: &AppState, c: &Ctx, title: &str, content: Markup) -> R
                         }
                         @if c.viewer.as_ref().is_some_and(|v| v.role().sees_points()) {
                             a href="/points" { (l.t("积分", "Points")) }
+                        }
+                        @if c.viewer.as_ref().is_some_and(|v| v.role().sees_governance()) {
+                            a href="/targets" { (l.t("目标", "Targets")) }
                         }
                         a href="/guide" { (l.t("分类指南", "Sorting guide")) }
                         @if c.viewer.as_ref().is_some_and(|v| v.role() == Role::CityAdmin) {

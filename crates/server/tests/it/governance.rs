@@ -1141,3 +1141,118 @@ async fn points_balances_ledgers_and_redemption_refusing_a_double_spend() {
     );
     assert!(got[1].1.starts_with(&format!("{h} -{} ", b - 1)), "{got:?}");
 }
+
+#[tokio::test]
+async fn targets_of_a_subtree_with_projections_as_fenlei_targets_computes_them() {
+    let f = Fixture::new(ServerConfig::default());
+    let district = f.login("district").await;
+    let staff = f.login("community").await;
+    let hauler = f.login("hauler").await;
+    let to = crate::fixture::day(crate::fixture::START).plus(crate::fixture::DAYS as i32 - 1);
+    let from = crate::fixture::day(crate::fixture::START);
+    let uri = format!("/api/v1/units/{}/targets?from={from}&to={to}", f.district);
+    let rows = f.get_json(&uri, Some(&district), StatusCode::OK).await;
+    let rows = rows.as_array().expect("rows").clone();
+    // By default the level below: the district's streets, each with its inherited target.
+    let model = f.state.model();
+    let d = f.state.units.get(&f.district).expect("district");
+    let streets: Vec<String> = f
+        .state
+        .units
+        .children(d)
+        .iter()
+        .map(|&s| model.unit(s).code.clone())
+        .collect();
+    let got: Vec<String> = rows
+        .iter()
+        .map(|r| r["unit"].as_str().expect("unit").to_owned())
+        .collect();
+    assert_eq!(got, streets);
+    for r in &rows {
+        assert!(r["target"].is_f64(), "{r}");
+        assert!(!r["set_at"].as_str().expect("set at").is_empty(), "{r}");
+        assert!(
+            ["on_track", "at_risk", "off_track", "unknown"]
+                .contains(&r["course"].as_str().expect("course")),
+            "{r}"
+        );
+    }
+    // The same rows as `fenlei targets` computes.
+    {
+        let db = f.dir.path().join("db");
+        let mut store = fenlei_store::EmbeddedStore::open_for_queries(&db).expect("store");
+        let range = fenlei_domain::DayRange::new(from, to).expect("range");
+        let weeks = fenlei_app::govern::targets::history_weeks(&store, range);
+        let shipped = fenlei_app::govern::targets::load_targets(None).expect("targets");
+        let want = fenlei_app::govern::targets::status(
+            &mut store,
+            "participation_rate",
+            fenlei_domain::Level::Street,
+            Some(d),
+            range,
+            weeks,
+            &shipped,
+        )
+        .expect("status");
+        assert_eq!(
+            serde_json::to_value(&want).expect("json"),
+            serde_json::Value::Array(rows.clone())
+        );
+    }
+    // Another level and metric; the estates of the district.
+    let est = f
+        .get_json(
+            &format!("{uri}&level=estate&metric=putin_accuracy"),
+            Some(&district),
+            StatusCode::OK,
+        )
+        .await;
+    let estates = model
+        .at_level(fenlei_domain::Level::Estate)
+        .filter(|u| f.state.in_scope(d, u.id))
+        .count();
+    assert_eq!(est.as_array().map(Vec::len), Some(estates));
+    assert!(
+        est[0]["formula"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("putin_accuracy@"))
+    );
+    // Refusals: a level above, an unknown metric (400); outside the scope (404); haulers (403).
+    for bad in ["&level=city", "&metric=nonsense"] {
+        let (st, b) = f.get(&format!("{uri}{bad}"), Some(&district)).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{bad}");
+        assert_error(&b, "bad_request");
+    }
+    let (st, _) = f.get(&uri, Some(&staff)).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = f.get(&uri, Some(&hauler)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, csv) = f.get(&format!("{uri}&format=csv"), Some(&district)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&csv).starts_with("unit,name,formula,value,target"));
+
+    // The page: a chart and the table, linked from the navigation (not for haulers).
+    let (st, html) = page(&f, &format!("/targets?from={from}&to={to}"), &district).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("data-chart=\"targets\""), "{html}");
+    assert!(
+        html.contains(
+            model
+                .unit(f.state.units.get(&streets[0]).expect("street"))
+                .name
+                .as_str()
+        )
+    );
+    assert!(html.contains("href=\"/targets\""));
+    let (_, html) = page(
+        &f,
+        &format!("/targets?lang=en&level=estate&from={from}&to={to}"),
+        &district,
+    )
+    .await;
+    assert!(html.contains("Targets and projections") && html.contains("90% interval"));
+    let (st, _) = page(&f, "/targets", &hauler).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (_, html) = page(&f, "/", &hauler).await;
+    assert!(!html.contains("href=\"/targets\""));
+}
