@@ -513,6 +513,14 @@ pub async fn evidence_json(
 ) -> ApiResult<Response> {
     csrf_header(&viewer, &headers)?;
     let id = parse_id(&id)?;
+    // Refuse by role before reading a file that would be refused anyway.
+    let role = viewer.role();
+    if !Step::Evidence(Upload::default()).allowed(role) {
+        return Err(ApiError::forbidden(format!(
+            "role {} may not add evidence to rectification cases",
+            role.key()
+        )));
+    }
     let up = read_upload(Multipart::from_request(req, &state).await)
         .await?
         .with_file()?;

@@ -404,6 +404,10 @@ fn segment(s: &str) -> String {
     crate::pages::urlencode(s).replace('/', "%2F")
 }
 
+/// Incidents listed on the page (a phone should not load thousands of rows); the export holds
+/// every one.
+const INCIDENTS_SHOWN: usize = 300;
+
 async fn incidents_page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -445,6 +449,9 @@ async fn incidents_page(
             @if list.open.is_empty() {
                 p { (l.t("没有未处置的事件。", "No open incident.")) }
             } @else {
+                @if list.open.len() > INCIDENTS_SHOWN {
+                    p.muted { (l.t("显示前 ", "showing the first ")) (INCIDENTS_SHOWN) (l.t(" 起，全部见导出", "; the export holds all")) }
+                }
                 div.scroll { table {
                     thead { tr {
                         th { (l.t("时间", "Time")) } th { (l.t("投放点", "Point")) } th { (l.t("小区", "Estate")) }
@@ -452,7 +459,7 @@ async fn incidents_page(
                         th { (l.t("下一步", "Next step")) }
                         @if acts { th { (l.t("处置", "Action")) } }
                     } }
-                    tbody { @for r in &list.open {
+                    tbody { @for r in list.open.iter().take(INCIDENTS_SHOWN) {
                         tr class=(if r.steps.is_empty() { "" } else { "notmet" }) {
                             td { (r.time) } td { (r.point_name) " " span.code { (r.point) } } td { (r.estate_name) }
                             td { (kind_label(l, &r.kind)) } td { (r.acknowledged.as_deref().unwrap_or("—")) }
@@ -771,11 +778,11 @@ async fn targets_page(
         .map_err(pe)?;
     let m = fenlei_metrics::metric(&metric).expect("checked by target_rows");
     let fmt = |v: Option<f64>| fenlei_app::report::format_value(m.measure, v);
-    let scale = if m.measure == fenlei_metrics::Measure::Ratio {
-        100.0
-    } else {
-        1.0
-    };
+    // Shares are shown in %, and a projection's interval clipped to 0–100 % in the chart (the
+    // table keeps the fitted numbers).
+    let ratio = m.measure == fenlei_metrics::Measure::Ratio;
+    let scale = if ratio { 100.0 } else { 1.0 };
+    let clip = |v: f64| if ratio { v.clamp(0.0, 1.0) } else { v };
     let r3 = |v: f64| (v * scale * 1000.0).round() / 1000.0;
     let count = |k: &str| rows.iter().filter(|r| targets::course_key(r) == k).count();
     let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
@@ -786,16 +793,16 @@ async fn targets_page(
     };
     let option = serde_json::json!({
         "tooltip": {"trigger": "axis"},
-        "legend": {"top": 0},
-        "grid": {"left": 50, "right": 10, "top": 40, "bottom": 60},
+        "legend": {"top": 0, "data": [l.t("当前值", "value"), l.t("预测区间", "90% interval"), l.t("预测值", "projected"), l.t("目标", "target")]},
+        "grid": {"left": 50, "right": 10, "top": 70, "bottom": 60},
         "dataZoom": if rows.len() > 20 { serde_json::json!([{"type": "slider", "start": 0, "end": (2000.0 / rows.len() as f64).min(100.0)}]) } else { serde_json::json!([]) },
         "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 30, "fontSize": 10}},
-        "yAxis": {"type": "value", "scale": true, "name": if scale == 100.0 { "%" } else { m.measure.unit() }},
+        "yAxis": if ratio { serde_json::json!({"type": "value", "min": 0, "max": 100, "name": "%"}) } else { serde_json::json!({"type": "value", "scale": true, "name": m.measure.unit()}) },
         "series": [
             {"type": "bar", "name": l.t("当前值", "value"), "data": opt(&|r| r.value)},
-            {"type": "bar", "name": "low", "stack": "interval", "itemStyle": {"color": "transparent"}, "tooltip": {"show": false}, "data": opt(&|r| r.projection.map(|p| p.low))},
-            {"type": "bar", "name": l.t("预测区间", "90% interval"), "stack": "interval", "itemStyle": {"opacity": 0.35}, "data": opt(&|r| r.projection.map(|p| p.high - p.low))},
-            {"type": "scatter", "name": l.t("预测值", "projected"), "symbolSize": 9, "data": opt(&|r| r.projection.map(|p| p.value))},
+            {"type": "bar", "name": "low", "stack": "interval", "itemStyle": {"color": "transparent"}, "tooltip": {"show": false}, "data": opt(&|r| r.projection.map(|p| clip(p.low)))},
+            {"type": "bar", "name": l.t("预测区间", "90% interval"), "stack": "interval", "itemStyle": {"opacity": 0.35}, "data": opt(&|r| r.projection.map(|p| clip(p.high) - clip(p.low)))},
+            {"type": "scatter", "name": l.t("预测值", "projected"), "symbolSize": 9, "data": opt(&|r| r.projection.map(|p| clip(p.value)))},
             {"type": "scatter", "name": l.t("目标", "target"), "symbol": "rect", "symbolSize": [18, 3], "data": opt(&|r| r.target)},
         ],
     });
@@ -844,7 +851,7 @@ async fn targets_page(
                     tr {
                         td { @if let Some(id) = state.units.get(&r.unit) { a href=(unit_href(&state, id)) { (r.name) } } " " span.code { (r.unit) } }
                         td.num { (fmt(r.value)) } td.num { (fmt(r.target)) } td { (r.set_at) } td { (r.deadline.as_deref().unwrap_or("—")) }
-                        td class={ "num " (if r.gap.is_some_and(|g| g < 0.0) { "notmet" } else { "" }) } { (r.gap.map_or("—".to_owned(), |g| if scale == 100.0 { format!("{:+.1} pp", g * 100.0) } else { format!("{g:+.3}") })) }
+                        td class={ "num " (if r.gap.is_some_and(|g| g < 0.0) { "notmet" } else { "" }) } { (r.gap.map_or("—".to_owned(), |g| if ratio { format!("{:+.1} pp", g * 100.0) } else { format!("{g:+.3}") })) }
                         td.num { (fmt(r.projection.map(|p| p.value))) }
                         td { @if let Some(p) = r.projection { (fmt(Some(p.low))) " … " (fmt(Some(p.high))) } }
                         td class=(course_class(&course)) { (course_label(l, &course)) }

@@ -7,8 +7,9 @@
 //! tonnage by category, units at risk); a unit's drill-down (its metrics, its children's
 //! table, a ranking, a map of the children); an estate (points and bins, put-ins by hour,
 //! recent put-ins, daily trend); collection plans with their routes on a map; the sorting
-//! guide (public); ratings and rectification cases (governance, read-only); ingest health with silent
-//! collection points (city admins). Every table links its CSV and xlsx export.
+//! guide (public); ratings and the list of rectification cases (each linked to its page with
+//! actions in [`crate::govpages`], as are incidents, points and targets); ingest health with
+//! silent collection points (city admins). Every table links its CSV and xlsx export.
 
 use crate::AppState;
 use crate::accounts::Role;
