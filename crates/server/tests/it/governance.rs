@@ -478,6 +478,14 @@ async fn a_case_is_worked_through_the_api_by_the_roles_whose_job_each_step_is() 
         "/api/v1/cases/{id}/verify",
         "/api/v1/cases/{id}/escalate",
         "/api/v1/cases/{id}/close",
+        "/api/v1/cases/{id}/evidence/{sha256}",
+        "/api/v1/incidents",
+        "/api/v1/incidents/{id}/ack",
+        "/api/v1/incidents/{id}/handled",
+        "/api/v1/estates/{code}/accounts",
+        "/api/v1/households/{code}/ledger",
+        "/api/v1/households/{code}/redeem",
+        "/api/v1/units/{code}/targets",
     ] {
         assert!(
             doc["paths"][p].is_object(),
