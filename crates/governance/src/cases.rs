@@ -69,6 +69,16 @@ keyed! {
     }
 }
 
+keyed! {
+    /// What a piece of evidence shows, when its author says so.
+    Phase {
+        /// The problem as found (整改前).
+        Before = "before",
+        /// The result of the fix (整改后).
+        After = "after",
+    }
+}
+
 /// A file attached to a case.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Evidence {
@@ -85,6 +95,12 @@ pub struct Evidence {
     pub at: Timestamp,
     /// The status the case had (before or after the fix).
     pub stage: Status,
+    /// Whether it shows the problem or the fix, when its author said so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
+    /// What it shows, in its author's words.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
 }
 
 /// What a new case needs.

@@ -92,6 +92,30 @@ impl Role {
     pub fn may_ingest(self) -> bool {
         !matches!(self, Role::Observer)
     }
+
+    /// Whether the role takes on and fixes rectification cases and handles station incidents
+    /// (community and estate staff, property managers).
+    pub fn handles(self) -> bool {
+        self == Role::Community
+    }
+
+    /// Whether the role supervises rectification cases: verifies, sends back, escalates and
+    /// closes them (street, district and city offices).
+    pub fn supervises(self) -> bool {
+        matches!(self, Role::Street | Role::District | Role::CityAdmin)
+    }
+
+    /// Whether the role sees the management pages of its scope (incidents, targets): everyone
+    /// but haulers.
+    pub fn sees_governance(self) -> bool {
+        self != Role::Hauler
+    }
+
+    /// Whether the role sees households' green-account points (the offices and the estates'
+    /// staff; not haulers or observers).
+    pub fn sees_points(self) -> bool {
+        self.handles() || self.supervises()
+    }
 }
 
 /// A user as listed.

@@ -117,7 +117,7 @@ pub async fn not_found() -> ApiError {
 #[openapi(
     info(
         title = "fenlei",
-        description = "Household-waste sorting: units, metrics, rankings, estates, plans, the sorting guide, batch ingest."
+        description = "Household-waste sorting: units, metrics, rankings, estates, plans, the sorting guide, batch ingest, rectification cases and their actions."
     ),
     paths(
         healthz,
@@ -141,7 +141,22 @@ pub async fn not_found() -> ApiError {
         at_risk,
         estate_points,
         estate_incidents,
-        estate_inspections
+        estate_inspections,
+        crate::cases::case_json,
+        crate::cases::accept_json,
+        crate::cases::evidence_json,
+        crate::cases::evidence_file,
+        crate::cases::fix_json,
+        crate::cases::verify_json,
+        crate::cases::escalate_json,
+        crate::cases::close_json,
+        crate::incidents::incidents_json,
+        crate::incidents::ack_json,
+        crate::incidents::handled_json,
+        crate::points::accounts_json,
+        crate::points::ledger_json,
+        crate::points::redeem_json,
+        crate::targets::targets_json
     ),
     components(schemas(
         ErrorBody,
@@ -159,7 +174,19 @@ pub async fn not_found() -> ApiError {
         LoginRequest,
         LoginResponse,
         Format,
-        Role
+        Role,
+        crate::cases::AcceptRequest,
+        crate::cases::NoteRequest,
+        crate::cases::VerifyRequest,
+        crate::cases::CloseRequest,
+        crate::incidents::IncidentList,
+        crate::incidents::IncidentRow,
+        crate::incidents::StepView,
+        crate::incidents::Recorded,
+        crate::points::AccountRow,
+        crate::points::EstateAccounts,
+        crate::points::RedeemRequest,
+        crate::points::Redeemed
     ))
 )]
 pub struct ApiDoc;

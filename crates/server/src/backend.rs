@@ -8,10 +8,11 @@
 //! than the last acknowledged batch.
 
 use fenlei_app::AppError;
+use fenlei_app::govern::targets::{self, TargetRow};
 use fenlei_app::records::{RecordResult, RecordStatus, ingest_records_checked};
 use fenlei_app::report::{self, Report};
 use fenlei_domain::plan::CollectionPlan;
-use fenlei_domain::{CityModel, Day, DayRange, Event, PutIn, Timestamp, UnitId};
+use fenlei_domain::{CityModel, Day, DayRange, Event, Level, PutIn, Registry, Timestamp, UnitId};
 use fenlei_store::EmbeddedStore;
 use fenlei_store::plans::PlanSummary;
 use std::collections::HashMap;
@@ -67,6 +68,18 @@ pub trait Backend: Send + Sync + 'static {
     fn put_ins_of_day(&self, day: Day) -> Result<Vec<PutIn>, AppError>;
     /// Days holding put-ins, ascending.
     fn put_in_days(&self) -> Vec<Day>;
+    /// Every unit of `level` under `within` against its (inherited) target for `metric` over
+    /// `range`, projected to the deadline from the weeks of history the store holds
+    /// (`fenlei targets` with the shipped targets).
+    fn target_status(
+        &self,
+        metric: &str,
+        level: Level,
+        within: Option<UnitId>,
+        range: DayRange,
+    ) -> Result<Vec<TargetRow>, AppError>;
+    /// The registry of the stored city with its households (codes, homes).
+    fn registry(&self) -> Arc<Registry>;
     /// Stored low-volume events of one wire type (`incident`, `inspection`, …) of the days in
     /// `range`, in arrival order.
     fn events_of(&self, kind: &str, range: DayRange) -> Result<Vec<Event>, AppError>;
@@ -261,5 +274,23 @@ impl Backend for Embedded {
 
     fn events_of(&self, kind: &str, range: DayRange) -> Result<Vec<Event>, AppError> {
         Ok(self.reader().other_events_of(kind, range)?)
+    }
+
+    fn target_status(
+        &self,
+        metric: &str,
+        level: Level,
+        within: Option<UnitId>,
+        range: DayRange,
+    ) -> Result<Vec<TargetRow>, AppError> {
+        let mut store = self.reader();
+        let weeks = targets::history_weeks(&store, range);
+        let shipped = targets::load_targets(None)?;
+        targets::status(&mut store, metric, level, within, range, weeks, &shipped)
+    }
+
+    fn registry(&self) -> Arc<Registry> {
+        // The writer's: it is the one opened with the households.
+        lock(&self.writer).registry_shared()
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! Modules: [`backend`] (the store behind a trait), [`accounts`] (users, sessions, tokens,
 //! audit log in `<store>/server.sqlite`), [`auth`] (who is calling, scope checks, CSRF, login
-//! rate limit), [`api`] (JSON handlers), [`pages`] (the dashboard, server-rendered with maud),
+//! rate limit), [`api`] (JSON handlers), [`cases`] (a rectification case and its actions), [`incidents`] (station incidents, acknowledged and handled), [`points`] (green-account balances, ledgers, redemption), [`targets`] (targets and projections of a subtree), [`pages`] (the dashboard, server-rendered with maud), [`govpages`] (management pages with actions),
 //! [`export`] (CSV and xlsx of every table), [`telemetry`] (Prometheus `/metrics`, ingest
 //! health), [`loadgen`] (the ingest benchmark's client), [`config`] (TOML and environment), [`error`] (the one error shape).
 //!
@@ -15,11 +15,16 @@ pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod backend;
+pub mod cases;
 pub mod config;
 pub mod error;
 pub mod export;
+pub mod govpages;
+pub mod incidents;
 pub mod loadgen;
 pub mod pages;
+pub mod points;
+pub mod targets;
 pub mod telemetry;
 
 use accounts::Accounts;
@@ -156,7 +161,12 @@ pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit_bytes;
     Router::new()
         .merge(api::routes())
+        .merge(cases::routes())
+        .merge(incidents::routes())
+        .merge(points::routes())
+        .merge(targets::routes())
         .merge(pages::routes())
+        .merge(govpages::routes())
         .fallback(api::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), count))
         .layer(DefaultBodyLimit::max(limit))

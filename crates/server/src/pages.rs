@@ -7,8 +7,9 @@
 //! tonnage by category, units at risk); a unit's drill-down (its metrics, its children's
 //! table, a ranking, a map of the children); an estate (points and bins, put-ins by hour,
 //! recent put-ins, daily trend); collection plans with their routes on a map; the sorting
-//! guide (public); ratings and rectification cases (governance, read-only); ingest health with silent
-//! collection points (city admins). Every table links its CSV and xlsx export.
+//! guide (public); ratings and the list of rectification cases (each linked to its page with
+//! actions in [`crate::govpages`], as are incidents, points and targets); ingest health with
+//! silent collection points (city admins). Every table links its CSV and xlsx export.
 
 use crate::AppState;
 use crate::accounts::Role;
@@ -116,6 +117,12 @@ pub struct PageQuery {
     pub day: Option<String>,
     /// After login.
     pub next: Option<String>,
+    /// Unit code (management pages; default: the viewer's scope).
+    pub unit: Option<String>,
+    /// Household code (points).
+    pub household: Option<String>,
+    /// Level of the units (targets).
+    pub level: Option<String>,
 }
 
 /// [`PageQuery`], a malformed one answered with an error page (400).
@@ -135,15 +142,15 @@ impl axum::extract::FromRequestParts<AppState> for PQ {
 }
 
 /// What a page needs besides its content.
-struct Ctx {
-    lang: Lang,
+pub(crate) struct Ctx {
+    pub(crate) lang: Lang,
     set_lang: Option<String>,
-    viewer: Option<Viewer>,
+    pub(crate) viewer: Option<Viewer>,
     /// The path and query of this page without `lang`, for the language switch.
-    here: String,
+    pub(crate) here: String,
 }
 
-fn ctx(
+pub(crate) fn ctx(
     state: &AppState,
     headers: &HeaderMap,
     uri: &axum::http::Uri,
@@ -179,7 +186,7 @@ fn ctx(
 }
 
 /// An error shown as a page (with the API's status and message).
-pub struct PageError(ApiError, Lang);
+pub struct PageError(pub(crate) ApiError, pub(crate) Lang);
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
@@ -204,7 +211,7 @@ impl IntoResponse for PageError {
     }
 }
 
-fn security_headers() -> [(header::HeaderName, &'static str); 4] {
+pub(crate) fn security_headers() -> [(header::HeaderName, &'static str); 4] {
     [
         (
             header::CONTENT_SECURITY_POLICY,
@@ -216,9 +223,9 @@ fn security_headers() -> [(header::HeaderName, &'static str); 4] {
     ]
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
-fn page(state: &AppState, c: &Ctx, title: &str, content: Markup) -> Response {
+pub(crate) fn page(state: &AppState, c: &Ctx, title: &str, content: Markup) -> Response {
     let l = c.lang;
     let other = match l {
         Lang::Zh => ("en", "English"),
@@ -245,6 +252,15 @@ fn page(state: &AppState, c: &Ctx, title: &str, content: Markup) -> Response {
                             a href="/plans" { (l.t("收运计划", "Plans")) }
                             a href="/evaluations" { (l.t("考核评级", "Ratings")) }
                             a href="/cases" { (l.t("整改案件", "Cases")) }
+                        }
+                        @if c.viewer.as_ref().is_some_and(|v| v.role().sees_governance()) {
+                            a href="/incidents" { (l.t("站点事件", "Incidents")) }
+                        }
+                        @if c.viewer.as_ref().is_some_and(|v| v.role().sees_points()) {
+                            a href="/points" { (l.t("积分", "Points")) }
+                        }
+                        @if c.viewer.as_ref().is_some_and(|v| v.role().sees_governance()) {
+                            a href="/targets" { (l.t("目标", "Targets")) }
                         }
                         a href="/guide" { (l.t("分类指南", "Sorting guide")) }
                         @if c.viewer.as_ref().is_some_and(|v| v.role() == Role::CityAdmin) {
@@ -277,7 +293,7 @@ fn page(state: &AppState, c: &Ctx, title: &str, content: Markup) -> Response {
 }
 
 /// A chart: a div and its ECharts options in a JSON block read by `app.js`.
-fn chart(id: &str, option: &serde_json::Value, class: &str) -> Markup {
+pub(crate) fn chart(id: &str, option: &serde_json::Value, class: &str) -> Markup {
     // `</` inside a script block would end it: escape it in the JSON.
     let text = option.to_string().replace("</", "<\\/");
     html! {
@@ -286,7 +302,7 @@ fn chart(id: &str, option: &serde_json::Value, class: &str) -> Markup {
     }
 }
 
-fn exports(base: &str) -> Markup {
+pub(crate) fn exports(base: &str) -> Markup {
     let sep = if base.contains('?') { '&' } else { '?' };
     html! {
         span.exports {
@@ -297,14 +313,14 @@ fn exports(base: &str) -> Markup {
     }
 }
 
-fn require(c: &Ctx, uri: &axum::http::Uri) -> Result<Viewer, Redirect> {
+pub(crate) fn require(c: &Ctx, uri: &axum::http::Uri) -> Result<Viewer, Redirect> {
     c.viewer.clone().ok_or_else(|| {
         let next = uri.path_and_query().map_or("/", |p| p.as_str());
         Redirect::to(&format!("/login?next={}", urlencode(next)))
     })
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
@@ -339,14 +355,14 @@ fn label(l: Lang, e: &Evaluation) -> &str {
     l.t(&e.label_zh, &e.label_en)
 }
 
-fn level_label(l: Lang, level: Level) -> &'static str {
+pub(crate) fn level_label(l: Lang, level: Level) -> &'static str {
     match l {
         Lang::Zh => level.label_zh(),
         Lang::En => level.key(),
     }
 }
 
-fn unit_href(state: &AppState, u: UnitId) -> String {
+pub(crate) fn unit_href(state: &AppState, u: UnitId) -> String {
     let unit = state.model().unit(u);
     match unit.level {
         Level::Estate => format!("/e/{}", unit.code),
@@ -644,7 +660,7 @@ fn fmt_rank_value(unit: &str, v: Option<f64>) -> String {
     }
 }
 
-fn breadcrumbs(path: &[UnitView]) -> Markup {
+pub(crate) fn breadcrumbs(path: &[UnitView]) -> Markup {
     html! {
         nav.crumbs {
             @for p in path {
@@ -739,7 +755,8 @@ async fn estate_page(
             (chart("trend", &trend, "small"))
         }
         section {
-            h2 { (l.t("近 7 天站点事件", "Station incidents, last 7 days")) " " (exports(&format!("/api/v1/estates/{code}/incidents{}", e.day.map(|d| format!("?day={d}")).unwrap_or_default()))) }
+            h2 { (l.t("近 7 天站点事件", "Station incidents, last 7 days")) " " (exports(&format!("/api/v1/estates/{code}/incidents{}", e.day.map(|d| format!("?day={d}")).unwrap_or_default())))
+                @if v.role().sees_governance() { " " a.exports href={ "/incidents?unit=" (code) } { (l.t("处置与升级 →", "Handling and escalation →")) } } }
             @if e.incidents.is_empty() {
                 p.muted { (l.t("无", "None")) }
             } @else {
@@ -880,7 +897,7 @@ async fn cases_page(
                 } }
                 tbody { @for r in rows.iter().take(CASES_SHOWN) {
                     tr class=(if r.overdue { "notmet" } else { "" }) {
-                        td { (r.code) } td { (r.unit_name) " " span.code { (r.unit) } } td { (r.responsible) }
+                        td { a href={ "/cases/" (r.code) } { (r.code) } } td { (r.unit_name) " " span.code { (r.unit) } } td { (r.responsible) }
                         td { (r.problem) } td { (r.action) } td { (r.deadline) }
                         td { (r.status) @if r.overdue { " · " (l.t("逾期", "overdue")) } } td.num { (r.escalation) }
                     }
@@ -1077,7 +1094,7 @@ fn login_response(
     res
 }
 
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         // Only paths on this site (not `//host`).
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),

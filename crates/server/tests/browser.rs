@@ -1,6 +1,7 @@
 //! The dashboard in real Chromium (chromedriver + fantoccini): log in, drill from the city to
-//! an estate, check that ECharts drew, switch to English, look an item up in the guide, and
-//! export a table and open the file. Screenshots go to `target/browser-artifacts/`.
+//! an estate, check that ECharts drew, switch to English, look an item up in the guide,
+//! export a table and open the file, and on a phone escalate a rectification case through its
+//! page's form and see the targets chart. Screenshots go to `target/browser-artifacts/`.
 //!
 //! Needs `chromium` and `chromium-driver` (`.ci/run` installs them). Without chromedriver on the
 //! PATH the test fails, saying so, unless `FENLEI_SKIP_BROWSER=1` is set.
@@ -239,6 +240,63 @@ async fn a_user_logs_in_drills_down_switches_language_looks_up_and_exports() {
         "the page scrolls sideways on a phone: {overflow}"
     );
     shot(&c, "6-phone-overview").await;
+
+    // A rectification case worked on the phone: from the list to its page, escalated one
+    // level by the form, the timeline showing it.
+    let id = {
+        let db = f.dir.path().join("db");
+        let store = fenlei_store::EmbeddedStore::open_for_queries(&db).expect("store");
+        let mut gov = fenlei_app::govern::open(&db).expect("governance");
+        let now = fenlei_domain::Timestamp::now();
+        let new = fenlei_governance::cases::NewCase {
+            origin: "manual".into(),
+            unit: f.estates[0].clone(),
+            responsible: format!("property:{}", f.estates[0]),
+            problem: "厨余桶满溢".into(),
+            action: "加桶并清运".into(),
+            deadline: fenlei_domain::Timestamp(now.0 + 7 * 86_400),
+        };
+        fenlei_app::govern::cases::open(&store, &mut gov, new, "督导员", now)
+            .expect("case")
+            .id
+    };
+    c.goto(&format!("{base}/cases")).await.expect("goto");
+    wait_for(&c, &format!("table a[href='/cases/CASE-{id:06}']"))
+        .await
+        .click()
+        .await
+        .expect("click");
+    wait_for(&c, "form.act[action$='/act/escalate'] button")
+        .await
+        .click()
+        .await
+        .expect("click");
+    wait_for(&c, "ol.timeline li:nth-child(2)").await;
+    let timeline = c
+        .find(Locator::Css("ol.timeline"))
+        .await
+        .expect("timeline")
+        .text()
+        .await
+        .expect("text");
+    assert!(timeline.contains("escalated"), "{timeline}");
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert!(
+        overflow.as_i64().is_some_and(|o| o <= 0),
+        "the case page scrolls sideways on a phone: {overflow}"
+    );
+    shot(&c, "7-phone-case").await;
+
+    // The targets page draws its chart.
+    c.goto(&format!("{base}/targets")).await.expect("goto");
+    wait_for(&c, "div[data-chart=targets] canvas").await;
+    shot(&c, "8-phone-targets").await;
 
     c.close().await.expect("close");
     server.abort();

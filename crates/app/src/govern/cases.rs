@@ -4,8 +4,8 @@
 
 use crate::AppError;
 use crate::report::table;
-use fenlei_domain::{Event, Level, Timestamp};
-use fenlei_governance::cases::{self, Action, Case, CaseBook, CaseError, Evidence, NewCase};
+use fenlei_domain::{CityModel, Event, Level, Timestamp, UnitId};
+use fenlei_governance::cases::{self, Action, Case, CaseBook, CaseError, Evidence, NewCase, Phase};
 use fenlei_governance::{GovernanceDb, evidence};
 use fenlei_store::EmbeddedStore;
 use std::path::Path;
@@ -23,16 +23,43 @@ pub const ESCALATION_STEP_SECS: i64 = 3 * 86_400;
 
 /// The supervising levels above a unit: its street, then its district (`street:<code>`, …).
 pub fn ladder_of(store: &EmbeddedStore, unit_code: &str) -> Vec<String> {
-    let Some(unit) = store.registry().unit(unit_code) else {
-        return Vec::new();
-    };
-    let model = store.model();
+    store
+        .registry()
+        .unit(unit_code)
+        .map_or_else(Vec::new, |u| ladder_in(store.model(), u))
+}
+
+/// [`ladder_of`] for a unit of a city model.
+pub fn ladder_in(model: &CityModel, unit: UnitId) -> Vec<String> {
     [Level::Street, Level::District]
         .into_iter()
         .filter(|&l| l < model.unit(unit).level)
         .filter_map(|l| model.ancestor_at(unit, l))
         .map(|u| format!("{}:{}", model.unit(u).level, model.unit(u).code))
         .collect()
+}
+
+/// The next rung of the ladder of `case` (whose unit is `unit`): the action raising it one
+/// supervision level by hand.
+pub fn escalate_one(model: &CityModel, unit: UnitId, case: &Case) -> Result<Action, CaseError> {
+    let ladder = ladder_in(model, unit);
+    let level = case.escalation as usize + 1;
+    let to = ladder.get(level - 1).cloned().ok_or_else(|| {
+        CaseError::Invalid(format!(
+            "{} is at escalation level {} already, the top of its unit's ladder ({})",
+            case.code(),
+            case.escalation,
+            if ladder.is_empty() {
+                "none above it".to_owned()
+            } else {
+                ladder.join(" → ")
+            }
+        ))
+    })?;
+    Ok(Action::Escalate {
+        level: level as u8,
+        to,
+    })
 }
 
 /// Checks that a case's unit exists in the stored city.
@@ -109,25 +136,70 @@ pub fn add_evidence(
     at: Timestamp,
 ) -> Result<Case, AppError> {
     let bytes = std::fs::read(file).map_err(|e| AppError::io(file, e))?;
-    let case = gov
-        .get(id)?
-        .ok_or_else(|| AppError::Usage(format!("no case CASE-{id:06}")))?;
-    let sha256 = evidence::put(gov.dir(), &bytes)?;
     let name = file.file_name().map_or_else(
         || file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
+    add_evidence_bytes(
+        gov,
+        id,
+        EvidenceFile {
+            name: &name,
+            bytes: &bytes,
+            phase: None,
+            note: "",
+        },
+        actor,
+        at,
+    )
+    .map_err(case_error)
+}
+
+/// A file handed over in memory (an upload), with what it shows.
+#[derive(Clone, Copy, Debug)]
+pub struct EvidenceFile<'a> {
+    /// The file's name.
+    pub name: &'a str,
+    /// Its content.
+    pub bytes: &'a [u8],
+    /// The problem or the fix, if said.
+    pub phase: Option<Phase>,
+    /// What it shows.
+    pub note: &'a str,
+}
+
+/// Adds a file handed over in memory as evidence: stored content-addressed, then attached.
+/// Refusals are [`CaseError`]s, for callers that answer each kind differently.
+pub fn add_evidence_bytes(
+    gov: &mut GovernanceDb,
+    id: u64,
+    file: EvidenceFile<'_>,
+    actor: &str,
+    at: Timestamp,
+) -> Result<Case, CaseError> {
+    if file.bytes.is_empty() {
+        return Err(CaseError::Invalid(format!(
+            "{}: the evidence file is empty",
+            file.name
+        )));
+    }
+    let case = gov
+        .get(id)?
+        .ok_or_else(|| CaseError::NotFound(format!("CASE-{id:06}")))?;
+    let sha256 = evidence::put(gov.dir(), file.bytes)?;
     let action = Action::Evidence {
         file: Evidence {
             sha256,
-            name,
-            bytes: bytes.len() as u64,
+            name: file.name.to_owned(),
+            bytes: file.bytes.len() as u64,
             by: actor.to_owned(),
             at,
             stage: case.status,
+            phase: file.phase,
+            note: file.note.trim().to_owned(),
         },
     };
-    cases::act(gov, id, actor, at, action).map_err(case_error)
+    cases::act(gov, id, actor, at, action)
 }
 
 /// Escalates every overdue case up its unit's tree, from stored time `at`.

@@ -3,7 +3,7 @@
 
 use crate::AppError;
 use crate::report::table;
-use fenlei_domain::{DayRange, Event, Level, Timestamp};
+use fenlei_domain::{CityModel, DayRange, Event, Level, Timestamp};
 use fenlei_governance::GovernanceDb;
 use fenlei_governance::incidents::{
     self, Escalation, IncidentBook, IncidentInfo, Ladder, StaffAction,
@@ -25,7 +25,12 @@ pub fn stored(
 
 /// The incidents among `events`, with the units above each point, by time.
 fn infos(store: &EmbeddedStore, events: Vec<Event>) -> Vec<IncidentInfo> {
-    let model = store.model();
+    infos_in(store.model(), events)
+}
+
+/// The incidents among `events` of the city `model`, with the units above each point, by
+/// time (each id once).
+pub fn infos_in(model: &CityModel, events: Vec<Event>) -> Vec<IncidentInfo> {
     let code_at = |unit, level| {
         model
             .ancestor_at(unit, level)
@@ -66,13 +71,25 @@ pub fn record(
         .into_iter()
         .find(|i| i.id == id)
         .ok_or_else(|| AppError::Usage(format!("no stored incident {id:?}")))?;
+    record_on(gov, &incident, action, actor, at)
+}
+
+/// Records a staff action on an incident already found: the first of each kind stands
+/// (returns whether this one was new); an action before the incident is refused.
+pub fn record_on(
+    gov: &mut GovernanceDb,
+    incident: &IncidentInfo,
+    action: StaffAction,
+    actor: &str,
+    at: Timestamp,
+) -> Result<bool, AppError> {
     if at < incident.time {
         return Err(AppError::Usage(format!(
-            "{id} happened at {}, after {at}",
-            incident.time
+            "{} happened at {}, after {at}",
+            incident.id, incident.time
         )));
     }
-    Ok(gov.record_action(id, action, at, actor)?)
+    Ok(gov.record_action(&incident.id, action, at, actor)?)
 }
 
 /// The governance database's record of the last scan: `"<time>|<last event seq>"`.

@@ -3,10 +3,10 @@
 //! a recomputation from the log.
 
 use crate::AppError;
-use fenlei_domain::{Day, PutIn, Timestamp};
+use fenlei_domain::{Day, HouseholdId, PutIn, Registry, Timestamp, UnitId};
 use fenlei_governance::GovernanceDb;
 use fenlei_governance::points::earn::{self, DayPosted, Verification};
-use fenlei_governance::points::ledger::{self, Applied, household_account};
+use fenlei_governance::points::ledger::{self, Applied, Posting, household_account};
 use fenlei_governance::points::{Ledger, LedgerError, PointsRules};
 use fenlei_store::EmbeddedStore;
 use std::path::Path;
@@ -85,11 +85,71 @@ pub fn post(
 
 /// Checks that a household exists and returns its account.
 pub fn account(store: &EmbeddedStore, household: &str) -> Result<String, AppError> {
-    store
-        .registry()
+    account_in(store.registry(), household)
+}
+
+/// [`account`] in a registry (with its households loaded).
+pub fn account_in(registry: &Registry, household: &str) -> Result<String, AppError> {
+    registry
         .household(household)
         .map(|_| household_account(household))
         .ok_or_else(|| AppError::Usage(format!("no household with code {household:?}")))
+}
+
+/// The codes of the households whose home is `estate` (or any unit above them), in id order.
+pub fn households_of(registry: &Registry, unit: UnitId) -> Vec<String> {
+    let ids: Box<dyn Iterator<Item = u32>> = match registry.household_range(unit) {
+        Some((lo, hi)) => Box::new(lo..hi),
+        None => {
+            let model = registry.model();
+            Box::new((0..registry.household_count() as u32).filter(move |&i| {
+                model
+                    .ancestors(registry.household_estate(HouseholdId(i)))
+                    .any(|a| a == unit)
+            }))
+        }
+    };
+    ids.map(|i| registry.household_code(HouseholdId(i)).to_owned())
+        .collect()
+}
+
+/// The balances of `households`' accounts, in their order.
+pub fn balances(gov: &GovernanceDb, households: &[String]) -> Result<Vec<i64>, AppError> {
+    let accounts: Vec<String> = households.iter().map(|h| household_account(h)).collect();
+    Ok(gov.balances_of(&accounts)?)
+}
+
+/// One line of a household's history: the posting, the amount on the household's account
+/// and the balance after it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct HistoryLine {
+    /// The posting.
+    pub posting: Posting,
+    /// Its amount on the household's account.
+    pub amount: i64,
+    /// The balance after it.
+    pub balance: i64,
+}
+
+/// A household's postings, oldest first, with the running balance.
+pub fn history_lines(
+    registry: &Registry,
+    gov: &GovernanceDb,
+    household: &str,
+) -> Result<Vec<HistoryLine>, AppError> {
+    let mut running = 0;
+    Ok(gov
+        .history(&account_in(registry, household)?)?
+        .into_iter()
+        .map(|(posting, amount)| {
+            running += amount;
+            HistoryLine {
+                posting,
+                amount,
+                balance: running,
+            }
+        })
+        .collect())
 }
 
 /// A household's balance.
@@ -108,17 +168,15 @@ pub fn history(
     household: &str,
 ) -> Result<String, AppError> {
     let mut out = String::new();
-    let mut running = 0;
-    for (p, amount) in gov.history(&account(store, household)?)? {
-        running += amount;
+    for l in history_lines(store.registry(), gov, household)? {
         out += &format!(
             "{:>6}  {}  {:<8} {:>+6}  {:>6}  {}\n",
-            p.id,
-            Timestamp(p.posting.at),
-            p.posting.kind.key(),
-            amount,
-            running,
-            p.posting.memo
+            l.posting.id,
+            Timestamp(l.posting.posting.at),
+            l.posting.posting.kind.key(),
+            l.amount,
+            l.balance,
+            l.posting.posting.memo
         );
     }
     Ok(out)
@@ -134,8 +192,41 @@ pub fn redeem(
     key: &str,
     at: Timestamp,
 ) -> Result<Applied, AppError> {
-    account(store, household)?;
-    ledger::redeem(gov, household, points, item, key, at.0).map_err(ledger_error)
+    redeem_in(store.registry(), gov, household, points, item, key, at).map_err(|e| match e {
+        RedeemError::Ledger(e) => ledger_error(e),
+        RedeemError::App(e) => e,
+    })
+}
+
+/// Why a redemption was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RedeemError {
+    /// The ledger refused it (too few points, a reused key, …).
+    #[error(transparent)]
+    Ledger(LedgerError),
+    /// The household is unknown, or storage failed.
+    #[error(transparent)]
+    App(AppError),
+}
+
+/// [`redeem`] in a registry, the ledger's refusal kept apart for callers that answer each
+/// kind differently.
+pub fn redeem_in(
+    registry: &Registry,
+    gov: &mut GovernanceDb,
+    household: &str,
+    points: i64,
+    item: &str,
+    key: &str,
+    at: Timestamp,
+) -> Result<Applied, RedeemError> {
+    account_in(registry, household).map_err(RedeemError::App)?;
+    if item.trim().is_empty() {
+        return Err(RedeemError::Ledger(LedgerError::Invalid(
+            "name what the points are redeemed for".into(),
+        )));
+    }
+    ledger::redeem(gov, household, points, item.trim(), key, at.0).map_err(RedeemError::Ledger)
 }
 
 /// Recomputes every balance from the put-in log.

@@ -35,6 +35,8 @@ fn photo(db: &GovernanceDb, bytes: &[u8], by: &str, when: Timestamp) -> Action {
             by: by.into(),
             at: when,
             stage: Status::Accepted,
+            phase: None,
+            note: String::new(),
         },
     }
 }
@@ -417,4 +419,42 @@ fn evidence_is_content_addressed_and_never_overwritten() {
             .to_string()
             .contains("does not match")
     );
+}
+
+#[test]
+fn evidence_keeps_what_it_shows_and_older_records_without_it_still_read() {
+    use fenlei_governance::cases::Phase;
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = GovernanceDb::open(dir.path()).unwrap();
+    let (c, _) = cases::open(&mut db, new_case("manual"), "督导员甲", at(0)).unwrap();
+    let sha = evidence::put(db.dir(), b"before photo").unwrap();
+    let file = Evidence {
+        sha256: sha,
+        name: "before.jpg".into(),
+        bytes: 12,
+        by: "督导员甲".into(),
+        at: at(1),
+        stage: Status::Open,
+        phase: Some(Phase::Before),
+        note: "桶边有散落垃圾".into(),
+    };
+    cases::act(
+        &mut db,
+        c.id,
+        "督导员甲",
+        at(1),
+        Action::Evidence { file: file.clone() },
+    )
+    .unwrap();
+    let stored = db.get(c.id).unwrap().unwrap();
+    assert_eq!(stored.evidence, vec![file.clone()]);
+    assert_eq!(
+        db.history(c.id).unwrap().last().unwrap().action,
+        Action::Evidence { file }
+    );
+    // A record written before evidence had a phase and a note reads with neither.
+    let old = r#"{"sha256":"ab","name":"x.jpg","bytes":1,"by":"a","at":"2026-05-10T08:00:00+08:00","stage":"open"}"#;
+    let e: Evidence = serde_json::from_str(old).unwrap();
+    assert_eq!((e.phase, e.note.as_str()), (None, ""));
+    assert!(!serde_json::to_string(&e).unwrap().contains("phase"));
 }

@@ -48,15 +48,20 @@ pub fn user_of(role: Role) -> &'static str {
 impl Fixture {
     /// Simulates the tiny city for [`DAYS`] days and adds one user per role.
     pub fn new(config: ServerConfig) -> Fixture {
-        Fixture::build(config, false)
+        Fixture::build(config, false, false)
+    }
+
+    /// [`Fixture::new`] with every simulated day's green-account points posted.
+    pub fn with_points(config: ServerConfig) -> Fixture {
+        Fixture::build(config, false, true)
     }
 
     /// [`Fixture::new`] with a stored kitchen-waste collection plan.
     pub fn with_plan(config: ServerConfig) -> Fixture {
-        Fixture::build(config, true)
+        Fixture::build(config, true, false)
     }
 
-    fn build(config: ServerConfig, with_plan: bool) -> Fixture {
+    fn build(config: ServerConfig, with_plan: bool, with_points: bool) -> Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("db");
         let world = simulate::world(Preset::Tiny, 7);
@@ -89,6 +94,18 @@ impl Fixture {
                 threads: 1,
             };
             fenlei_app::plan::plan(&mut store, &req, &mut Silent).expect("plan");
+        }
+        if with_points {
+            let mut gov = fenlei_app::govern::open(&db).expect("governance");
+            let rules = fenlei_app::govern::points::rules(&store, None).expect("rules");
+            fenlei_app::govern::points::post(
+                &store,
+                &mut gov,
+                &rules,
+                &[],
+                fenlei_domain::Timestamp::now(),
+            )
+            .expect("points");
         }
         let m = store.model();
         let code = |l: Level, i: usize| m.at_level(l).nth(i).expect("unit").code.clone();

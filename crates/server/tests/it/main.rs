@@ -2,6 +2,7 @@
 
 mod api;
 mod fixture;
+mod governance;
 mod ingest;
 mod pages;
 mod security;
