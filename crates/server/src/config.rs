@@ -11,8 +11,12 @@ pub struct ServerConfig {
     pub addr: String,
     /// The store directory.
     pub db: PathBuf,
-    /// Mark cookies `Secure` (set when serving behind TLS).
+    /// Mark cookies `Secure` (set it when a TLS proxy serves the site; on with `tls_cert`).
     pub secure_cookies: bool,
+    /// Serve HTTPS with this certificate chain (PEM); needs `tls_key`.
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    pub tls_key: Option<PathBuf>,
     /// Largest request body accepted, bytes.
     pub body_limit_bytes: usize,
     /// Read handles of the store for queries.
@@ -30,6 +34,8 @@ impl Default for ServerConfig {
             addr: "127.0.0.1:8080".into(),
             db: PathBuf::from("fenlei-demo"),
             secure_cookies: false,
+            tls_cert: None,
+            tls_key: None,
             body_limit_bytes: 64 << 20,
             readers: 2,
             login_free_failures: 5,
@@ -39,6 +45,32 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
+    /// The settings in one line, for the audit log (paths, not contents: no secrets).
+    pub fn summary(&self) -> String {
+        let path = |p: &Option<PathBuf>| p.as_ref().map_or("-".into(), |p| p.display().to_string());
+        format!(
+            "addr={} db={} tls_cert={} tls_key={} secure_cookies={} body_limit_bytes={} readers={} login_free_failures={} cache_reports={}",
+            self.addr,
+            self.db.display(),
+            path(&self.tls_cert),
+            path(&self.tls_key),
+            self.secure_cookies,
+            self.body_limit_bytes,
+            self.readers,
+            self.login_free_failures,
+            self.cache_reports
+        )
+    }
+
+    /// `https` when the server speaks TLS itself, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
     /// Reads a TOML file.
     pub fn load(path: &Path) -> anyhow::Result<ServerConfig> {
         let text = std::fs::read_to_string(path)

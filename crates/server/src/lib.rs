@@ -26,6 +26,7 @@ pub mod pages;
 pub mod points;
 pub mod targets;
 pub mod telemetry;
+pub mod tls;
 
 use accounts::Accounts;
 use axum::Router;
@@ -173,8 +174,11 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Opens the store and the accounts in `config.db` and builds the state.
-pub fn open(config: ServerConfig) -> anyhow::Result<AppState> {
+/// Opens the store and the accounts in `config.db` and builds the state. With TLS on, the
+/// session cookies are `Secure`. The settings in force are recorded in the audit log
+/// (`server.start`), so a change of configuration shows there.
+pub fn open(mut config: ServerConfig) -> anyhow::Result<AppState> {
+    config.secure_cookies |= config.tls_cert.is_some();
     anyhow::ensure!(
         fenlei_store::EmbeddedStore::exists(&config.db),
         "{} holds no fenlei store (create one with `fenlei init` or `fenlei demo --no-serve`)",
@@ -182,11 +186,28 @@ pub fn open(config: ServerConfig) -> anyhow::Result<AppState> {
     );
     let backend = backend::Embedded::open(&config.db, config.readers, config.cache_reports)?;
     let accounts = Accounts::open(&config.db)?;
+    accounts.audit("fenlei serve", "server.start", &config.summary())?;
     Ok(AppState::new(Arc::new(backend), accounts, config))
 }
 
 /// Serves `state` on `listener` until Ctrl-C or SIGTERM, then finishes the requests under way.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    serve_on(state, listener).await
+}
+
+/// [`serve`] over TLS: every connection's handshake first (see [`tls`]).
+pub async fn serve_tls(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+) -> anyhow::Result<()> {
+    serve_on(state, tls::TlsListener::new(listener, tls)?).await
+}
+
+async fn serve_on<L>(state: AppState, listener: L) -> anyhow::Result<()>
+where
+    L: axum::serve::Listener<Addr = std::net::SocketAddr>,
+{
     // Load the deduplication index now rather than in the first ingest request (seconds for a
     // year of a district); reads are served meanwhile, ingest waits for it.
     let backend = state.backend.clone();
@@ -198,7 +219,8 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
         }
     });
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
+    // `tap_io` lends any listener axum's peer-address plumbing (`ConnectInfo`).
+    axum::serve(axum::serve::ListenerExt::tap_io(listener, |_| {}), app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");
@@ -239,6 +261,11 @@ pub fn run(config: ServerConfig, ready: impl FnOnce(std::net::SocketAddr)) -> an
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     let addr = config.addr.clone();
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+        (None, None) => None,
+        _ => anyhow::bail!("TLS needs both tls_cert and tls_key"),
+    };
     let state = open(config)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -250,6 +277,9 @@ pub fn run(config: ServerConfig, ready: impl FnOnce(std::net::SocketAddr)) -> an
         let bound = listener.local_addr()?;
         tracing::info!(%bound, "listening");
         ready(bound);
-        serve(state, listener).await
+        match tls {
+            Some(tls) => serve_tls(state, listener, tls).await,
+            None => serve(state, listener).await,
+        }
     })
 }

@@ -10,8 +10,8 @@ pub struct ServeArgs {
     /// Store directory (default: the config file's `db`, else fenlei-demo).
     #[arg(long, env = "FENLEI_DB")]
     pub db: Option<PathBuf>,
-    /// Settings file (TOML: addr, db, secure_cookies, body_limit_bytes, readers,
-    /// login_free_failures); flags and environment variables override it.
+    /// Settings file (TOML: addr, db, secure_cookies, tls_cert, tls_key, body_limit_bytes,
+    /// readers, login_free_failures); flags and environment variables override it.
     #[arg(long, env = "FENLEI_CONFIG")]
     pub config: Option<PathBuf>,
     /// Address to listen on (default 127.0.0.1:8080; port 0 picks a free one).
@@ -20,6 +20,12 @@ pub struct ServeArgs {
     /// Mark cookies Secure (when a TLS proxy serves the site).
     #[arg(long, env = "FENLEI_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Serve HTTPS with this certificate chain (PEM file); needs --tls-key.
+    #[arg(long, env = "FENLEI_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM file).
+    #[arg(long, env = "FENLEI_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The settings of `args`: the file, then flags and environment.
@@ -35,6 +41,10 @@ pub fn config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
         c.addr.clone_from(addr);
     }
     c.secure_cookies |= args.secure_cookies;
+    if args.tls_cert.is_some() {
+        c.tls_cert.clone_from(&args.tls_cert);
+        c.tls_key.clone_from(&args.tls_key);
+    }
     Ok(c)
 }
 
@@ -42,9 +52,10 @@ pub fn config(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let c = config(&args)?;
     let db = c.db.clone();
+    let scheme = c.scheme();
     fenlei_server::run(c, |addr| {
         println!(
-            "fenlei serve: {} on http://{addr}/ (Ctrl-C stops)",
+            "fenlei serve: {} on {scheme}://{addr}/ (Ctrl-C stops)",
             db.display()
         );
     })

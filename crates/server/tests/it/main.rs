@@ -7,3 +7,4 @@ mod ingest;
 mod pages;
 mod security;
 mod socket;
+mod tls;
