@@ -103,7 +103,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/ingest", post(ingest))
         .route("/api/v1/ingest/health", get(ingest_health))
         .route("/api/v1/audit", get(audit))
-        .route("/api/v1/cases", get(cases))
+        .route("/api/v1/cases", get(cases).post(crate::cases::open_json))
         .route("/api/v1/evaluations", get(evaluations))
 }
 
@@ -143,6 +143,7 @@ pub async fn not_found() -> ApiError {
         estate_incidents,
         estate_inspections,
         crate::cases::case_json,
+        crate::cases::open_json,
         crate::cases::accept_json,
         crate::cases::evidence_json,
         crate::cases::evidence_file,
@@ -176,6 +177,7 @@ pub async fn not_found() -> ApiError {
         Format,
         Role,
         crate::cases::AcceptRequest,
+        crate::cases::OpenRequest,
         crate::cases::NoteRequest,
         crate::cases::VerifyRequest,
         crate::cases::CloseRequest,

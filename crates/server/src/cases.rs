@@ -482,6 +482,110 @@ pub fn verify_step(decision: &str, outcome: Option<&str>, reason: Option<&str>) 
     }
 }
 
+/// A case to open (`POST /api/v1/cases`).
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct OpenRequest {
+    /// The unit concerned (its code), within the caller's scope.
+    pub unit: String,
+    /// What is wrong.
+    pub problem: String,
+    /// What must be done.
+    pub action: String,
+    /// Who answers for it (default: the unit's property manager, `property:<unit>`).
+    #[serde(default)]
+    pub responsible: Option<String>,
+    /// Days until the deadline (default 7, at most 365).
+    #[serde(default)]
+    pub deadline_days: Option<u32>,
+}
+
+/// Days to the deadline of a case opened without one.
+pub const DEFAULT_DEADLINE_DAYS: u32 = 7;
+
+/// Opens a case as `viewer` (street, district and city offices: 403 for others; a unit
+/// outside the scope is 404), recorded in the audit log as `case.open`.
+pub async fn open_case(state: &AppState, viewer: &Viewer, r: OpenRequest) -> ApiResult<Case> {
+    let role = viewer.role();
+    if !role.supervises() {
+        return Err(ApiError::forbidden(format!(
+            "role {} may not open rectification cases",
+            role.key()
+        )));
+    }
+    let unit = api::resolve(state, viewer, r.unit.trim())?;
+    let (problem, action) = (r.problem.trim().to_owned(), r.action.trim().to_owned());
+    if problem.is_empty() || action.is_empty() {
+        return Err(ApiError::bad_request(
+            "a case needs its problem and the action required",
+        ));
+    }
+    let days = r.deadline_days.unwrap_or(DEFAULT_DEADLINE_DAYS);
+    if !(1..=365).contains(&days) {
+        return Err(ApiError::bad_request(format!(
+            "deadline_days {days}: from 1 to 365"
+        )));
+    }
+    let code = state.model().unit(unit).code.clone();
+    let responsible = r
+        .responsible
+        .map(|x| x.trim().to_owned())
+        .filter(|x| !x.is_empty())
+        .unwrap_or_else(|| format!("property:{code}"));
+    let st = state.clone();
+    let actor = viewer.session.user.name.clone();
+    blocking(move || {
+        let mut gov = fenlei_app::govern::open(&st.config.db)?;
+        let at = Timestamp::now();
+        let new = cases::NewCase {
+            // Opened by hand (a new case every time), like `fenlei case open`.
+            origin: "manual".into(),
+            unit: code,
+            responsible,
+            problem,
+            action,
+            deadline: Timestamp(at.0 + days as i64 * 86_400),
+        };
+        let (case, _) = cases::open(&mut gov, new, &actor, at).map_err(refused)?;
+        st.accounts
+            .audit(
+                &actor,
+                "case.open",
+                &format!(
+                    "{} {} due {}: {}",
+                    case.code(),
+                    case.new.unit,
+                    case.new.deadline,
+                    case.new.problem
+                ),
+            )
+            .map_err(ApiError::internal)?;
+        Ok(case)
+    })
+    .await
+}
+
+/// Opens a rectification case for a unit in the caller's scope (street, district and city
+/// offices).
+#[utoipa::path(post, path = "/api/v1/cases", request_body = OpenRequest,
+    responses((status = 201, description = "the case opened", body = serde_json::Value), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn open_json(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    b: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    csrf_header(&viewer, &headers)?;
+    let r: OpenRequest = json_body(
+        b,
+        "{\"unit\": \"…\", \"problem\": \"…\", \"action\": \"…\", \"responsible\": \"…\", \"deadline_days\": 7}",
+    )?;
+    let case = open_case(&state, &viewer, r).await?;
+    let id = case.id;
+    let mut res = respond(&state, &viewer, id).await?;
+    *res.status_mut() = StatusCode::CREATED;
+    Ok(res)
+}
+
 /// Accepts a case for the unit responsible (community and estate staff).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/accept", params(("id" = String, Path, description = "case number")), request_body = AcceptRequest,
     responses((status = 200, description = "the case after it", body = serde_json::Value), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]

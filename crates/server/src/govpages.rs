@@ -29,6 +29,7 @@ use maud::{Markup, html};
 /// The routes of the management pages.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/cases/new", post(new_case_submit))
         .route("/cases/{id}", get(case_page))
         .route("/cases/{id}/evidence", post(case_evidence_submit))
         .route("/cases/{id}/act/{action}", post(case_action_submit))
@@ -293,6 +294,57 @@ pub struct CaseForm {
     decision: Option<String>,
     outcome: Option<String>,
     reason: Option<String>,
+}
+
+/// The form that opens a case (on the cases page, for street, district and city offices).
+#[derive(serde::Deserialize, Default)]
+pub struct NewCaseForm {
+    csrf: Option<String>,
+    unit: Option<String>,
+    problem: Option<String>,
+    action: Option<String>,
+    responsible: Option<String>,
+    deadline_days: Option<String>,
+}
+
+async fn new_case_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    form: Result<Form<NewCaseForm>, axum::extract::rejection::FormRejection>,
+) -> PageResult {
+    let c = ctx(&state, &headers, &uri, &crate::pages::PageQuery::default())?;
+    let l = c.lang;
+    let Some(v) = c.viewer.clone() else {
+        return Err(PageError(ApiError::unauthorized(), l));
+    };
+    let f = form.map(|Form(f)| f).unwrap_or_default();
+    v.check_csrf(f.csrf.as_deref())
+        .map_err(|e| PageError(e, l))?;
+    let days = match f.deadline_days.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(d) => Some(d.parse::<u32>().map_err(|_| {
+            PageError(
+                ApiError::bad_request(format!("deadline {d:?}: a number of days")),
+                l,
+            )
+        })?),
+    };
+    let text = |s: Option<String>| s.unwrap_or_default();
+    let case = cases::open_case(
+        &state,
+        &v,
+        cases::OpenRequest {
+            unit: text(f.unit),
+            problem: text(f.problem),
+            action: text(f.action),
+            responsible: f.responsible,
+            deadline_days: days,
+        },
+    )
+    .await
+    .map_err(|e| PageError(e, l))?;
+    Ok(Redirect::to(&format!("/cases/{}", case.code())).into_response())
 }
 
 /// After a form: back to the case on success; the case with the refusal otherwise.

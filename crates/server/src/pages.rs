@@ -878,10 +878,25 @@ async fn cases_page(
         .await
         .map_err(|e| PageError(e, l))?;
     let overdue = rows.iter().filter(|r| r.overdue).count();
+    let scope = state.model().unit(v.scope);
     let content = html! {
         h1 { (l.t("整改案件", "Rectification cases")) " " (exports("/api/v1/cases")) }
+        @if v.role().supervises() {
+            details {
+                summary { (l.t("立案", "Open a case")) }
+                form.stack method="post" action="/cases/new" {
+                    input type="hidden" name="csrf" value=(v.session.csrf);
+                    label { (l.t("单位编码", "Unit code")) " " input name="unit" required value=(scope.code) aria-label=(l.t("单位编码", "Unit code")); }
+                    label { (l.t("问题", "Problem")) " " input name="problem" required aria-label=(l.t("问题", "Problem")); }
+                    label { (l.t("整改要求", "Action required")) " " input name="action" required aria-label=(l.t("整改要求", "Action required")); }
+                    label { (l.t("责任单位（默认：物业）", "Responsible (default: the property manager)")) " " input name="responsible" aria-label=(l.t("责任单位", "Responsible")); }
+                    label { (l.t("期限（天）", "Deadline (days)")) " " input type="number" name="deadline_days" min="1" max="365" value="7" aria-label=(l.t("期限（天）", "Deadline (days)")); }
+                    button type="submit" { (l.t("立案", "Open")) }
+                }
+            }
+        }
         @if rows.is_empty() {
-            p { (l.t("范围内没有整改案件。用 `fenlei case open` 立案。", "No cases in your scope. Open one with `fenlei case open`.")) }
+            p { (l.t("范围内没有整改案件。", "No cases in your scope.")) }
         } @else {
             p.muted {
                 (rows.len()) (l.t(" 件，逾期 ", " cases, overdue ")) (overdue)

@@ -1264,3 +1264,116 @@ async fn targets_of_a_subtree_with_projections_as_fenlei_targets_computes_them()
     let (_, html) = page(&f, "/", &hauler).await;
     assert!(!html.contains("href=\"/targets\""));
 }
+
+// Supervisors open cases from the API and the cases page; others are refused by role, units
+// outside the scope are not found, and every case opened is in the audit log.
+#[tokio::test]
+async fn supervisors_open_cases_in_their_scope() {
+    let f = Fixture::new(ServerConfig::default());
+    let street = f.login("street").await;
+    let staff = f.login("community").await;
+    let new = |unit: &str, problem: &str, days: u32| serde_json::json!({"unit": unit, "problem": problem, "action": "当日清运并加桶", "deadline_days": days});
+    let v = post_ok(
+        &f,
+        "/api/v1/cases",
+        &street,
+        new(&f.estates[0], "满溢未清运", 3),
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(v["status"], "open");
+    assert_eq!(v["origin"], "manual");
+    assert_eq!(v["unit"], f.estates[0]);
+    assert_eq!(v["responsible"], format!("property:{}", f.estates[0]));
+    let code = v["code"].as_str().expect("code").to_owned();
+    let log = f.state.accounts.audit_log(50).expect("audit");
+    assert!(
+        log.iter()
+            .any(|e| e.action == "case.open" && e.actor == "street" && e.detail.starts_with(&code)),
+        "{log:?}"
+    );
+    // Community staff handle cases, they do not open them.
+    let (st, b) = f
+        .post(
+            "/api/v1/cases",
+            Auth::Session(&staff, true),
+            new(&f.estates[0], "x", 3).to_string(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_error(&b, "forbidden");
+    // Without the CSRF header; without a problem; a deadline out of range.
+    let (st, _) = f
+        .post(
+            "/api/v1/cases",
+            Auth::Session(&street, false),
+            new(&f.estates[0], "x", 3).to_string(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    for bad in [new(&f.estates[0], " ", 3), new(&f.estates[0], "x", 0)] {
+        let (st, b) = f
+            .post(
+                "/api/v1/cases",
+                Auth::Session(&street, true),
+                bad.to_string(),
+            )
+            .await;
+        assert_eq!(
+            st,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            String::from_utf8_lossy(&b)
+        );
+    }
+    // A unit outside the street: not found, as a unit that does not exist.
+    let model = f.state.model();
+    let street_id = f.state.units.get(&f.street).expect("street");
+    let outside = model
+        .units
+        .iter()
+        .find(|u| !f.state.in_scope(street_id, u.id))
+        .expect("a unit outside the street");
+    for unit in [outside.code.as_str(), "NO-SUCH-UNIT"] {
+        let (st, b) = f
+            .post(
+                "/api/v1/cases",
+                Auth::Session(&street, true),
+                new(unit, "x", 3).to_string(),
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{unit}");
+        assert_error(&b, "not_found");
+    }
+    // The cases page's form opens one and shows it; without its token it is refused.
+    let (st, body) = page(&f, "/cases", &street).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        body.contains(r#"action="/cases/new""#),
+        "the form is offered"
+    );
+    let (st, body) = page(&f, "/cases", &staff).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        !body.contains(r#"action="/cases/new""#),
+        "not to community staff"
+    );
+    let fields = format!(
+        "unit={}&problem=%E5%B0%8F%E5%8C%85%E5%9E%83%E5%9C%BE%E8%90%BD%E5%9C%B0&action=%E6%B8%85%E7%90%86&deadline_days=5",
+        f.estates[0]
+    );
+    let (st, loc, _) = form(&f, "/cases/new", &street, &fields).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "no CSRF token");
+    let (st, loc2, _) = form(
+        &f,
+        "/cases/new",
+        &street,
+        &format!("csrf={}&{fields}", street.csrf),
+    )
+    .await;
+    assert!(st.is_redirection(), "{st} {loc}");
+    assert!(loc2.starts_with("/cases/CASE-"), "{loc2}");
+    let (st, body) = page(&f, &loc2, &street).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(body.contains("小包垃圾落地"), "the new case page: {body}");
+}
