@@ -271,7 +271,8 @@ fn origin_for(
     let kept = store
         .meta(ORIGIN_META)?
         .map(|s| {
-            Origin::parse(&s).map_err(|e| AppError::Usage(format!("the store's {ORIGIN_META}: {e}")))
+            Origin::parse(&s)
+                .map_err(|e| AppError::Usage(format!("the store's {ORIGIN_META}: {e}")))
         })
         .transpose()?;
     match (opts.crs, opts.origin, kept) {
@@ -298,8 +299,8 @@ pub fn import_geojson(
     opts: &ImportOptions,
 ) -> Result<ImportReport, AppError> {
     let (origin, keep_origin) = origin_for(store, opts)?;
-    let doc: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| AppError::Usage(format!("not JSON: {e}")))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| AppError::Usage(format!("not JSON: {e}")))?;
     let kind = doc.get("type").and_then(|t| t.as_str()).unwrap_or("");
     if kind != "FeatureCollection" {
         return Err(AppError::Usage(format!(

@@ -63,7 +63,9 @@ impl Shape {
                         format!("{} positions; a ring needs at least 4", ring.len()),
                     ));
                 }
-                if let Some(bad) = ring.iter().position(|c| !c[0].is_finite() || !c[1].is_finite())
+                if let Some(bad) = ring
+                    .iter()
+                    .position(|c| !c[0].is_finite() || !c[1].is_finite())
                 {
                     return Err(err(p, r, format!("position {bad} is not a finite number")));
                 }
@@ -109,7 +111,12 @@ impl Shape {
         let mut it = self.0.iter().flatten().flatten();
         let first = *it.next()?;
         Some(it.fold([first[0], first[1], first[0], first[1]], |b, c| {
-            [b[0].min(c[0]), b[1].min(c[1]), b[2].max(c[0]), b[3].max(c[1])]
+            [
+                b[0].min(c[0]),
+                b[1].min(c[1]),
+                b[2].max(c[0]),
+                b[3].max(c[1]),
+            ]
         }))
     }
 
@@ -160,7 +167,13 @@ mod tests {
     use super::*;
 
     fn square(x0: f64, y0: f64, s: f64) -> Ring {
-        vec![[x0, y0], [x0 + s, y0], [x0 + s, y0 + s], [x0, y0 + s], [x0, y0]]
+        vec![
+            [x0, y0],
+            [x0 + s, y0],
+            [x0 + s, y0 + s],
+            [x0, y0 + s],
+            [x0, y0],
+        ]
     }
 
     #[test]

@@ -587,8 +587,9 @@ fn shapes_option(
         "tooltip": {"trigger": "item", "tipFromData": true},
         "series": [{
             "type": "map", "map": name, "nameProperty": "code", "aspectScale": 1, "roam": true,
-            "layoutCenter": ["55%", "50%"], "layoutSize": "90%",
-            "label": {"show": units.len() <= 30, "fontSize": 10},
+            "layoutCenter": ["50%", "50%"], "layoutSize": "90%",
+            "label": {"show": units.len() <= 30, "fontSize": 10, "color": "#111",
+                "textBorderColor": "#fff", "textBorderWidth": 2},
             "itemStyle": {"areaColor": "#e8e8e8", "borderColor": "#555", "borderWidth": 0.6},
             "emphasis": {"label": {"show": true}},
             "data": data,
@@ -708,19 +709,28 @@ async fn unit_page(
         .await
         .ok();
     let path = api::path_to(&state, v.scope, unit);
-    let shaped = !api::shapes_of(&state, children.clone())
-        .await
-        .map_err(pe)?
-        .is_empty();
+    let outlines = api::shapes_of(&state, children.clone()).await.map_err(pe)?;
+    let shaped = !outlines.is_empty();
     let map = if shaped {
         let name = format!("children-{code}");
-        let option = shapes_option(
+        let mut option = shapes_option(
             &state,
             l,
             &name,
             &children,
             ranking.as_ref(),
             map_option(&state, l, &children),
+        );
+        option["fit"] = json!(
+            outlines
+                .iter()
+                .filter_map(|(_, s)| s.bbox())
+                .reduce(|a, b| [
+                    a[0].min(b[0]),
+                    a[1].min(b[1]),
+                    a[2].max(b[2]),
+                    a[3].max(b[3])
+                ])
         );
         geo_chart(
             "map",
@@ -1005,9 +1015,9 @@ async fn plans_page(
             "legend": {"type": "scroll", "top": 0},
             "geo": {"map": name, "aspectScale": 1, "roam": true, "silent": true,
                 "boundingCoords": [[b[0], b[3]], [b[2], b[1]]],
-                "top": 40, "bottom": 10, "left": 10, "right": 10,
                 "itemStyle": {"areaColor": "#f2f2ee", "borderColor": "#888"}},
             "series": series,
+            "fit": b,
             "fallback": plain,
         });
         geo_chart(

@@ -104,7 +104,11 @@ pub fn outlines(model: &CityModel) -> Vec<(UnitId, Shape)> {
 /// The area two convex outlines (as [`outlines`] makes them) share, in square metres.
 pub fn convex_overlap(a: &Shape, b: &Shape) -> f64 {
     let ring = |s: &Shape| -> Vec<P> {
-        let mut r = s.0.first().and_then(|p| p.first()).cloned().unwrap_or_default();
+        let mut r =
+            s.0.first()
+                .and_then(|p| p.first())
+                .cloned()
+                .unwrap_or_default();
         r.pop();
         r
     };
@@ -234,10 +238,11 @@ fn separation(a: &[P], b: &[P]) -> Option<(P, f64)> {
         }
         let n = [axis[0] / len, axis[1] / len];
         let proj = |h: &[P]| {
-            h.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-                let d = n[0] * p[0] + n[1] * p[1];
-                (lo.min(d), hi.max(d))
-            })
+            h.iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                    let d = n[0] * p[0] + n[1] * p[1];
+                    (lo.min(d), hi.max(d))
+                })
         };
         let ((alo, ahi), (blo, bhi)) = (proj(a), proj(b));
         // `a` below `b` along n, or above it (then flip the normal).
@@ -259,7 +264,13 @@ mod tests {
 
     #[test]
     fn hull_and_clip() {
-        let h = hull(vec![[0.0, 0.0], [4.0, 0.0], [2.0, 1.0], [4.0, 4.0], [0.0, 4.0]]);
+        let h = hull(vec![
+            [0.0, 0.0],
+            [4.0, 0.0],
+            [2.0, 1.0],
+            [4.0, 4.0],
+            [0.0, 4.0],
+        ]);
         assert_eq!(h, vec![[0.0, 0.0], [4.0, 0.0], [4.0, 4.0], [0.0, 4.0]]);
         let half = clip_halfplane(&h, [1.0, 0.0], 1.0);
         let area = fenlei_domain::shape::ring_area(&[half.clone(), vec![half[0]]].concat());

@@ -43,7 +43,11 @@ fn check(preset: Preset, seed: u64, max_overlap: &[(Level, f64)]) {
         // Inside its parent (convex: every vertex inside is enough).
         if let Some(parent) = u.parent.and_then(|p| shapes.get(&p)) {
             for p in s.0.iter().flatten().flatten() {
-                assert!(parent.contains(p[0], p[1]), "{} leaves its parent at {p:?}", u.code);
+                assert!(
+                    parent.contains(p[0], p[1]),
+                    "{} leaves its parent at {p:?}",
+                    u.code
+                );
             }
         }
     }
@@ -65,7 +69,11 @@ fn check(preset: Preset, seed: u64, max_overlap: &[(Level, f64)]) {
             }
         }
         let share = shared / total;
-        println!("{} {level}: siblings share {:.1} % of their area", preset.name(), share * 100.0);
+        println!(
+            "{} {level}: siblings share {:.1} % of their area",
+            preset.name(),
+            share * 100.0
+        );
         assert!(share <= max + 1e-6, "{level}: {:.3} > {max}", share);
     }
 }
@@ -80,7 +88,11 @@ fn tiny_outlines() {
     check(
         Preset::Tiny,
         1,
-        &[(Level::Street, 0.0), (Level::Community, 0.05), (Level::Estate, 0.05)],
+        &[
+            (Level::Street, 0.0),
+            (Level::Community, 0.05),
+            (Level::Estate, 0.05),
+        ],
     );
 }
 
@@ -103,6 +115,10 @@ fn district_outlines() {
     check(
         Preset::District,
         42,
-        &[(Level::Street, 0.08), (Level::Community, 0.2), (Level::Estate, 0.05)],
+        &[
+            (Level::Street, 0.08),
+            (Level::Community, 0.2),
+            (Level::Estate, 0.05),
+        ],
     );
 }

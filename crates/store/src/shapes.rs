@@ -19,13 +19,13 @@ impl EmbeddedStore {
         let n = self.model().units.len();
         for (u, s) in shapes {
             if u.0 as usize >= n {
-                return Err(StoreError::Invalid(format!("outline for unknown unit id {}", u.0)));
+                return Err(StoreError::Invalid(format!(
+                    "outline for unknown unit id {}",
+                    u.0
+                )));
             }
             s.check().map_err(|e| {
-                StoreError::Invalid(format!(
-                    "outline of {}: {e}",
-                    self.model().unit(*u).code
-                ))
+                StoreError::Invalid(format!("outline of {}: {e}", self.model().unit(*u).code))
             })?;
         }
         let tx = self.conn.transaction()?;
@@ -73,7 +73,8 @@ impl EmbeddedStore {
     pub fn shape_count(&self) -> Result<u64, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT COUNT(*) FROM unit_shapes", [], |r| r.get::<_, i64>(0))?
-            as u64)
+            .query_row("SELECT COUNT(*) FROM unit_shapes", [], |r| {
+                r.get::<_, i64>(0)
+            })? as u64)
     }
 }

@@ -39,7 +39,10 @@ fn good_features_stored_bad_ones_reported_with_their_index() {
         .collect();
     let street = store.model().at_level(Level::Street).next().unwrap();
     let (street_code, street_id) = (street.code.clone(), street.id);
-    let before = store.shape(street_id).unwrap().expect("the simulator drew the street");
+    let before = store
+        .shape(street_id)
+        .unwrap()
+        .expect("the simulator drew the street");
     let fc = json!({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": estates[0]}, "geometry": {"type": "Polygon", "coordinates": square(0.0, 0.0, 100.0)}},
         // Not closed.
@@ -59,7 +62,11 @@ fn good_features_stored_bad_ones_reported_with_their_index() {
     let r = import_geojson(&mut store, &fc.to_string(), &local("code")).unwrap();
     assert_eq!(r.features, 9);
     assert_eq!(r.stored_features, 3);
-    let seen: Vec<(usize, ProblemKind)> = r.problems.iter().map(|p| (p.index, p.kind.clone())).collect();
+    let seen: Vec<(usize, ProblemKind)> = r
+        .problems
+        .iter()
+        .map(|p| (p.index, p.kind.clone()))
+        .collect();
     assert_eq!(
         seen,
         vec![
@@ -72,12 +79,27 @@ fn good_features_stored_bad_ones_reported_with_their_index() {
         ]
     );
     let text: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
-    assert!(text[0].starts_with(&format!("feature 1 ({})", estates[1])) && text[0].contains("not closed"), "{}", text[0]);
+    assert!(
+        text[0].starts_with(&format!("feature 1 ({})", estates[1]))
+            && text[0].contains("not closed"),
+        "{}",
+        text[0]
+    );
     assert!(text[1].contains("unknown unit code E999999"), "{}", text[1]);
     assert!(text[2].contains("LineString"), "{}", text[2]);
     assert!(text[3].contains("no property `code`"), "{}", text[3]);
-    assert!(text[4].starts_with(&format!("feature 5 ({})", estates[3])) && text[4].contains("position 0: 1 numbers"), "{}", text[4]);
-    assert!(text[5].starts_with(&format!("feature 7 ({})", estates[3])) && text[5].contains("not a valid GeoJSON feature"), "{}", text[5]);
+    assert!(
+        text[4].starts_with(&format!("feature 5 ({})", estates[3]))
+            && text[4].contains("position 0: 1 numbers"),
+        "{}",
+        text[4]
+    );
+    assert!(
+        text[5].starts_with(&format!("feature 7 ({})", estates[3]))
+            && text[5].contains("not a valid GeoJSON feature"),
+        "{}",
+        text[5]
+    );
     assert_eq!(
         r.to_string(),
         "9 features: 3 stored as the outlines of 2 units; 1 unknown codes, 1 without a code, 4 bad geometries"
@@ -88,7 +110,10 @@ fn good_features_stored_bad_ones_reported_with_their_index() {
     assert_eq!(s.0.len(), 2, "both features of the estate joined");
     assert!(s.contains(50.0, 50.0) && s.contains(520.0, 520.0) && !s.contains(300.0, 300.0));
     let street_shape = store.shape(street_id).unwrap().unwrap();
-    assert_ne!(street_shape, before, "the imported outline replaced the simulated one");
+    assert_ne!(
+        street_shape, before,
+        "the imported outline replaced the simulated one"
+    );
     assert_eq!(street_shape.area(), 2000.0 * 2000.0);
     // Estate 1 kept its simulated outline: a rejected feature changes nothing.
     let e1 = store.registry().unit(&estates[1]).unwrap();
@@ -98,7 +123,13 @@ fn good_features_stored_bad_ones_reported_with_their_index() {
 #[test]
 fn wgs84_is_projected_around_the_kept_origin() {
     let (_dir, mut store) = store();
-    let estate = store.model().at_level(Level::Estate).next().unwrap().code.clone();
+    let estate = store
+        .model()
+        .at_level(Level::Estate)
+        .next()
+        .unwrap()
+        .code
+        .clone();
     let fc = json!({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"unit": estate}, "geometry": {"type": "Polygon",
             "coordinates": [[[106.55, 29.56], [106.56, 29.56], [106.56, 29.57], [106.55, 29.56]]]}},
@@ -110,7 +141,10 @@ fn wgs84_is_projected_around_the_kept_origin() {
         origin: origin.map(|o| Origin::parse(o).unwrap()),
     };
     let err = import_geojson(&mut store, &fc, &wgs(None)).unwrap_err();
-    assert!(matches!(&err, AppError::Usage(m) if m.contains("--origin LON,LAT")), "{err}");
+    assert!(
+        matches!(&err, AppError::Usage(m) if m.contains("--origin LON,LAT")),
+        "{err}"
+    );
 
     let r = import_geojson(&mut store, &fc, &wgs(Some("106.55,29.56"))).unwrap();
     assert!(r.problems.is_empty(), "{:?}", r.problems);
@@ -122,13 +156,28 @@ fn wgs84_is_projected_around_the_kept_origin() {
     let rad = std::f64::consts::PI / 180.0;
     let east = 6_371_008.8 * (29.56 * rad).cos() * 0.01 * rad;
     let north = 6_371_008.8 * 0.01 * rad;
-    assert!((ring[1][0] - east).abs() < 1e-6 && ring[1][1].abs() < 1e-9, "{:?}", ring[1]);
+    assert!(
+        (ring[1][0] - east).abs() < 1e-6 && ring[1][1].abs() < 1e-9,
+        "{:?}",
+        ring[1]
+    );
     assert!((ring[2][1] - north).abs() < 1e-6, "{:?}", ring[2]);
-    assert!((east - 967.7).abs() < 0.5 && (north - 1111.9).abs() < 0.5, "{east} {north}");
-    assert_eq!(store.meta("origin_wgs84").unwrap().as_deref(), Some("106.55,29.56"));
+    assert!(
+        (east - 967.7).abs() < 0.5 && (north - 1111.9).abs() < 0.5,
+        "{east} {north}"
+    );
+    assert_eq!(
+        store.meta("origin_wgs84").unwrap().as_deref(),
+        Some("106.55,29.56")
+    );
 
     // Later imports use the kept origin; another one is refused.
-    assert!(import_geojson(&mut store, &fc, &wgs(None)).unwrap().problems.is_empty());
+    assert!(
+        import_geojson(&mut store, &fc, &wgs(None))
+            .unwrap()
+            .problems
+            .is_empty()
+    );
     let err = import_geojson(&mut store, &fc, &wgs(Some("106.0,29.0"))).unwrap_err();
     assert!(err.to_string().contains("differs from the origin"), "{err}");
 
@@ -139,14 +188,31 @@ fn wgs84_is_projected_around_the_kept_origin() {
     .to_string();
     let r = import_geojson(&mut store, &metres, &wgs(None)).unwrap();
     assert_eq!(r.problems.len(), 1);
-    assert!(r.problems[0].to_string().contains("--crs local"), "{}", r.problems[0]);
+    assert!(
+        r.problems[0].to_string().contains("--crs local"),
+        "{}",
+        r.problems[0]
+    );
 }
 
 #[test]
 fn not_a_feature_collection_is_refused() {
     let (_dir, mut store) = store();
-    let err = import_geojson(&mut store, r#"{"type": "Polygon", "coordinates": []}"#, &local("code"))
-        .unwrap_err();
-    assert!(err.to_string().contains("expected a GeoJSON FeatureCollection, found type \"Polygon\""), "{err}");
-    assert!(import_geojson(&mut store, "{", &local("code")).unwrap_err().to_string().contains("not JSON"));
+    let err = import_geojson(
+        &mut store,
+        r#"{"type": "Polygon", "coordinates": []}"#,
+        &local("code"),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("expected a GeoJSON FeatureCollection, found type \"Polygon\""),
+        "{err}"
+    );
+    assert!(
+        import_geojson(&mut store, "{", &local("code"))
+            .unwrap_err()
+            .to_string()
+            .contains("not JSON")
+    );
 }

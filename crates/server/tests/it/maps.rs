@@ -18,7 +18,12 @@ async fn shapes(f: &Fixture, uri: &str, s: &crate::fixture::Session) -> Vec<(Str
         .body(Body::empty())
         .expect("req");
     let (st, headers, body) = f.call(req).await;
-    assert_eq!(st, StatusCode::OK, "{uri}: {}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        st,
+        StatusCode::OK,
+        "{uri}: {}",
+        String::from_utf8_lossy(&body)
+    );
     assert_eq!(
         headers.get("content-type").and_then(|v| v.to_str().ok()),
         Some("application/geo+json")
@@ -62,13 +67,21 @@ async fn the_shapes_endpoint_is_geojson_and_scoped() {
     // A street's communities, each containing its own position.
     let got = shapes(&f, &format!("/api/v1/units/{}/shapes", f.street), &admin).await;
     let codes: Vec<&str> = got.iter().map(|(c, _)| c.as_str()).collect();
-    assert_eq!(codes, f.communities.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        codes,
+        f.communities.iter().map(String::as_str).collect::<Vec<_>>()
+    );
     for (code, shape) in &got {
         let u = m.units.iter().find(|u| &u.code == code).expect("unit");
         assert!(shape.contains(u.x_m as f64, u.y_m as f64), "{code}");
     }
     // Its own outline, which holds its children's.
-    let own = shapes(&f, &format!("/api/v1/units/{}/shapes?of=self", f.street), &admin).await;
+    let own = shapes(
+        &f,
+        &format!("/api/v1/units/{}/shapes?of=self", f.street),
+        &admin,
+    )
+    .await;
     assert_eq!(own.len(), 1);
     assert_eq!(own[0].0, f.street);
     for (_, child) in &got {
@@ -77,10 +90,18 @@ async fn the_shapes_endpoint_is_geojson_and_scoped() {
         }
     }
     // Points have no outlines: an estate's children make an empty collection.
-    let none = shapes(&f, &format!("/api/v1/units/{}/shapes", f.estates[0]), &admin).await;
+    let none = shapes(
+        &f,
+        &format!("/api/v1/units/{}/shapes", f.estates[0]),
+        &admin,
+    )
+    .await;
     assert!(none.is_empty());
     let (st, body) = f
-        .get(&format!("/api/v1/units/{}/shapes?of=parent", f.street), Some(&admin))
+        .get(
+            &format!("/api/v1/units/{}/shapes?of=parent", f.street),
+            Some(&admin),
+        )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert_error(&body, "bad_request");
@@ -88,7 +109,12 @@ async fn the_shapes_endpoint_is_geojson_and_scoped() {
     // Scope: a community's user sees its own community and below, nothing else (404 like a
     // unit that does not exist); no session, 401.
     let community = f.login(user_of(Role::Community)).await;
-    let mine = shapes(&f, &format!("/api/v1/units/{}/shapes", f.communities[0]), &community).await;
+    let mine = shapes(
+        &f,
+        &format!("/api/v1/units/{}/shapes", f.communities[0]),
+        &community,
+    )
+    .await;
     assert!(!mine.is_empty());
     for uri in [
         format!("/api/v1/units/{}/shapes", f.communities[1]),
@@ -101,10 +127,14 @@ async fn the_shapes_endpoint_is_geojson_and_scoped() {
         assert_eq!(st, StatusCode::NOT_FOUND, "{uri}");
         assert_error(&body, "not_found");
     }
-    let (st, _) = f.get(&format!("/api/v1/units/{}/shapes", f.street), None).await;
+    let (st, _) = f
+        .get(&format!("/api/v1/units/{}/shapes", f.street), None)
+        .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
 
-    let doc = f.get_json("/api/v1/openapi.json", None, StatusCode::OK).await;
+    let doc = f
+        .get_json("/api/v1/openapi.json", None, StatusCode::OK)
+        .await;
     assert!(doc["paths"]["/api/v1/units/{code}/shapes"].is_object());
 }
 
@@ -130,14 +160,23 @@ async fn pages_draw_outlines_and_fall_back_to_positions() {
     assert!(html.contains("\"type\":\"map\"") && html.contains("\"nameProperty\":\"code\""));
     assert!(html.contains("\"visualMap\""), "coloured by a metric");
     for c in &f.communities {
-        assert!(html.contains(&format!("\"name\":\"{c}\"")) && html.contains(&format!("\"url\":\"/u/{c}\"")));
+        assert!(
+            html.contains(&format!("\"name\":\"{c}\""))
+                && html.contains(&format!("\"url\":\"/u/{c}\""))
+        );
     }
-    assert!(html.contains("\"fallback\""), "positions when the outlines cannot be had");
+    assert!(
+        html.contains("\"fallback\""),
+        "positions when the outlines cannot be had"
+    );
 
     // The plan's routes over its district's outline.
     let html = page("/plans".to_owned()).await;
     assert!(
-        html.contains(&format!("data-geo=\"/api/v1/units/{}/shapes?of=self\"", f.district)),
+        html.contains(&format!(
+            "data-geo=\"/api/v1/units/{}/shapes?of=self\"",
+            f.district
+        )),
         "{html}"
     );
     assert!(html.contains("\"type\":\"lines\"") && html.contains("\"coordinateSystem\":\"geo\""));
@@ -154,7 +193,13 @@ async fn pages_draw_outlines_and_fall_back_to_positions() {
     assert!(removed > 0);
     let html = page(format!("/u/{}", f.communities[0])).await;
     assert!(!html.contains("data-geo="), "no outline, no fetch");
-    assert!(html.contains("\"type\":\"scatter\"") && html.contains(&format!("\"url\":\"/e/{}\"", f.estates[0])));
+    assert!(
+        html.contains("\"type\":\"scatter\"")
+            && html.contains(&format!("\"url\":\"/e/{}\"", f.estates[0]))
+    );
     let html = page(format!("/u/{}", f.communities[1])).await;
-    assert!(html.contains("data-geo="), "the other community keeps its outlines");
+    assert!(
+        html.contains("data-geo="),
+        "the other community keeps its outlines"
+    );
 }

@@ -11,15 +11,36 @@ fn shapes_round_trip_and_replace() {
     let dir = tempfile::tempdir().unwrap();
     let world = World::build(Preset::Tiny, 7);
     let mut store = fixture::create(dir.path(), &world);
-    let estates: Vec<_> = store.model().at_level(Level::Estate).map(|u| u.id).collect();
+    let estates: Vec<_> = store
+        .model()
+        .at_level(Level::Estate)
+        .map(|u| u.id)
+        .collect();
     let square = |x: f64, y: f64| {
-        Shape::from_ring(vec![[x, y], [x + 100.5, y], [x + 100.5, y + 80.25], [x, y + 80.25]])
+        Shape::from_ring(vec![
+            [x, y],
+            [x + 100.5, y],
+            [x + 100.5, y + 80.25],
+            [x, y + 80.25],
+        ])
     };
     // A multipolygon with a hole, to check that nothing is flattened.
     let holed = Shape(vec![
         vec![
-            vec![[0.0, 0.0], [50.0, 0.0], [50.0, 50.0], [0.0, 50.0], [0.0, 0.0]],
-            vec![[10.0, 10.0], [20.0, 10.0], [20.0, 20.0], [10.0, 20.0], [10.0, 10.0]],
+            vec![
+                [0.0, 0.0],
+                [50.0, 0.0],
+                [50.0, 50.0],
+                [0.0, 50.0],
+                [0.0, 0.0],
+            ],
+            vec![
+                [10.0, 10.0],
+                [20.0, 10.0],
+                [20.0, 20.0],
+                [10.0, 20.0],
+                [10.0, 10.0],
+            ],
         ],
         vec![vec![[60.0, 0.0], [70.0, 0.0], [70.0, 10.0], [60.0, 0.0]]],
     ]);
@@ -33,7 +54,9 @@ fn shapes_round_trip_and_replace() {
     assert_eq!(store.shape(estates[0]).unwrap(), Some(square(1.0, 2.0)));
     assert_eq!(store.shape(estates[1]).unwrap(), Some(holed.clone()));
     assert_eq!(store.shape(estates[2]).unwrap(), None);
-    let got = store.shapes_of(&[estates[2], estates[1], estates[0]]).unwrap();
+    let got = store
+        .shapes_of(&[estates[2], estates[1], estates[0]])
+        .unwrap();
     assert_eq!(
         got.iter().map(|(u, _)| *u).collect::<Vec<_>>(),
         vec![estates[1], estates[0]],
@@ -49,7 +72,12 @@ fn shapes_round_trip_and_replace() {
     assert_eq!(store.shape_count().unwrap(), 2, "replaced, not added");
 
     // A malformed outline is refused and nothing of the batch is written.
-    let open_ring = Shape(vec![vec![vec![[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]]]);
+    let open_ring = Shape(vec![vec![vec![
+        [0.0, 0.0],
+        [1.0, 0.0],
+        [1.0, 1.0],
+        [0.0, 1.0],
+    ]]]);
     let err = store
         .save_shapes(&[(estates[2], square(0.0, 0.0)), (estates[3], open_ring)])
         .unwrap_err()
