@@ -12,6 +12,7 @@ pub mod plan;
 pub mod progress;
 pub mod records;
 pub mod report;
+pub mod shapes;
 pub mod simulate;
 
 use std::path::{Path, PathBuf};

@@ -1,4 +1,5 @@
-//! Simulating a city into a store or into feed files (JSON lines, or one CSV per event type).
+//! Simulating a city into a store (with the units' outlines, `fenlei_sim::shapes`) or into feed
+//! files (JSON lines, or one CSV per event type).
 
 use crate::AppError;
 use crate::progress::Progress;
@@ -33,10 +34,14 @@ pub fn create_store_reporting(
             progress.set(written);
         }
     });
-    let store = EmbeddedStore::create(dir, &world.model, households, &meta)?;
+    let mut store = EmbeddedStore::create(dir, &world.model, households, &meta)?;
+    // The outlines the dashboard's maps draw (a deployment imports its own GeoJSON).
+    let shapes = fenlei_sim::shapes::outlines(&world.model);
+    store.save_shapes(&shapes)?;
     progress.finish(&format!(
-        "{} units and {} households stored",
+        "{} units ({} with outlines) and {} households stored",
         world.model.units.len(),
+        shapes.len(),
         world.household_count
     ));
     Ok(store)

@@ -10,6 +10,7 @@ pub mod fastjson;
 pub mod plan;
 pub mod quantities;
 pub mod registry;
+pub mod shape;
 pub mod time;
 pub mod units;
 pub mod validate;
@@ -20,6 +21,7 @@ pub use constants::{Authority, CityConstants, Constants};
 pub use event::*;
 pub use quantities::{Facts, Quantities, Weighed};
 pub use registry::{Household, PointInfo, Registry};
+pub use shape::Shape;
 pub use time::{Day, DayRange, Timestamp};
 pub use units::{
     CityModel, Facility, FacilityId, FacilityKind, HouseholdId, Level, Unit, UnitId, Vehicle,

@@ -28,6 +28,9 @@ enum Command {
     Token(cmd::token::TokenCommand),
     /// Create a store holding a simulated city's units, households, trucks and facilities.
     Init(cmd::init::InitArgs),
+    /// Units' outlines on the map: import GeoJSON.
+    #[command(subcommand)]
+    Units(cmd::units::UnitsCommand),
     /// Simulate days of a city into feed files or into a store.
     Sim(cmd::sim::SimArgs),
     /// Store feed files (JSON lines or CSV): deduplicated, validated, rejects reported.
@@ -79,6 +82,7 @@ fn main() -> std::process::ExitCode {
         Command::User(command) => cmd::user::run(command),
         Command::Token(command) => cmd::token::run(command),
         Command::Init(args) => cmd::init::run(args),
+        Command::Units(command) => cmd::units::run(command),
         Command::Sim(args) => cmd::sim::run(args),
         Command::Ingest(args) => cmd::ingest::run(args),
         Command::Report(args) => cmd::report::run(args),

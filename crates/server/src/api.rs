@@ -88,6 +88,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/units/{code}", get(unit))
         .route("/api/v1/units/{code}/metrics", get(unit_metrics))
         .route("/api/v1/units/{code}/children", get(children_metrics))
+        .route("/api/v1/units/{code}/shapes", get(unit_shapes))
         .route("/api/v1/units/{code}/ranking", get(ranking))
         .route("/api/v1/units/{code}/at-risk", get(at_risk))
         .route("/api/v1/estates/{code}", get(estate))
@@ -128,6 +129,7 @@ pub async fn not_found() -> ApiError {
         unit,
         unit_metrics,
         children_metrics,
+        unit_shapes,
         ranking,
         estate,
         plans,
@@ -639,6 +641,96 @@ async fn children_metrics(
     }
     let r = report_of(&state, state.units.children(u).to_vec(), range).await?;
     report_response(&r, &format!("children-{code}"), q.format)
+}
+
+/// `?of=children|self`.
+#[derive(serde::Deserialize, Default)]
+pub struct ShapesQuery {
+    /// `children` (default): the outlines of the unit's children; `self`: the unit's own.
+    pub of: Option<String>,
+}
+
+/// The outlines of `units` that have one.
+pub async fn shapes_of(
+    state: &AppState,
+    units: Vec<UnitId>,
+) -> ApiResult<Vec<(UnitId, fenlei_domain::Shape)>> {
+    let st = state.clone();
+    blocking(move || Ok(st.backend.shapes(&units)?)).await
+}
+
+/// `shapes` as a GeoJSON FeatureCollection: one MultiPolygon feature per unit, in the local
+/// metres plane, with the unit's `code`, `name`, `level` and dashboard `url` as properties.
+pub fn feature_collection(
+    state: &AppState,
+    shapes: &[(UnitId, fenlei_domain::Shape)],
+) -> geojson::FeatureCollection {
+    let features = shapes.iter().map(|(u, shape)| {
+        let unit = state.model().unit(*u);
+        let coordinates: Vec<geojson::PolygonType> = shape
+            .0
+            .iter()
+            .map(|poly| {
+                poly.iter()
+                    .map(|ring| ring.iter().map(|&p| geojson::Position::from(p)).collect())
+                    .collect()
+            })
+            .collect();
+        let mut props = geojson::JsonObject::new();
+        props.insert("code".into(), unit.code.clone().into());
+        props.insert("name".into(), unit.name.clone().into());
+        props.insert("level".into(), unit.level.key().into());
+        props.insert("url".into(), crate::pages::unit_href(state, *u).into());
+        geojson::Feature {
+            geometry: Some(geojson::Geometry::new(
+                geojson::GeometryValue::MultiPolygon { coordinates },
+            )),
+            properties: Some(props),
+            ..Default::default()
+        }
+    });
+    let mut fc = geojson::FeatureCollection::new(features);
+    fc.foreign_members = Some(
+        [(
+            "crs_note".to_owned(),
+            "local plane: metres east and north of the city's origin".into(),
+        )]
+        .into_iter()
+        .collect(),
+    );
+    fc
+}
+
+/// Outlines on the map: a unit's children's (or its own) as a GeoJSON FeatureCollection in the
+/// city's local metres plane. Units without an outline are left out (an empty collection when
+/// none has one).
+#[utoipa::path(get, path = "/api/v1/units/{code}/shapes",
+    params(("code" = String, Path, description = "unit code"), ("of" = Option<String>, Query, description = "children (default) or self")),
+    responses((status = 200, description = "a GeoJSON FeatureCollection (MultiPolygon features with code, name, level, url)", body = serde_json::Value),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unit_shapes(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    P(code): P<String>,
+    Q(q): Q<ShapesQuery>,
+) -> ApiResult<Response> {
+    let u = resolve(&state, &viewer, &code)?;
+    let units = match q.of.as_deref() {
+        None | Some("children") => state.units.children(u).to_vec(),
+        Some("self") => vec![u],
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "of: {other:?} is neither children nor self"
+            )));
+        }
+    };
+    let shapes = shapes_of(&state, units).await?;
+    let fc = feature_collection(&state, &shapes);
+    Ok((
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        fc.to_string(),
+    )
+        .into_response())
 }
 
 /// `?metric=&level=&from=&to=&format=`.

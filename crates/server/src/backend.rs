@@ -12,7 +12,9 @@ use fenlei_app::govern::targets::{self, TargetRow};
 use fenlei_app::records::{RecordResult, RecordStatus, ingest_records_checked};
 use fenlei_app::report::{self, Report};
 use fenlei_domain::plan::CollectionPlan;
-use fenlei_domain::{CityModel, Day, DayRange, Event, Level, PutIn, Registry, Timestamp, UnitId};
+use fenlei_domain::{
+    CityModel, Day, DayRange, Event, Level, PutIn, Registry, Shape, Timestamp, UnitId,
+};
 use fenlei_store::EmbeddedStore;
 use fenlei_store::plans::PlanSummary;
 use std::collections::HashMap;
@@ -64,6 +66,9 @@ pub trait Backend: Send + Sync + 'static {
     fn plans(&self) -> Result<Vec<PlanSummary>, AppError>;
     /// One stored plan.
     fn plan(&self, id: i64) -> Result<Option<CollectionPlan>, AppError>;
+    /// The outlines of those of `units` that have one (in the local metres plane), in the
+    /// order of `units`.
+    fn shapes(&self, units: &[UnitId]) -> Result<Vec<(UnitId, Shape)>, AppError>;
     /// Put-ins stored for `day`.
     fn put_ins_of_day(&self, day: Day) -> Result<Vec<PutIn>, AppError>;
     /// Days holding put-ins, ascending.
@@ -260,6 +265,10 @@ impl Backend for Embedded {
 
     fn plan(&self, id: i64) -> Result<Option<CollectionPlan>, AppError> {
         Ok(self.reader().plan(id)?)
+    }
+
+    fn shapes(&self, units: &[UnitId]) -> Result<Vec<(UnitId, Shape)>, AppError> {
+        Ok(self.reader().shapes_of(units)?)
     }
 
     fn put_ins_of_day(&self, day: Day) -> Result<Vec<PutIn>, AppError> {

@@ -302,6 +302,23 @@ pub(crate) fn chart(id: &str, option: &serde_json::Value, class: &str) -> Markup
     }
 }
 
+/// A map drawn over outlines: the browser fetches the GeoJSON at `geo` (a shapes endpoint),
+/// registers it as map `name` and draws `option`; when the fetch fails or holds no outline it
+/// draws `option.fallback` (positions on plain axes) instead.
+pub(crate) fn geo_chart(
+    id: &str,
+    option: &serde_json::Value,
+    class: &str,
+    geo: &str,
+    name: &str,
+) -> Markup {
+    let text = option.to_string().replace("</", "<\\/");
+    html! {
+        div class={ "chart " (class) } data-chart=(id) data-geo=(geo) data-map=(name) {}
+        script type="application/json" id=(id) { (PreEscaped(text)) }
+    }
+}
+
 pub(crate) fn exports(base: &str) -> Markup {
     let sep = if base.contains('?') { '&' } else { '?' };
     html! {
@@ -512,6 +529,93 @@ fn map_option(state: &AppState, l: Lang, units: &[UnitId]) -> serde_json::Value 
     })
 }
 
+/// A route's colour, by its index (its line and its stops alike).
+const ROUTE_COLOURS: [&str; 9] = [
+    "#5470c6", "#91cc75", "#fac858", "#ee6666", "#73c0de", "#3ba272", "#fc8452", "#9a60b4",
+    "#ea7ccc",
+];
+
+/// Colours from worst to best.
+const WORST_TO_BEST: [&str; 3] = ["#d73027", "#fee08b", "#1a9850"];
+
+/// The children's outlines (map `name`, registered by `app.js` from the shapes endpoint)
+/// coloured by the ranking's metric; a click opens the unit. `fallback` is drawn when the
+/// outlines cannot be had.
+fn shapes_option(
+    state: &AppState,
+    l: Lang,
+    name: &str,
+    units: &[UnitId],
+    ranking: Option<&api::Ranking>,
+    fallback: serde_json::Value,
+) -> serde_json::Value {
+    let m = state.model();
+    let share = ranking.is_some_and(|r| r.unit == "share");
+    let scaled = |v: f64| {
+        if share {
+            (v * 1000.0).round() / 10.0
+        } else {
+            (v * 1000.0).round() / 1000.0
+        }
+    };
+    let label = ranking.map(|r| l.t(&r.label_zh, &r.label_en)).unwrap_or("");
+    let mut values = Vec::new();
+    let data: Vec<serde_json::Value> = units
+        .iter()
+        .map(|&u| {
+            let unit = m.unit(u);
+            let value = ranking
+                .and_then(|r| r.rows.iter().find(|row| row.code == unit.code))
+                .and_then(|row| row.value)
+                .map(scaled);
+            values.extend(value);
+            let shown = match value {
+                Some(v) if share => format!("{v:.1}%"),
+                Some(v) => format!("{v}"),
+                None => "—".into(),
+            };
+            json!({
+                "name": unit.code,
+                "value": value,
+                "tip": format!("{} {}<br>{label}: {shown}", unit.name, unit.code),
+                "label": {"formatter": unit.name},
+                "url": unit_href(state, u),
+            })
+        })
+        .collect();
+    let mut option = json!({
+        "tooltip": {"trigger": "item", "tipFromData": true},
+        "series": [{
+            "type": "map", "map": name, "nameProperty": "code", "aspectScale": 1, "roam": true,
+            "layoutCenter": ["50%", "50%"], "layoutSize": "90%",
+            "label": {"show": units.len() <= 30, "fontSize": 10, "color": "#111",
+                "textBorderColor": "#fff", "textBorderWidth": 2},
+            "itemStyle": {"areaColor": "#e8e8e8", "borderColor": "#555", "borderWidth": 0.6},
+            "emphasis": {"label": {"show": true}},
+            "data": data,
+        }],
+        "fallback": fallback,
+    });
+    if let (Some(lo), Some(hi)) = (
+        values.iter().copied().reduce(f64::min),
+        values.iter().copied().reduce(f64::max),
+    ) {
+        let higher = ranking.is_none_or(|r| r.direction == "higher_is_better");
+        let mut colours = WORST_TO_BEST.to_vec();
+        if !higher {
+            colours.reverse();
+        }
+        option["visualMap"] = json!({
+            "type": "continuous", "min": lo, "max": if hi > lo { hi } else { lo + 1.0 },
+            "calculable": true, "left": 0, "bottom": 10, "itemHeight": 100,
+            "text": [label, ""], "textStyle": {"fontSize": 10},
+            "formatter": if share { "{value}%" } else { "{value}" },
+            "inRange": {"color": colours},
+        });
+    }
+    option
+}
+
 async fn overview(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -605,6 +709,39 @@ async fn unit_page(
         .await
         .ok();
     let path = api::path_to(&state, v.scope, unit);
+    let outlines = api::shapes_of(&state, children.clone()).await.map_err(pe)?;
+    let shaped = !outlines.is_empty();
+    let map = if shaped {
+        let name = format!("children-{code}");
+        let mut option = shapes_option(
+            &state,
+            l,
+            &name,
+            &children,
+            ranking.as_ref(),
+            map_option(&state, l, &children),
+        );
+        option["fit"] = json!(
+            outlines
+                .iter()
+                .filter_map(|(_, s)| s.bbox())
+                .reduce(|a, b| [
+                    a[0].min(b[0]),
+                    a[1].min(b[1]),
+                    a[2].max(b[2]),
+                    a[3].max(b[3])
+                ])
+        );
+        geo_chart(
+            "map",
+            &option,
+            "map",
+            &format!("/api/v1/units/{code}/shapes"),
+            &name,
+        )
+    } else {
+        chart("map", &map_option(&state, l, &children), "map")
+    };
     let u = &r.units[0];
     let period_q = format!("from={}&to={}", range.from, range.to);
     let content = html! {
@@ -620,8 +757,9 @@ async fn unit_page(
             (children_table(&state, l, &cr, &children))
         }
         section {
-            h2 { (l.t("地图", "Map")) }
-            (chart("map", &map_option(&state, l, &children), "map"))
+            h2 { (l.t("地图", "Map"))
+                @if shaped { " " span.muted { (l.t("按排名指标着色，点击下钻", "coloured by the ranking's metric; click to drill down")) } } }
+            (map)
         }
         section {
             h2 { (l.t("排名", "Ranking")) " " (exports(&format!("/api/v1/units/{code}/ranking?metric={metric}&{period_q}"))) }
@@ -814,27 +952,81 @@ async fn plans_page(
         Some(id) => Some(api::plan_detail(&state, &v, id).await.map_err(pe)?),
         None => None,
     };
+    // The district's outline under the routes, when it has one.
+    let district = selected
+        .as_ref()
+        .and_then(|p| p["district"].as_str())
+        .and_then(|c| state.units.get(c));
+    let outline = match district {
+        Some(d) => api::shapes_of(&state, vec![d])
+            .await
+            .map_err(pe)?
+            .into_iter()
+            .next(),
+        None => None,
+    };
     let map = selected.as_ref().map(|p| {
-        let mut series = Vec::new();
-        for r in p["routes"].as_array().into_iter().flatten() {
-            let coords: Vec<serde_json::Value> = r["stops"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|s| json!([s["x_m"], s["y_m"]]))
-                .collect();
-            series.push(
-                json!({"type": "line", "name": r["vehicle"], "data": coords, "symbolSize": 5}),
-            );
-        }
-        json!({
+        let routes: Vec<(serde_json::Value, Vec<serde_json::Value>)> = p["routes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                let coords = r["stops"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|s| json!([s["x_m"], s["y_m"]]))
+                    .collect();
+                (r["vehicle"].clone(), coords)
+            })
+            .collect();
+        let plain = json!({
             "tooltip": {"trigger": "item"},
             "legend": {"type": "scroll", "top": 0},
             "grid": {"left": 10, "right": 10, "top": 40, "bottom": 10},
             "xAxis": {"type": "value", "scale": true, "show": false},
             "yAxis": {"type": "value", "scale": true, "show": false},
+            "series": routes.iter().map(|(vehicle, coords)| {
+                json!({"type": "line", "name": vehicle, "data": coords, "symbolSize": 5})
+            }).collect::<Vec<_>>(),
+        });
+        let Some((d, shape)) = &outline else {
+            return chart("routes", &plain, "map");
+        };
+        // The view holds the outline and every stop (plants may lie outside the district).
+        let mut b = shape.bbox().unwrap_or([0.0, 0.0, 1.0, 1.0]);
+        for c in routes.iter().flat_map(|(_, c)| c) {
+            if let (Some(x), Some(y)) = (c[0].as_f64(), c[1].as_f64()) {
+                b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+            }
+        }
+        let mut series = Vec::new();
+        for (i, (vehicle, coords)) in routes.iter().enumerate() {
+            let colour = ROUTE_COLOURS[i % ROUTE_COLOURS.len()];
+            series.push(json!({"type": "lines", "coordinateSystem": "geo", "polyline": true, "name": vehicle,
+                "data": [{"coords": coords}], "lineStyle": {"width": 2, "color": colour, "opacity": 0.9}}));
+            series.push(json!({"type": "scatter", "coordinateSystem": "geo", "name": vehicle,
+                "data": coords, "symbolSize": 5, "itemStyle": {"color": colour}}));
+        }
+        let code = &state.model().unit(*d).code;
+        let name = format!("district-{code}");
+        let option = json!({
+            "tooltip": {"trigger": "item"},
+            "legend": {"type": "scroll", "top": 0},
+            "geo": {"map": name, "aspectScale": 1, "roam": true, "silent": true,
+                "boundingCoords": [[b[0], b[3]], [b[2], b[1]]],
+                "itemStyle": {"areaColor": "#f2f2ee", "borderColor": "#888"}},
             "series": series,
-        })
+            "fit": b,
+            "fallback": plain,
+        });
+        geo_chart(
+            "routes",
+            &option,
+            "map",
+            &format!("/api/v1/units/{code}/shapes?of=self"),
+            &name,
+        )
     });
     let content = html! {
         h1 { (l.t("收运计划", "Collection plans")) " " (exports("/api/v1/plans")) }
@@ -851,7 +1043,7 @@ async fn plans_page(
         @if let (Some(p), Some(m)) = (&selected, &map) {
             section {
                 h2 { (l.t("路线", "Routes")) " #" (p["id"]) " · " (p["category"].as_str().unwrap_or("")) " · " (p["day"].as_str().unwrap_or("")) }
-                (chart("routes", m, "map"))
+                (m)
             }
         }
     };

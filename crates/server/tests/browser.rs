@@ -1,5 +1,6 @@
 //! The dashboard in real Chromium (chromedriver + fantoccini): log in, drill from the city to
-//! an estate, check that ECharts drew, switch to English, look an item up in the guide,
+//! an estate, check that ECharts drew (maps over the units' outlines, a plan's routes over its
+//! district), switch to English, look an item up in the guide,
 //! export a table and open the file, and on a phone escalate a rectification case through its
 //! page's form and see the targets chart. Screenshots go to `target/browser-artifacts/`.
 //!
@@ -158,12 +159,32 @@ async fn a_user_logs_in_drills_down_switches_language_looks_up_and_exports() {
         assert!(h1.contains(&child.name), "{level}: {h1}");
         code = child.code.clone();
         if level == "street" {
-            wait_for(&c, "div[data-chart=map] canvas").await;
+            // The communities' outlines, fetched from the shapes endpoint and registered.
+            wait_for(&c, "div[data-chart=map][data-drawn=outlines] canvas").await;
+            c.execute(
+                "document.querySelector('div[data-chart=map]').scrollIntoView();",
+                vec![],
+            )
+            .await
+            .expect("scroll");
             shot(&c, "2-street").await;
         }
     }
     wait_for(&c, "div[data-chart=hours] canvas").await;
     shot(&c, "3-estate").await;
+
+    // The plan's routes over its district's outline.
+    c.goto(&format!("{base}/plans")).await.expect("goto");
+    wait_for(&c, "div[data-chart=routes][data-drawn=outlines] canvas").await;
+    c.execute(
+        "document.querySelector('div[data-chart=routes]').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .expect("scroll");
+    shot(&c, "3-plan-routes").await;
+    c.back().await.expect("back");
+    wait_for(&c, "div[data-chart=hours] canvas").await;
 
     // English.
     c.find(Locator::Css("a#lang"))

@@ -10,6 +10,7 @@
 pub mod names;
 pub mod rng;
 pub mod run;
+pub mod shapes;
 pub mod world;
 
 pub use run::{SimConfig, SimStats, Sink, put_in_id, run};

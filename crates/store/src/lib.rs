@@ -15,6 +15,7 @@ pub mod recompute;
 pub mod repair;
 pub mod rollup;
 pub mod schema;
+pub mod shapes;
 pub mod weighed;
 
 pub use audit::{AuditReport, Mismatch};

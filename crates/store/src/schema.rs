@@ -96,6 +96,10 @@ CREATE TABLE IF NOT EXISTS plan_stops (
     plan INTEGER NOT NULL, route INTEGER NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
     at INTEGER, arrival INTEGER NOT NULL, start INTEGER NOT NULL, load_kg REAL NOT NULL,
     PRIMARY KEY (plan, route, seq)) WITHOUT ROWID;
+-- Units' outlines on the map (see shapes.rs): GeoJSON MultiPolygon coordinates in the local
+-- metres plane, as JSON text. Created on open where missing: older stores gain it without a
+-- format change.
+CREATE TABLE IF NOT EXISTS unit_shapes (unit INTEGER PRIMARY KEY, rings TEXT NOT NULL);
 -- How much of the raw data the rollups hold: bytes of each put-in day file, and events.seq.
 -- Weighbridge tonnage of the units' ticketed pickups, written by the chain's reconciliation
 -- (see weighed.rs), by the tickets' category.

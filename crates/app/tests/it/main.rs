@@ -5,3 +5,4 @@ mod ingest;
 mod plan;
 mod records;
 mod report;
+mod shapes;

@@ -22,5 +22,6 @@ pub mod sim;
 pub mod store_args;
 pub mod targets;
 pub mod token;
+pub mod units;
 pub mod user;
 pub mod verify;

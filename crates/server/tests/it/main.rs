@@ -4,6 +4,7 @@ mod api;
 mod fixture;
 mod governance;
 mod ingest;
+mod maps;
 mod pages;
 mod security;
 mod socket;

@@ -8,3 +8,4 @@ mod participation;
 mod period;
 mod recovery;
 mod rollups;
+mod shapes;
