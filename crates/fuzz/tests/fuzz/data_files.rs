@@ -109,3 +109,47 @@ fn guide_data() {
         Ok(())
     });
 }
+
+/// GeoJSON outlines (`fenlei units import-geojson`, local metres plane) into one store of the
+/// seeds' city: a file is refused as a whole or imported feature by feature, every feature
+/// either stored or reported with its index, never a panic.
+#[test]
+fn geojson() {
+    use fenlei_app::shapes::{Crs, ImportOptions, import_geojson};
+    let dir = super::scratch();
+    let mut store = fenlei_app::simulate::create_store(&dir.path().join("db"), super::world())
+        .expect("a store");
+    let opts = ImportOptions {
+        property: "code".into(),
+        crs: Crs::Local,
+        origin: None,
+    };
+    let t = target("geojson", corpus("geojson"), 400).with_tokens(&[
+        b"\"FeatureCollection\"",
+        b"\"Feature\"",
+        b"\"Polygon\"",
+        b"\"MultiPolygon\"",
+        b"\"coordinates\"",
+        b"\"properties\"",
+        b"\"code\"",
+        b"E000001",
+        b"500108001",
+        b"[[[0, 0], [1, 0], [1, 1], [0, 0]]]",
+        b"1e308",
+        b"-0",
+        b"null",
+    ]);
+    let store = std::cell::RefCell::new(&mut store);
+    fuzz(&t, |_, bytes| {
+        let report = import_geojson(&mut store.borrow_mut(), &text(bytes), &opts)
+            .map_err(|e| e.to_string())?;
+        // Every feature is accounted for, and problems name features of the file.
+        assert_eq!(
+            report.stored_features + report.problems.len(),
+            report.features,
+            "{report:?}"
+        );
+        assert!(report.problems.iter().all(|p| p.index < report.features));
+        Ok(())
+    });
+}
