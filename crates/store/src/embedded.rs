@@ -834,6 +834,12 @@ impl EmbeddedStore {
         Ok(())
     }
 
+    /// A reader of the put-in log that other threads may share (the store itself holds a
+    /// SQLite connection, which they may not).
+    pub fn put_in_reader(&self) -> PutInReader<'_> {
+        PutInReader { log: &self.log }
+    }
+
     /// Days that hold put-ins.
     pub fn put_in_days(&self) -> Vec<Day> {
         self.log.days()
@@ -891,22 +897,17 @@ impl EmbeddedStore {
         let validator = Validator::new(&self.registry, Timestamp(i64::MAX / 4), Limits::default());
         let corrupt = |what: String| StoreError::Corrupt(format!("stored event: {what}"));
         let mut out = Vec::with_capacity(rows.len());
+        // One CSV parser for all rows: building one is most of the cost of a short row.
+        let mut row = CsvRow::default();
         for (kind, body) in rows {
             let kind = wire::EVENT_TYPES
                 .into_iter()
                 .find(|t| t == kind)
                 .ok_or_else(|| corrupt(format!("type {kind:?}")))?;
             let header = wire::csv_header(kind).expect("known type");
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .from_reader(body.as_bytes());
-            let record = reader
-                .records()
-                .next()
-                .ok_or_else(|| corrupt("empty row".into()))?
-                .map_err(|e| corrupt(e.to_string()))?;
-            let wire = wire::record_from_csv(kind, header, record.iter())
-                .map_err(|e| corrupt(e.to_string()))?;
+            let cells = row.parse(body).map_err(|e| corrupt(e.into()))?;
+            let wire =
+                wire::record_from_csv(kind, header, cells).map_err(|e| corrupt(e.to_string()))?;
             out.push(
                 validator
                     .validate(&wire)
@@ -914,6 +915,81 @@ impl EmbeddedStore {
             );
         }
         Ok(out)
+    }
+}
+
+/// Read-only access to a store's put-in log, shareable between threads.
+#[derive(Clone, Copy)]
+pub struct PutInReader<'s> {
+    log: &'s PutInLog,
+}
+
+impl PutInReader<'_> {
+    /// Days that hold put-ins.
+    pub fn days(&self) -> Vec<Day> {
+        self.log.days()
+    }
+
+    /// Calls `f` with the weight of every put-in stored for `day` — its second of the day,
+    /// point, category and grams —, decoding nothing else (see
+    /// [`crate::log::PutInLog::scan_weights`]; `buf` is reused between calls). Returns the
+    /// number of put-ins.
+    pub fn weights_of_day(
+        &self,
+        day: Day,
+        buf: &mut Vec<u8>,
+        f: impl FnMut(crate::log::block::Weight),
+    ) -> Result<u64, StoreError> {
+        Ok(self.log.scan_weights(day, buf, f)?)
+    }
+}
+
+/// A reusable parser of one CSV row (the stored form of a low-volume event).
+#[derive(Default)]
+struct CsvRow {
+    reader: csv_core::Reader,
+    text: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl CsvRow {
+    /// The cells of the first record of `body`.
+    fn parse<'r>(&'r mut self, body: &str) -> Result<impl Iterator<Item = &'r str>, &'static str> {
+        use csv_core::ReadRecordResult;
+        self.reader.reset();
+        if self.text.len() < body.len() + 16 {
+            self.text.resize(body.len() + 16, 0);
+        }
+        if self.ends.len() < 32 {
+            self.ends.resize(32, 0);
+        }
+        let (mut input, mut written, mut fields) = (body.as_bytes(), 0, 0);
+        loop {
+            let (result, read, wrote, ended) =
+                self.reader
+                    .read_record(input, &mut self.text[written..], &mut self.ends[fields..]);
+            input = &input[read..];
+            written += wrote;
+            fields += ended;
+            match result {
+                ReadRecordResult::Record => break,
+                ReadRecordResult::End => return Err("empty row"),
+                ReadRecordResult::OutputFull => {
+                    let len = self.text.len() * 2;
+                    self.text.resize(len, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let len = self.ends.len() * 2;
+                    self.ends.resize(len, 0);
+                }
+                // With the input all given, the next call (on nothing) ends the record.
+                ReadRecordResult::InputEmpty => {}
+            }
+        }
+        // The cells are the body's bytes less quoting: whole UTF-8 characters.
+        let text = std::str::from_utf8(&self.text[..written]).map_err(|_| "not UTF-8")?;
+        let ends = &self.ends[..fields];
+        Ok((0..fields).map(move |i| &text[if i == 0 { 0 } else { ends[i - 1] }..ends[i]]))
     }
 }
 

@@ -17,7 +17,9 @@ pub mod rollup;
 pub mod schema;
 
 pub use audit::{AuditReport, Mismatch};
-pub use embedded::{AppendOutcome, Conflict, DiskUsage, EmbeddedStore, FieldDiff, StoreError};
+pub use embedded::{
+    AppendOutcome, Conflict, DiskUsage, EmbeddedStore, FieldDiff, PutInReader, StoreError,
+};
 pub use query::decompose;
 pub use recompute::recompute;
 pub use repair::{DayRepair, RepairReport};
