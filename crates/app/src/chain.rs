@@ -6,7 +6,9 @@
 //! `lookback` days before it (a bin's previous pickup, the put-ins since) to one day after it
 //! (the period's last trips' tickets), widened to the periods of the treatment reports that
 //! overlap it (their input is shared among the loads of their whole period). Put-ins are
-//! streamed day by day from the log into [`fenlei_chain::Chain`].
+//! streamed day by day from the log into [`fenlei_chain::Chain`]: only their weights (second,
+//! point, category, grams) are decoded, the days shared among as many threads as there are
+//! cores, each into its own [`fenlei_chain::Tally`].
 
 use crate::AppError;
 use crate::report::table;
@@ -16,6 +18,7 @@ use fenlei_governance::GovernanceDb;
 use fenlei_governance::cases::{self, NewCase};
 use fenlei_governance::findings::{FindingLog, StoredFinding};
 use fenlei_store::EmbeddedStore;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Days read before the period: a bin's previous pickup (hazardous bins are emptied weekly).
 pub const DEFAULT_LOOKBACK_DAYS: u32 = 8;
@@ -69,7 +72,7 @@ pub fn reconcile(
         .chain(tickets.iter().map(|t| t.time))
         .max()
         .unwrap_or(Timestamp::at(range.to.plus(1), 0));
-    let days = store.put_in_days();
+    let mut days = store.put_in_days();
     let put_ins_from = range.from.plus(-(lookback_days as i32));
     let history_complete = days.first().is_none_or(|&d| d >= put_ins_from);
     let mut chain = Chain::new(ChainInput {
@@ -83,14 +86,37 @@ pub fn reconcile(
         history_complete,
         tolerances,
     });
-    let mut buf = Vec::new();
-    for day in days {
-        if day < put_ins_from || day > range.to {
-            continue;
-        }
-        buf.clear();
-        store.put_ins_of_day(day, &mut buf)?;
-        chain.add_put_ins(&buf);
+    days.retain(|&d| d >= put_ins_from && d <= range.to);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(days.len())
+        .max(1);
+    let reader = store.put_in_reader();
+    let next = AtomicUsize::new(0);
+    let credits = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (chain, days, next) = (&chain, &days, &next);
+                scope.spawn(move || -> Result<_, AppError> {
+                    let mut tally = chain.tally();
+                    let mut buf = Vec::new();
+                    while let Some(&day) = days.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        tally.begin_day(day);
+                        reader.weights_of_day(day, &mut buf, |w| {
+                            tally.add(w.second, w.point, w.category, w.grams)
+                        })?;
+                    }
+                    Ok(tally.finish())
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a put-in reader panicked"))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    for c in credits {
+        chain.absorb(c);
     }
     Ok(chain)
 }
