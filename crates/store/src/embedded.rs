@@ -945,11 +945,21 @@ impl PutInReader<'_> {
 }
 
 /// A reusable parser of one CSV row (the stored form of a low-volume event).
-#[derive(Default)]
 struct CsvRow {
     reader: csv_core::Reader,
     text: Vec<u8>,
     ends: Vec<usize>,
+}
+
+impl Default for CsvRow {
+    fn default() -> CsvRow {
+        CsvRow {
+            // `new`, not `default`: only `new` builds the parser's state machine.
+            reader: csv_core::Reader::new(),
+            text: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
 }
 
 impl CsvRow {
@@ -1161,4 +1171,42 @@ pub(crate) fn load_model(conn: &Connection) -> Result<CityModel, StoreError> {
         vehicles,
         facilities,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CsvRow;
+
+    #[test]
+    fn a_reused_csv_row_parser_reads_what_the_csv_reader_reads() {
+        let rows = [
+            "pk-1,2026-11-01T06:00:00+08:00,P000001,kitchen,12.5",
+            "a,\"b, with a comma\",\"say \"\"hi\"\"\",,\"two\nlines\"",
+            "one",
+            "é,中文,\"引号\"\"\"",
+            "trailing,comma,",
+            &"x,".repeat(100),
+            &"long".repeat(500),
+        ];
+        let mut row = CsvRow::default();
+        for body in rows {
+            let expected: Vec<String> = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(body.as_bytes())
+                .records()
+                .next()
+                .expect("a record")
+                .expect("parses")
+                .iter()
+                .map(str::to_owned)
+                .collect();
+            let got: Vec<String> = row
+                .parse(body)
+                .expect("parses")
+                .map(str::to_owned)
+                .collect();
+            assert_eq!(got, expected, "{body:?}");
+        }
+        assert_eq!(row.parse("").err(), Some("empty row"));
+    }
 }
