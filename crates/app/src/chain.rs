@@ -86,7 +86,8 @@ pub fn reconcile(
         history_complete,
         tolerances,
     });
-    days.retain(|&d| d >= put_ins_from && d <= range.to);
+    let first = chain.first_day_needed();
+    days.retain(|&d| d >= first && d <= range.to);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(days.len())

@@ -376,6 +376,32 @@ impl<'a> Chain<'a> {
         }
     }
 
+    /// The first day whose put-ins can change anything: put-ins before the period count
+    /// only towards a bin's first pickup in the period (and only when its history is
+    /// complete), so only back to the bin's previous pickup. Streaming from this day on gives
+    /// the same trips, findings and balance as streaming from `put_ins_from`.
+    pub fn first_day_needed(&self) -> Day {
+        let start = Timestamp::at(self.period.from, 0);
+        let bins = &self.bins;
+        let mut first = self.period.from;
+        for b in 0..bins.len() {
+            let r = bins.entries(b);
+            let times = &bins.times[r.clone()];
+            let k = times.partition_point(|&t| t < start);
+            let Some(&i) = bins.pickups[r].get(k) else {
+                continue;
+            };
+            let i = i as usize;
+            if self.period.contains(self.pickups[i].time.day()) && self.complete[i] {
+                first = first.min(match k {
+                    0 => self.put_ins_from,
+                    _ => times[k - 1].day(),
+                });
+            }
+        }
+        first.max(self.put_ins_from)
+    }
+
     /// Adds what a [`Tally`] credited.
     pub fn absorb(&mut self, credits: Credits) {
         for (c, x) in self.collected.iter_mut().zip(credits.collected) {
