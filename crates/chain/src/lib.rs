@@ -192,12 +192,14 @@ pub struct Tally<'c> {
     bins: &'c Bins,
     period: DayRange,
     put_ins_from: Day,
+    /// Put-in grams credited to each entry of the bins (in bin order, not the pickups': a
+    /// bin's entries lie together).
     collected: Vec<u64>,
     /// The day being streamed, and whether it counts (at or after `put_ins_from`).
     day: Option<(Day, bool)>,
     day_start: Timestamp,
-    /// Per bin: its first pickup at or after the day's start.
-    first: Vec<u32>,
+    /// Per bin: its first entry at or after the day's start, and its end.
+    first: Vec<(u32, u32)>,
     /// Per bin: the day's put-in grams × 2, plus 1 once any put-in was seen.
     grams: Vec<u64>,
     /// Per (point, category, day) of the period: put-in grams.
@@ -221,11 +223,12 @@ impl Tally<'_> {
         }
         let start = self.day_start;
         let bins = self.bins;
-        self.first.resize(bins.len(), 0);
-        for (b, first) in self.first.iter_mut().enumerate() {
+        self.first.clear();
+        self.first.extend((0..bins.len()).map(|b| {
             let r = bins.entries(b);
-            *first = (r.start + bins.times[r].partition_point(|&t| t < start)) as u32;
-        }
+            let end = r.end as u32;
+            ((r.start + bins.times[r].partition_point(|&t| t < start)) as u32, end)
+        }));
         self.grams.clear();
         if self.period.contains(day) {
             self.grams.resize(bins.len(), 0);
@@ -266,13 +269,13 @@ impl Tally<'_> {
             *g = (*g + ((grams as u64) << 1)) | 1;
         }
         let time = Timestamp(self.day_start.0 + second as i64);
-        let end = self.bins.offsets[b + 1] as usize;
-        let mut k = self.first[b] as usize;
+        let (first, end) = self.first[b];
+        let (mut k, end) = (first as usize, end as usize);
         while k < end && self.bins.times[k] < time {
             k += 1;
         }
         if k < end {
-            self.collected[self.bins.pickups[k] as usize] += grams as u64;
+            self.collected[k] += grams as u64;
         }
     }
 
@@ -293,10 +296,11 @@ impl Tally<'_> {
                 *put_in.entry((point, category, day)).or_default() += g;
             }
         }
-        Credits {
-            collected: self.collected,
-            put_in,
+        let mut collected = vec![0; self.collected.len()];
+        for (&i, g) in bins.pickups.iter().zip(self.collected) {
+            collected[i as usize] = g;
         }
+        Credits { collected, put_in }
     }
 }
 
