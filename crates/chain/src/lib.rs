@@ -227,7 +227,10 @@ impl Tally<'_> {
         self.first.extend((0..bins.len()).map(|b| {
             let r = bins.entries(b);
             let end = r.end as u32;
-            ((r.start + bins.times[r].partition_point(|&t| t < start)) as u32, end)
+            (
+                (r.start + bins.times[r].partition_point(|&t| t < start)) as u32,
+                end,
+            )
         }));
         self.grams.clear();
         if self.period.contains(day) {
@@ -289,25 +292,27 @@ impl Tally<'_> {
     pub fn finish(mut self) -> Credits {
         self.end_day();
         let bins = self.bins;
-        let mut put_in = self.elsewhere;
-        for (day, list) in self.put_in {
-            for (b, g) in list {
-                let (point, category) = bins.unit_category(b as usize);
-                *put_in.entry((point, category, day)).or_default() += g;
-            }
+        let put_in = (self.put_in.into_iter())
+            .flat_map(|(day, list)| {
+                list.into_iter().map(move |(b, g)| {
+                    let (point, category) = bins.unit_category(b as usize);
+                    ((point, category, day), g)
+                })
+            })
+            .chain(self.elsewhere)
+            .collect();
+        Credits {
+            collected: self.collected,
+            put_in,
         }
-        let mut collected = vec![0; self.collected.len()];
-        for (&i, g) in bins.pickups.iter().zip(self.collected) {
-            collected[i as usize] = g;
-        }
-        Credits { collected, put_in }
     }
 }
 
 /// The put-ins one [`Tally`] credited.
 pub struct Credits {
+    /// Per entry of the bins (not yet per pickup).
     collected: Vec<u64>,
-    put_in: HashMap<(u32, Category, Day), u64>,
+    put_in: Vec<((u32, Category, Day), u64)>,
 }
 
 impl<'a> Chain<'a> {
@@ -408,15 +413,12 @@ impl<'a> Chain<'a> {
 
     /// Adds what a [`Tally`] credited.
     pub fn absorb(&mut self, credits: Credits) {
-        for (c, x) in self.collected.iter_mut().zip(credits.collected) {
-            *c += x;
+        for (&i, x) in self.bins.pickups.iter().zip(credits.collected) {
+            self.collected[i as usize] += x;
         }
-        if self.put_in.is_empty() {
-            self.put_in = credits.put_in;
-        } else {
-            for (k, g) in credits.put_in {
-                *self.put_in.entry(k).or_default() += g;
-            }
+        self.put_in.reserve(credits.put_in.len());
+        for (k, g) in credits.put_in {
+            *self.put_in.entry(k).or_default() += g;
         }
     }
 

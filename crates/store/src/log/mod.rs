@@ -774,22 +774,25 @@ impl PutInLog {
         let mut count = 0u64;
         while at < len {
             let damage = |e| scan::damage_at(&path, day, at, e);
-            // The block's header says how long it is; the durable length bounds it.
-            buf.clear();
-            buf.resize(block::BLOCK_HEADER, 0);
+            // The block's header says how long it is; the durable length bounds it. The
+            // buffer only grows: what lies past the bytes read is never looked at.
             let want = (len - at).min(block::BLOCK_HEADER as u64) as usize;
+            if buf.len() < block::BLOCK_HEADER {
+                buf.resize(block::BLOCK_HEADER, 0);
+            }
             let got = read_up_to(&mut file, &mut buf[..want]).map_err(io_err(&path))?;
-            buf.truncate(got);
-            let payload = match buf.get(8..12) {
-                Some(b) => u32::from_le_bytes(b.try_into().expect("4 bytes")) as u64,
-                None => return Err(damage(block::BlockError::Truncated)),
-            };
+            if got < block::BLOCK_HEADER {
+                return Err(damage(block::BlockError::Truncated));
+            }
+            let payload = u32::from_le_bytes(buf[8..12].try_into().expect("4 bytes")) as u64;
             let whole = (block::BLOCK_HEADER as u64 + payload).min(len - at) as usize;
-            buf.resize(whole, 0);
-            let got =
-                read_up_to(&mut file, &mut buf[block::BLOCK_HEADER..]).map_err(io_err(&path))?;
-            buf.truncate(block::BLOCK_HEADER + got);
-            let raw = block::read_raw(buf).map_err(damage)?;
+            if buf.len() < whole {
+                buf.resize(whole, 0);
+            }
+            let got = block::BLOCK_HEADER
+                + read_up_to(&mut file, &mut buf[block::BLOCK_HEADER..whole])
+                    .map_err(io_err(&path))?;
+            let raw = block::read_raw(&buf[..got]).map_err(damage)?;
             let mut bad_point = None;
             let highest = match &self.bounds {
                 Some(bounds) => block::scan_weights(&raw, |w| {
