@@ -116,9 +116,7 @@ pub fn reconcile(
             .map(|w| w.join().expect("a put-in reader panicked"))
             .collect::<Result<Vec<_>, _>>()
     })?;
-    for c in credits {
-        chain.absorb(c);
-    }
+    chain.absorb_all(credits);
     Ok(chain)
 }
 

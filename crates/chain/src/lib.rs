@@ -413,12 +413,21 @@ impl<'a> Chain<'a> {
 
     /// Adds what a [`Tally`] credited.
     pub fn absorb(&mut self, credits: Credits) {
-        for (&i, x) in self.bins.pickups.iter().zip(credits.collected) {
-            self.collected[i as usize] += x;
-        }
-        self.put_in.reserve(credits.put_in.len());
-        for (k, g) in credits.put_in {
-            *self.put_in.entry(k).or_default() += g;
+        self.absorb_all([credits]);
+    }
+
+    /// Adds what several tallies credited.
+    pub fn absorb_all(&mut self, credits: impl IntoIterator<Item = Credits>) {
+        let credits: Vec<Credits> = credits.into_iter().collect();
+        self.put_in
+            .reserve(credits.iter().map(|c| c.put_in.len()).sum());
+        for c in credits {
+            for (&i, x) in self.bins.pickups.iter().zip(c.collected) {
+                self.collected[i as usize] += x;
+            }
+            for (k, g) in c.put_in {
+                *self.put_in.entry(k).or_default() += g;
+            }
         }
     }
 

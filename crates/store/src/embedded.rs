@@ -882,12 +882,17 @@ impl EmbeddedStore {
         condition: &str,
         params: impl rusqlite::Params,
     ) -> Result<Vec<Event>, StoreError> {
+        // Sorted here, not by SQLite: its sorter moves every row's body around, while the
+        // rows mostly come in arrival order already (an index's order is day, then seq),
+        // which a stable sort merely checks.
         let mut st = self.conn.prepare_cached(&format!(
-            "SELECT type, body FROM events WHERE {condition} ORDER BY seq"
+            "SELECT seq, type, body FROM events WHERE {condition}"
         ))?;
-        let rows: Vec<(String, String)> = st
-            .query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))?
+        let mut rows: Vec<(i64, (String, String))> = st
+            .query_map(params, |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
             .collect::<Result<_, _>>()?;
+        rows.sort_by_key(|(seq, _)| *seq);
+        let rows: Vec<(String, String)> = rows.into_iter().map(|(_, row)| row).collect();
         self.decode_events(&rows)
     }
 
