@@ -315,7 +315,6 @@ fn the_weights_read_alone_are_the_stored_records_and_damage_stops_them_too() {
     let err = store
         .put_in_reader()
         .weights_of_day(damaged_day, &mut buf, |_| {})
-        .err()
-        .expect("damage is an error");
+        .expect_err("damage is an error");
     assert!(err.to_string().contains(&damaged_day.to_string()), "{err}");
 }
