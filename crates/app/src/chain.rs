@@ -6,7 +6,9 @@
 //! `lookback` days before it (a bin's previous pickup, the put-ins since) to one day after it
 //! (the period's last trips' tickets), widened to the periods of the treatment reports that
 //! overlap it (their input is shared among the loads of their whole period). Put-ins are
-//! streamed day by day from the log into [`fenlei_chain::Chain`].
+//! streamed day by day from the log into [`fenlei_chain::Chain`]: only their weights (second,
+//! point, category, grams) are decoded, the days shared among as many threads as there are
+//! cores, each into its own [`fenlei_chain::Tally`].
 
 use crate::AppError;
 use crate::report::table;
@@ -16,11 +18,14 @@ use fenlei_governance::GovernanceDb;
 use fenlei_governance::cases::{self, NewCase};
 use fenlei_governance::findings::{FindingLog, StoredFinding};
 use fenlei_store::EmbeddedStore;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Days read before the period: a bin's previous pickup (hazardous bins are emptied weekly).
 pub const DEFAULT_LOOKBACK_DAYS: u32 = 8;
 
-/// Reads the store's events around `range` and reconciles them.
+/// Reads the store's events around `range` and reconciles them: the trips, then the put-ins'
+/// weights from the first day a bin's previous pickup needs, the days shared among the cores
+/// (one [`fenlei_chain::Tally`] per thread).
 pub fn reconcile(
     store: &EmbeddedStore,
     range: DayRange,
@@ -28,16 +33,38 @@ pub fn reconcile(
     tolerances: Tolerances,
 ) -> Result<Chain<'_>, AppError> {
     let mut chain = trips_of(store, range, lookback_days, tolerances)?;
-    let put_ins_from = range.from.plus(-(lookback_days as i32));
-    let mut buf = Vec::new();
-    for day in store.put_in_days() {
-        if day < put_ins_from || day > range.to {
-            continue;
-        }
-        buf.clear();
-        store.put_ins_of_day(day, &mut buf)?;
-        chain.add_put_ins(&buf);
-    }
+    let mut days = store.put_in_days();
+    let first = chain.first_day_needed();
+    days.retain(|&d| d >= first && d <= range.to);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(days.len())
+        .max(1);
+    let reader = store.put_in_reader();
+    let next = AtomicUsize::new(0);
+    let credits = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (chain, days, next) = (&chain, &days, &next);
+                scope.spawn(move || -> Result<_, AppError> {
+                    let mut tally = chain.tally();
+                    let mut buf = Vec::new();
+                    while let Some(&day) = days.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        tally.begin_day(day);
+                        reader.weights_of_day(day, &mut buf, |w| {
+                            tally.add(w.second, w.point, w.category, w.grams)
+                        })?;
+                    }
+                    Ok(tally.finish())
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a put-in reader panicked"))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    chain.absorb_all(credits);
     Ok(chain)
 }
 

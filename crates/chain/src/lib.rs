@@ -2,8 +2,9 @@
 //! weighbridges ticketed and what the plants report having treated.
 //!
 //! Pure logic over validated events and the city model; no IO. The caller (the app) fills a
-//! [`ChainInput`] from the store, streams the put-ins day by day into the [`Chain`]
-//! ([`Chain::add_put_ins`]), and asks for
+//! [`ChainInput`] from the store, streams the put-ins into the [`Chain`] — as records
+//! ([`Chain::add_put_ins`]), or as bare weights day by day through one [`Tally`] per thread
+//! ([`Chain::tally`], [`Chain::absorb`]) —, and asks for
 //!
 //! - [`trips`]: each truck's pickups in time order, ended by its next weigh ticket;
 //! - [`rules`]: the named mixed-transport (混装混运) and plausibility rules, each finding with
@@ -22,7 +23,7 @@ pub mod rules;
 pub mod trips;
 
 use fenlei_domain::{
-    Category, CityModel, Day, DayRange, Pickup, PutIn, Timestamp, Treatment, WeighTicket,
+    Category, CityModel, Day, DayRange, Pickup, PutIn, Timestamp, Treatment, UnitId, WeighTicket,
 };
 use foldhash::HashMap;
 
@@ -102,16 +103,216 @@ pub struct Chain<'a> {
     pub(crate) collected: Vec<u64>,
     /// Whether that history is complete.
     pub(crate) complete: Vec<bool>,
-    /// Pickups of each bin (point × category), by time: index `point * 8 + category`.
-    bins: HashMap<u64, Vec<u32>>,
+    /// Pickups of each bin, by time.
+    bins: Bins,
     /// Put-in grams per (point, category, day) within the period.
     pub(crate) put_in: HashMap<(u32, Category, Day), u64>,
     put_ins_from: Day,
     history_complete: bool,
 }
 
-fn bin_key(point: u32, category: Category) -> u64 {
-    (point as u64) << 3 | category.index() as u64
+/// Categories a bin index makes room for (every category, not only the four bins).
+const CATEGORIES: usize = Category::ALL.len();
+
+/// The pickups of each bin (a unit × category), by time and arrival, indexed densely: units
+/// `lo..hi` (the collection points, and any unit a pickup names) times the categories.
+struct Bins {
+    lo: usize,
+    hi: usize,
+    /// Bin `b`'s pickups are entries `offsets[b]..offsets[b + 1]`.
+    offsets: Vec<u32>,
+    /// Each entry's time…
+    times: Vec<Timestamp>,
+    /// …and pickup.
+    pickups: Vec<u32>,
+}
+
+impl Bins {
+    fn build(model: &CityModel, pickups: &[Pickup]) -> Bins {
+        let points = model
+            .units
+            .iter()
+            .filter(|u| u.level == fenlei_domain::Level::Point)
+            .map(|u| u.id.0 as usize);
+        let named = pickups.iter().map(|p| p.point.0 as usize);
+        let lo = points.clone().chain(named.clone()).min().unwrap_or(0);
+        let hi = points.chain(named).map(|u| u + 1).max().unwrap_or(0);
+        let n = (hi - lo) * CATEGORIES;
+        let bin = |p: &Pickup| (p.point.0 as usize - lo) * CATEGORIES + p.category.index();
+        let mut offsets = vec![0u32; n + 1];
+        for p in pickups {
+            offsets[bin(p) + 1] += 1;
+        }
+        for b in 0..n {
+            offsets[b + 1] += offsets[b];
+        }
+        let mut order: Vec<u32> = (0..pickups.len() as u32).collect();
+        order.sort_by_key(|&i| {
+            let p = &pickups[i as usize];
+            (bin(p), p.time, i)
+        });
+        Bins {
+            lo,
+            hi,
+            offsets,
+            times: order.iter().map(|&i| pickups[i as usize].time).collect(),
+            pickups: order,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// The bin of a unit and category, if any pickup could be at it.
+    #[inline]
+    fn of(&self, point: UnitId, category: Category) -> Option<usize> {
+        let u = point.0 as usize;
+        (u >= self.lo && u < self.hi).then(|| (u - self.lo) * CATEGORIES + category.index())
+    }
+
+    /// The unit and category of a bin.
+    fn unit_category(&self, b: usize) -> (u32, Category) {
+        (
+            (self.lo + b / CATEGORIES) as u32,
+            Category::ALL[b % CATEGORIES],
+        )
+    }
+
+    /// Pickups of bin `b`.
+    fn entries(&self, b: usize) -> std::ops::Range<usize> {
+        self.offsets[b] as usize..self.offsets[b + 1] as usize
+    }
+}
+
+/// Put-ins credited by one thread (see [`Chain::tally`]): streamed a day at a time, each
+/// credited to the first pickup of its bin at or after it and counted in the period's put-in
+/// weight. Given back to the chain with [`Chain::absorb`].
+pub struct Tally<'c> {
+    bins: &'c Bins,
+    period: DayRange,
+    put_ins_from: Day,
+    /// Put-in grams credited to each entry of the bins (in bin order, not the pickups': a
+    /// bin's entries lie together).
+    collected: Vec<u64>,
+    /// The day being streamed, and whether it counts (at or after `put_ins_from`).
+    day: Option<(Day, bool)>,
+    day_start: Timestamp,
+    /// Per bin: its first entry at or after the day's start, and its end.
+    first: Vec<(u32, u32)>,
+    /// Per bin: the day's put-in grams × 2, plus 1 once any put-in was seen.
+    grams: Vec<u64>,
+    /// Per (point, category, day) of the period: put-in grams.
+    put_in: Vec<(Day, Vec<(u32, u64)>)>,
+    /// Put-ins at units outside the bins (none come from a valid store).
+    elsewhere: HashMap<(u32, Category, Day), u64>,
+}
+
+impl Tally<'_> {
+    /// Starts streaming `day`'s put-ins (a day may be streamed more than once).
+    pub fn begin_day(&mut self, day: Day) {
+        if self.day.is_some_and(|(d, _)| d == day) {
+            return;
+        }
+        self.end_day();
+        let counts = day >= self.put_ins_from;
+        self.day = Some((day, counts));
+        self.day_start = Timestamp::at(day, 0);
+        if !counts {
+            return;
+        }
+        let start = self.day_start;
+        let bins = self.bins;
+        self.first.clear();
+        self.first.extend((0..bins.len()).map(|b| {
+            let r = bins.entries(b);
+            let end = r.end as u32;
+            (
+                (r.start + bins.times[r].partition_point(|&t| t < start)) as u32,
+                end,
+            )
+        }));
+        self.grams.clear();
+        if self.period.contains(day) {
+            self.grams.resize(bins.len(), 0);
+        }
+    }
+
+    fn end_day(&mut self) {
+        let Some((day, true)) = self.day.take() else {
+            return;
+        };
+        if !self.period.contains(day) {
+            return;
+        }
+        let list = (self.grams.iter().enumerate())
+            .filter(|(_, g)| **g != 0)
+            .map(|(b, g)| (b as u32, g >> 1))
+            .collect();
+        self.put_in.push((day, list));
+    }
+
+    /// Adds one put-in of the day begun: at `second` of it, at `point`, in the bin of
+    /// `category`, of `grams`.
+    #[inline]
+    pub fn add(&mut self, second: u32, point: UnitId, category: Category, grams: u32) {
+        let Some((day, counts)) = self.day else {
+            panic!("Tally::add before Tally::begin_day");
+        };
+        if !counts {
+            return;
+        }
+        let Some(b) = self.bins.of(point, category) else {
+            if self.period.contains(day) {
+                *self.elsewhere.entry((point.0, category, day)).or_default() += grams as u64;
+            }
+            return;
+        };
+        if let Some(g) = self.grams.get_mut(b) {
+            *g = (*g + ((grams as u64) << 1)) | 1;
+        }
+        let time = Timestamp(self.day_start.0 + second as i64);
+        let (first, end) = self.first[b];
+        let (mut k, end) = (first as usize, end as usize);
+        while k < end && self.bins.times[k] < time {
+            k += 1;
+        }
+        if k < end {
+            self.collected[k] += grams as u64;
+        }
+    }
+
+    /// Adds a put-in record (of any day).
+    pub fn add_put_in(&mut self, p: &PutIn) {
+        self.begin_day(p.time.day());
+        self.add(p.time.second_of_day(), p.point, p.category, p.grams);
+    }
+
+    /// What this tally credited, for [`Chain::absorb`].
+    pub fn finish(mut self) -> Credits {
+        self.end_day();
+        let bins = self.bins;
+        let put_in = (self.put_in.into_iter())
+            .flat_map(|(day, list)| {
+                list.into_iter().map(move |(b, g)| {
+                    let (point, category) = bins.unit_category(b as usize);
+                    ((point, category, day), g)
+                })
+            })
+            .chain(self.elsewhere)
+            .collect();
+        Credits {
+            collected: self.collected,
+            put_in,
+        }
+    }
+}
+
+/// The put-ins one [`Tally`] credited.
+pub struct Credits {
+    /// Per entry of the bins (not yet per pickup).
+    collected: Vec<u64>,
+    put_in: Vec<((u32, Category, Day), u64)>,
 }
 
 impl<'a> Chain<'a> {
@@ -124,25 +325,16 @@ impl<'a> Chain<'a> {
             input.data_end,
             input.tolerances.max_trip_gap_s,
         );
-        let mut bins: HashMap<u64, Vec<u32>> = HashMap::default();
-        for (i, p) in input.pickups.iter().enumerate() {
-            bins.entry(bin_key(p.point.0, p.category))
-                .or_default()
-                .push(i as u32);
-        }
-        for list in bins.values_mut() {
-            list.sort_by_key(|&i| (input.pickups[i as usize].time, i));
-        }
+        let bins = Bins::build(input.model, &input.pickups);
         let n = input.pickups.len();
         let mut complete = vec![input.history_complete; n];
-        for list in bins.values() {
+        let streamed_from = Timestamp::at(input.put_ins_from, 0);
+        for b in 0..bins.len() {
             // A bin's first loaded pickup has a complete history only when the put-ins before
             // it were all streamed.
-            for (k, &i) in list.iter().enumerate() {
-                if k > 0 {
-                    let prev = &input.pickups[list[k - 1] as usize];
-                    complete[i as usize] = prev.time >= Timestamp::at(input.put_ins_from, 0);
-                }
+            let r = bins.entries(b);
+            for k in r.start + 1..r.end {
+                complete[bins.pickups[k] as usize] = bins.times[k - 1] >= streamed_from;
             }
         }
         Chain {
@@ -167,20 +359,74 @@ impl<'a> Chain<'a> {
     /// Adds put-ins (any order, any days from `put_ins_from` on): each is credited to the
     /// first pickup of its bin at or after it, and counted in the period's put-in weight.
     pub fn add_put_ins(&mut self, put_ins: &[PutIn]) {
+        let mut tally = self.tally();
         for p in put_ins {
-            let day = p.time.day();
-            if day < self.put_ins_from {
+            tally.add_put_in(p);
+        }
+        let credits = tally.finish();
+        self.absorb(credits);
+    }
+
+    /// A tally to stream put-ins into, a day at a time ([`Tally::begin_day`], [`Tally::add`]);
+    /// several may run at once (one per thread, on different days), each given back with
+    /// [`Self::absorb`]. The same as [`Self::add_put_ins`] with the days' records.
+    pub fn tally(&self) -> Tally<'_> {
+        Tally {
+            bins: &self.bins,
+            period: self.period,
+            put_ins_from: self.put_ins_from,
+            collected: vec![0; self.pickups.len()],
+            day: None,
+            day_start: Timestamp(0),
+            first: Vec::new(),
+            grams: Vec::new(),
+            put_in: Vec::new(),
+            elsewhere: HashMap::default(),
+        }
+    }
+
+    /// The first day whose put-ins can change anything: put-ins before the period count
+    /// only towards a bin's first pickup in the period (and only when its history is
+    /// complete), so only back to the bin's previous pickup. Streaming from this day on gives
+    /// the same trips, findings and balance as streaming from `put_ins_from`.
+    pub fn first_day_needed(&self) -> Day {
+        let start = Timestamp::at(self.period.from, 0);
+        let bins = &self.bins;
+        let mut first = self.period.from;
+        for b in 0..bins.len() {
+            let r = bins.entries(b);
+            let times = &bins.times[r.clone()];
+            let k = times.partition_point(|&t| t < start);
+            let Some(&i) = bins.pickups[r].get(k) else {
                 continue;
+            };
+            let i = i as usize;
+            if self.period.contains(self.pickups[i].time.day()) && self.complete[i] {
+                first = first.min(match k {
+                    0 => self.put_ins_from,
+                    _ => times[k - 1].day(),
+                });
             }
-            if self.period.contains(day) {
-                *self.put_in.entry((p.point.0, p.category, day)).or_default() += p.grams as u64;
+        }
+        first.max(self.put_ins_from)
+    }
+
+    /// Adds what a [`Tally`] credited.
+    pub fn absorb(&mut self, credits: Credits) {
+        self.absorb_all([credits]);
+    }
+
+    /// Adds what several tallies credited.
+    pub fn absorb_all(&mut self, credits: impl IntoIterator<Item = Credits>) {
+        let credits: Vec<Credits> = credits.into_iter().collect();
+        self.put_in
+            .reserve(credits.iter().map(|c| c.put_in.len()).sum());
+        for c in credits {
+            for (&i, x) in self.bins.pickups.iter().zip(c.collected) {
+                self.collected[i as usize] += x;
             }
-            if let Some(list) = self.bins.get(&bin_key(p.point.0, p.category)) {
-                let pickups = &self.pickups;
-                let k = list.partition_point(|&i| pickups[i as usize].time < p.time);
-                if let Some(&i) = list.get(k) {
-                    self.collected[i as usize] += p.grams as u64;
-                }
+            for (k, g) in c.put_in {
+                *self.put_in.entry(k).or_default() += g;
             }
         }
     }
@@ -192,7 +438,7 @@ impl<'a> Chain<'a> {
 
     /// The trips of the period that lifted a bin under `unit` (a trip without pickups: whose
     /// ticket's district or truck's district lies under it, or is it).
-    pub fn trips_within(&self, unit: fenlei_domain::UnitId) -> Vec<TripRow> {
+    pub fn trips_within(&self, unit: UnitId) -> Vec<TripRow> {
         trips::rows(self, Some(unit))
     }
 
@@ -205,7 +451,7 @@ impl<'a> Chain<'a> {
     pub fn balance(
         &self,
         level: fenlei_domain::Level,
-        within: Option<fenlei_domain::UnitId>,
+        within: Option<UnitId>,
         grain: Grain,
     ) -> Vec<BalanceRow> {
         balance::rows(self, level, within, grain)

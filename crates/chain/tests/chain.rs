@@ -572,6 +572,83 @@ fn a_simulated_month_balances_except_where_the_simulator_mixes() {
 }
 
 #[test]
+fn put_ins_streamed_by_day_into_two_tallies_from_the_first_day_needed_change_nothing() {
+    let world = World::build(Preset::Tiny, 7);
+    let start = Day::parse("2026-11-01").expect("day");
+    let mut feed = Feed::default();
+    fenlei_sim::run(&world, SimConfig { start, days: 24 }, &mut feed).expect("sim");
+    // A week in the middle, read like the app reads it: eight days before, one day after.
+    let period = DayRange::new(start.plus(12), start.plus(18)).expect("range");
+    let from = period.from.plus(-8);
+    let within = |t: Timestamp| t.day() >= from && t.day() <= period.to.plus(1);
+    let chain = || {
+        Chain::new(ChainInput {
+            model: &world.model,
+            period,
+            pickups: feed
+                .pickups
+                .iter()
+                .filter(|p| within(p.time))
+                .cloned()
+                .collect(),
+            tickets: feed
+                .tickets
+                .iter()
+                .filter(|t| within(t.time))
+                .cloned()
+                .collect(),
+            treatments: feed.treatments.clone(),
+            data_end: Timestamp::at(period.to.plus(2), 0),
+            put_ins_from: from,
+            history_complete: false,
+            tolerances: Tolerances::default(),
+        })
+    };
+    let mut whole = chain();
+    whole.add_put_ins(&feed.put_ins);
+
+    let mut streamed = chain();
+    let first = streamed.first_day_needed();
+    assert!(
+        first > from && first < period.from,
+        "a bin's previous pickup is within the week before: {first}"
+    );
+    let days: Vec<Day> = (0..)
+        .map(|k| first.plus(k))
+        .take_while(|&d| d <= period.to)
+        .collect();
+    let credits: Vec<_> = [0, 1]
+        .map(|parity| {
+            let mut tally = streamed.tally();
+            // Newest day first, each day's put-ins in reverse: order does not matter.
+            for &d in days.iter().rev().skip(parity).step_by(2) {
+                tally.begin_day(d);
+                for p in feed.put_ins.iter().rev().filter(|p| p.time.day() == d) {
+                    tally.add(p.time.second_of_day(), p.point, p.category, p.grams);
+                }
+            }
+            tally.finish()
+        })
+        .into();
+    for c in credits {
+        streamed.absorb(c);
+    }
+    assert_eq!(streamed.findings(), whole.findings());
+    assert_eq!(streamed.trips(), whole.trips());
+    assert_eq!(
+        streamed.balance(Level::Point, None, Grain::Day),
+        whole.balance(Level::Point, None, Grain::Day)
+    );
+    assert!(
+        whole
+            .balance(Level::Point, None, Grain::Day)
+            .iter()
+            .any(|r| r.emptied_put_in_kg > 0.0 && r.period == period.from.to_string()),
+        "the period's first day's pickups emptied put-ins of the days before"
+    );
+}
+
+#[test]
 fn a_plan_against_the_trucks_late_missed_unplanned_and_distance() {
     use fenlei_domain::plan::{CollectionPlan, PlannedRoute, PlannedStop, StopKind};
     let c = city();

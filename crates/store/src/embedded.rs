@@ -849,6 +849,12 @@ impl EmbeddedStore {
         Ok(())
     }
 
+    /// A reader of the put-in log that other threads may share (the store itself holds a
+    /// SQLite connection, which they may not).
+    pub fn put_in_reader(&self) -> PutInReader<'_> {
+        PutInReader { log: &self.log }
+    }
+
     /// Days that hold put-ins.
     pub fn put_in_days(&self) -> Vec<Day> {
         self.log.days()
@@ -891,12 +897,17 @@ impl EmbeddedStore {
         condition: &str,
         params: impl rusqlite::Params,
     ) -> Result<Vec<Event>, StoreError> {
+        // Sorted here, not by SQLite: its sorter moves every row's body around, while the
+        // rows mostly come in arrival order already (an index's order is day, then seq),
+        // which a stable sort merely checks.
         let mut st = self.conn.prepare_cached(&format!(
-            "SELECT type, body FROM events WHERE {condition} ORDER BY seq"
+            "SELECT seq, type, body FROM events WHERE {condition}"
         ))?;
-        let rows: Vec<(String, String)> = st
-            .query_map(params, |r| Ok((r.get(0)?, r.get(1)?)))?
+        let mut rows: Vec<(i64, (String, String))> = st
+            .query_map(params, |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
             .collect::<Result<_, _>>()?;
+        rows.sort_by_key(|(seq, _)| *seq);
+        let rows: Vec<(String, String)> = rows.into_iter().map(|(_, row)| row).collect();
         self.decode_events(&rows)
     }
 
@@ -906,22 +917,17 @@ impl EmbeddedStore {
         let validator = Validator::new(&self.registry, Timestamp(i64::MAX / 4), Limits::default());
         let corrupt = |what: String| StoreError::Corrupt(format!("stored event: {what}"));
         let mut out = Vec::with_capacity(rows.len());
+        // One CSV parser for all rows: building one is most of the cost of a short row.
+        let mut row = CsvRow::default();
         for (kind, body) in rows {
             let kind = wire::EVENT_TYPES
                 .into_iter()
                 .find(|t| t == kind)
                 .ok_or_else(|| corrupt(format!("type {kind:?}")))?;
             let header = wire::csv_header(kind).expect("known type");
-            let mut reader = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .from_reader(body.as_bytes());
-            let record = reader
-                .records()
-                .next()
-                .ok_or_else(|| corrupt("empty row".into()))?
-                .map_err(|e| corrupt(e.to_string()))?;
-            let wire = wire::record_from_csv(kind, header, record.iter())
-                .map_err(|e| corrupt(e.to_string()))?;
+            let cells = row.parse(body).map_err(|e| corrupt(e.into()))?;
+            let wire =
+                wire::record_from_csv(kind, header, cells).map_err(|e| corrupt(e.to_string()))?;
             out.push(
                 validator
                     .validate(&wire)
@@ -929,6 +935,91 @@ impl EmbeddedStore {
             );
         }
         Ok(out)
+    }
+}
+
+/// Read-only access to a store's put-in log, shareable between threads.
+#[derive(Clone, Copy)]
+pub struct PutInReader<'s> {
+    log: &'s PutInLog,
+}
+
+impl PutInReader<'_> {
+    /// Days that hold put-ins.
+    pub fn days(&self) -> Vec<Day> {
+        self.log.days()
+    }
+
+    /// Calls `f` with the weight of every put-in stored for `day` — its second of the day,
+    /// point, category and grams —, decoding nothing else (see
+    /// [`crate::log::PutInLog::scan_weights`]; `buf` is reused between calls). Returns the
+    /// number of put-ins.
+    pub fn weights_of_day(
+        &self,
+        day: Day,
+        buf: &mut Vec<u8>,
+        f: impl FnMut(crate::log::block::Weight),
+    ) -> Result<u64, StoreError> {
+        Ok(self.log.scan_weights(day, buf, f)?)
+    }
+}
+
+/// A reusable parser of one CSV row (the stored form of a low-volume event).
+struct CsvRow {
+    reader: csv_core::Reader,
+    text: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Default for CsvRow {
+    fn default() -> CsvRow {
+        CsvRow {
+            // `new`, not `default`: only `new` builds the parser's state machine.
+            reader: csv_core::Reader::new(),
+            text: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+}
+
+impl CsvRow {
+    /// The cells of the first record of `body`.
+    fn parse<'r>(&'r mut self, body: &str) -> Result<impl Iterator<Item = &'r str>, &'static str> {
+        use csv_core::ReadRecordResult;
+        self.reader.reset();
+        if self.text.len() < body.len() + 16 {
+            self.text.resize(body.len() + 16, 0);
+        }
+        if self.ends.len() < 32 {
+            self.ends.resize(32, 0);
+        }
+        let (mut input, mut written, mut fields) = (body.as_bytes(), 0, 0);
+        loop {
+            let (result, read, wrote, ended) =
+                self.reader
+                    .read_record(input, &mut self.text[written..], &mut self.ends[fields..]);
+            input = &input[read..];
+            written += wrote;
+            fields += ended;
+            match result {
+                ReadRecordResult::Record => break,
+                ReadRecordResult::End => return Err("empty row"),
+                ReadRecordResult::OutputFull => {
+                    let len = self.text.len() * 2;
+                    self.text.resize(len, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let len = self.ends.len() * 2;
+                    self.ends.resize(len, 0);
+                }
+                // With the input all given, the next call (on nothing) ends the record.
+                ReadRecordResult::InputEmpty => {}
+            }
+        }
+        // The cells are the body's bytes less quoting: whole UTF-8 characters.
+        let text = std::str::from_utf8(&self.text[..written]).map_err(|_| "not UTF-8")?;
+        let ends = &self.ends[..fields];
+        Ok((0..fields).map(move |i| &text[if i == 0 { 0 } else { ends[i - 1] }..ends[i]]))
     }
 }
 
@@ -1100,4 +1191,42 @@ pub(crate) fn load_model(conn: &Connection) -> Result<CityModel, StoreError> {
         vehicles,
         facilities,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CsvRow;
+
+    #[test]
+    fn a_reused_csv_row_parser_reads_what_the_csv_reader_reads() {
+        let rows = [
+            "pk-1,2026-11-01T06:00:00+08:00,P000001,kitchen,12.5",
+            "a,\"b, with a comma\",\"say \"\"hi\"\"\",,\"two\nlines\"",
+            "one",
+            "é,中文,\"引号\"\"\"",
+            "trailing,comma,",
+            &"x,".repeat(100),
+            &"long".repeat(500),
+        ];
+        let mut row = CsvRow::default();
+        for body in rows {
+            let expected: Vec<String> = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(body.as_bytes())
+                .records()
+                .next()
+                .expect("a record")
+                .expect("parses")
+                .iter()
+                .map(str::to_owned)
+                .collect();
+            let got: Vec<String> = row
+                .parse(body)
+                .expect("parses")
+                .map(str::to_owned)
+                .collect();
+            assert_eq!(got, expected, "{body:?}");
+        }
+        assert_eq!(row.parse("").err(), Some("empty row"));
+    }
 }

@@ -19,7 +19,9 @@ pub mod shapes;
 pub mod weighed;
 
 pub use audit::{AuditReport, Mismatch};
-pub use embedded::{AppendOutcome, Conflict, DiskUsage, EmbeddedStore, FieldDiff, StoreError};
+pub use embedded::{
+    AppendOutcome, Conflict, DiskUsage, EmbeddedStore, FieldDiff, PutInReader, StoreError,
+};
 pub use query::decompose;
 pub use recompute::recompute;
 pub use repair::{DayRepair, RepairReport};

@@ -326,6 +326,160 @@ pub fn decode(day: Day, block: &RawBlock<'_>, out: &mut Vec<PutIn>) -> Result<()
     Ok(())
 }
 
+/// A bit-packed column read value by value (what [`unpack`] gives, without the vector).
+struct ColumnReader<'a> {
+    data: &'a [u8],
+    base: u64,
+    width: u32,
+    mask: u64,
+    bit: usize,
+}
+
+impl<'a> ColumnReader<'a> {
+    /// The column written by [`put_column`] at `*at`, holding `n` values; advances `*at`
+    /// past it.
+    fn open(p: &'a [u8], at: &mut usize, n: usize) -> Result<ColumnReader<'a>, BlockError> {
+        let base = u64::from_le_bytes(
+            p.get(*at..*at + 8)
+                .ok_or(BlockError::Corrupt("column base"))?
+                .try_into()
+                .expect("8 bytes"),
+        );
+        let w = *p.get(*at + 8).ok_or(BlockError::Corrupt("column width"))?;
+        if w > 64 {
+            return Err(BlockError::Corrupt("column width"));
+        }
+        *at += 9;
+        let len = packed_len(n, w);
+        let data = p
+            .get(*at..*at + len)
+            .ok_or(BlockError::Corrupt("column data"))?;
+        *at += len;
+        Ok(ColumnReader {
+            data,
+            base,
+            width: w as u32,
+            mask: if w == 64 { u64::MAX } else { (1u64 << w) - 1 },
+            bit: 0,
+        })
+    }
+
+    /// The next value. The caller reads no more values than the column holds.
+    #[inline(always)]
+    fn next(&mut self) -> u64 {
+        if self.width == 0 {
+            return self.base;
+        }
+        let byte = self.bit >> 3;
+        let shift = self.bit & 7;
+        let raw = match self.data.get(byte..byte + 8) {
+            Some(b) if self.width <= 56 => {
+                u64::from_le_bytes(b.try_into().expect("8 bytes")) >> shift
+            }
+            _ => {
+                // Near the column's end, or wider than one load: byte by byte.
+                let mut acc = 0u128;
+                for (k, &b) in self.data[byte.min(self.data.len())..]
+                    .iter()
+                    .take(9)
+                    .enumerate()
+                {
+                    acc |= (b as u128) << (8 * k);
+                }
+                (acc >> shift) as u64
+            }
+        };
+        self.bit += self.width as usize;
+        (raw & self.mask).wrapping_add(self.base)
+    }
+}
+
+/// What the collection chain needs of a put-in: when (second of its day), where, which bin and
+/// how heavy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Weight {
+    /// Second of the day.
+    pub second: u32,
+    /// The collection point.
+    pub point: UnitId,
+    /// The bin's category.
+    pub category: Category,
+    /// Grams.
+    pub grams: u32,
+}
+
+/// Calls `f` with the [`Weight`] of every record of a checked block, in storage order,
+/// without building the records: keys are skipped, households read only as far as they say
+/// which records continue a household's day. Checks what [`decode`] checks; returns the
+/// highest household id stored (for a bounds check), if any. On an error, `f` may have been
+/// called for records before the damage.
+pub fn scan_weights(
+    block: &RawBlock<'_>,
+    mut f: impl FnMut(Weight),
+) -> Result<Option<u32>, BlockError> {
+    let n = block.count;
+    let p = block.payload;
+    if n.checked_mul(8).is_none_or(|b| b > p.len()) {
+        return Err(BlockError::Corrupt("record count"));
+    }
+    let mut at = n * 8;
+    // Whether each record continues its household's day (same household as the one before).
+    let mut continues = Vec::with_capacity(n);
+    let mut prev = 0u64;
+    let mut conts = 0;
+    for _ in 0..n {
+        let d = get_varint(p, &mut at).ok_or(BlockError::Corrupt("households"))?;
+        prev = prev
+            .checked_add(d)
+            .filter(|&h| h <= u32::MAX as u64 + 1)
+            .ok_or(BlockError::Corrupt("households"))?;
+        let c = d == 0 && prev != 0 && !continues.is_empty();
+        conts += c as usize;
+        continues.push(c);
+    }
+    let mut head_seconds = ColumnReader::open(p, &mut at, n - conts)?;
+    let mut deltas = ColumnReader::open(p, &mut at, conts)?;
+    let same_at = at;
+    let mut same_point = ColumnReader::open(p, &mut at, conts)?;
+    let changed = {
+        let mut probe = ColumnReader::open(p, &mut { same_at }, conts)?;
+        (0..conts).filter(|_| probe.next() == 0).count()
+    };
+    let mut points = ColumnReader::open(p, &mut at, n - conts + changed)?;
+    let mut grams = ColumnReader::open(p, &mut at, n)?;
+    let mut flags = ColumnReader::open(p, &mut at, n)?;
+    let (mut second, mut point) = (0u64, 0u64);
+    for &c in &continues {
+        if c {
+            second = second
+                .checked_add(deltas.next())
+                .ok_or(BlockError::Corrupt("time of day"))?;
+            if same_point.next() == 0 {
+                point = points.next();
+            }
+        } else {
+            second = head_seconds.next();
+            point = points.next();
+        }
+        if second >= 86_400 {
+            return Err(BlockError::Corrupt("time of day"));
+        }
+        let fl = flags.next();
+        let category = Category::from_index((fl & 7) as u8)
+            .filter(|c| c.index() < Category::BINS.len())
+            .ok_or(BlockError::Corrupt("category"))?;
+        Verdict::from_index((fl >> 3 & 3) as u8).ok_or(BlockError::Corrupt("verdict"))?;
+        Source::from_index((fl >> 5 & 3) as u8).ok_or(BlockError::Corrupt("source"))?;
+        f(Weight {
+            second: second as u32,
+            point: UnitId(u32::try_from(point).map_err(|_| BlockError::Corrupt("point"))?),
+            category,
+            grams: u32::try_from(grams.next()).map_err(|_| BlockError::Corrupt("grams"))?,
+        });
+    }
+    Ok(prev.checked_sub(1).map(|h| h as u32))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,6 +530,59 @@ mod tests {
             "{} bytes for 1000 records",
             buf.len()
         );
+    }
+
+    #[test]
+    fn weights_are_the_decoded_records_own() {
+        let day = Day::from_ymd(2026, 3, 1).expect("date");
+        // Households with several put-ins a day, at the same point or not.
+        let mut records = sample(5000);
+        for (i, r) in records.iter_mut().enumerate() {
+            if i % 3 != 0
+                && let Some(h) = r.household
+            {
+                r.point = UnitId(200 + h.0 % 7);
+            }
+        }
+        let mut buf = Vec::new();
+        encode(&records, &mut buf);
+        let raw = read_raw(&buf).expect("valid block");
+        let mut decoded = Vec::new();
+        decode(day, &raw, &mut decoded).expect("decodes");
+        let mut weights = Vec::new();
+        let highest = scan_weights(&raw, |w| weights.push(w)).expect("scans");
+        let expected: Vec<Weight> = decoded
+            .iter()
+            .map(|e| Weight {
+                second: e.time.second_of_day(),
+                point: e.point,
+                category: e.category,
+                grams: e.grams,
+            })
+            .collect();
+        assert_eq!(weights, expected);
+        assert_eq!(
+            highest,
+            decoded
+                .iter()
+                .filter_map(|e| e.household)
+                .map(|h| h.0)
+                .max()
+        );
+        assert!(
+            decoded.windows(2).any(|w| w[0].household.is_some()
+                && w[0].household == w[1].household
+                && w[0].point == w[1].point),
+            "the sample has continuations at the same point"
+        );
+        // A block cut short of its columns is corrupt for both readers.
+        let cut = RawBlock {
+            count: raw.count,
+            payload: &raw.payload[..raw.payload.len() - 40],
+            len: raw.len - 40,
+        };
+        assert!(decode(day, &cut, &mut Vec::new()).is_err());
+        assert!(scan_weights(&cut, |_| {}).is_err());
     }
 
     #[test]

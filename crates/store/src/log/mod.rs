@@ -750,6 +750,102 @@ impl PutInLog {
         }
         Ok(len)
     }
+
+    /// Calls `f` with the [`block::Weight`] of every put-in of `day` (in storage order), read
+    /// block by block into `buf` (reused across calls: memory is one block, not the day) and
+    /// decoded only as far as the weights need. Checks checksums, and the records against
+    /// [`Self::bounds`] if set, like [`Self::read`]; on an error, `f` may have seen records
+    /// before the damage. Returns the number of put-ins.
+    pub fn scan_weights(
+        &self,
+        day: Day,
+        buf: &mut Vec<u8>,
+        mut f: impl FnMut(block::Weight),
+    ) -> Result<u64, LogError> {
+        let Some(&len) = self.lengths.get(&day) else {
+            return Ok(0);
+        };
+        let path = self.path(day);
+        let mut file = File::open(&path).map_err(io_err(&path))?;
+        let mut header = [0u8; FILE_HEADER as usize];
+        let got = read_up_to(&mut file, &mut header).map_err(io_err(&path))?;
+        scan::check_header(&header[..got], &path, day)?;
+        let mut at = FILE_HEADER;
+        let mut count = 0u64;
+        while at < len {
+            let damage = |e| scan::damage_at(&path, day, at, e);
+            // The block's header says how long it is; the durable length bounds it. The
+            // buffer only grows: what lies past the bytes read is never looked at.
+            let want = (len - at).min(block::BLOCK_HEADER as u64) as usize;
+            if buf.len() < block::BLOCK_HEADER {
+                buf.resize(block::BLOCK_HEADER, 0);
+            }
+            let got = read_up_to(&mut file, &mut buf[..want]).map_err(io_err(&path))?;
+            if got < block::BLOCK_HEADER {
+                return Err(damage(block::BlockError::Truncated));
+            }
+            let payload = u32::from_le_bytes(buf[8..12].try_into().expect("4 bytes")) as u64;
+            let whole = (block::BLOCK_HEADER as u64 + payload).min(len - at) as usize;
+            if buf.len() < whole {
+                buf.resize(whole, 0);
+            }
+            let got = block::BLOCK_HEADER
+                + read_up_to(&mut file, &mut buf[block::BLOCK_HEADER..whole])
+                    .map_err(io_err(&path))?;
+            let raw = block::read_raw(&buf[..got]).map_err(damage)?;
+            let mut bad_point = None;
+            let highest = match &self.bounds {
+                Some(bounds) => block::scan_weights(&raw, |w| {
+                    if bounds
+                        .is_point
+                        .get(w.point.0 as usize)
+                        .copied()
+                        .unwrap_or(false)
+                    {
+                        f(w)
+                    } else {
+                        bad_point.get_or_insert(w.point.0);
+                    }
+                }),
+                None => block::scan_weights(&raw, &mut f),
+            }
+            .map_err(damage)?;
+            let what = match (&self.bounds, bad_point, highest) {
+                (_, Some(p), _) => Some(format!(
+                    "a put-in names unit id {p}, not a collection point"
+                )),
+                (Some(b), None, Some(h)) if h >= b.households => Some(format!(
+                    "a put-in names household id {h}, beyond the city's"
+                )),
+                _ => None,
+            };
+            if let Some(what) = what {
+                return Err(LogError::Damaged(Damage {
+                    path,
+                    day,
+                    offset: at,
+                    what,
+                }));
+            }
+            count += raw.count as u64;
+            at += raw.len as u64;
+        }
+        Ok(count)
+    }
+}
+
+/// Reads into `buf` until it is full or the file ends; the bytes read.
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match file.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
 }
 
 /// The first position at or after `from` whose key is not below `key`, in records sorted by

@@ -273,3 +273,48 @@ fn a_failed_write_marks_nothing_and_a_retry_stores_everything_once() {
     assert!(store.log_opened().damage.is_empty() && store.log_opened().torn.is_empty());
     assert_eq!(store.append(&events).expect("append").accepted, 0);
 }
+
+#[test]
+fn the_weights_read_alone_are_the_stored_records_and_damage_stops_them_too() {
+    let start = day("2026-11-28");
+    let (world, events) = simulate(26, start, 3);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = create(dir.path(), &world);
+    // Three appends: each day file holds several blocks.
+    for part in events.chunks(events.len() / 3 + 1) {
+        store.append(part).expect("append");
+    }
+    store.flush().expect("flush");
+    let reader = store.put_in_reader();
+    let mut buf = Vec::new();
+    let mut total = 0;
+    for d in reader.days() {
+        let mut records = Vec::new();
+        store.put_ins_of_day(d, &mut records).expect("read");
+        let expected: Vec<_> = records
+            .iter()
+            .map(|p| (p.time, p.point, p.category, p.grams))
+            .collect();
+        let mut got = Vec::new();
+        let n = reader
+            .weights_of_day(d, &mut buf, |w| {
+                got.push((Timestamp::at(d, w.second), w.point, w.category, w.grams))
+            })
+            .expect("scan");
+        assert_eq!(n as usize, got.len());
+        assert_eq!(got, expected, "{d}");
+        total += got.len();
+    }
+    assert_eq!(total, put_ins(&events).len());
+    assert!(total > 1000, "{total} put-ins");
+    drop(store);
+
+    let damaged_day = start.plus(1);
+    flip_middle_byte(&day_file(dir.path(), damaged_day));
+    let store = EmbeddedStore::open_for_queries(dir.path()).expect("opens for reading");
+    let err = store
+        .put_in_reader()
+        .weights_of_day(damaged_day, &mut buf, |_| {})
+        .expect_err("damage is an error");
+    assert!(err.to_string().contains(&damaged_day.to_string()), "{err}");
+}
