@@ -146,6 +146,7 @@ pub async fn not_found() -> ApiError {
         estate_inspections,
         crate::cases::case_json,
         crate::cases::open_json,
+        crate::lists::lists_json,
         crate::cases::accept_json,
         crate::cases::evidence_json,
         crate::cases::evidence_file,

@@ -83,6 +83,13 @@ pub trait Backend: Send + Sync + 'static {
         within: Option<UnitId>,
         range: DayRange,
     ) -> Result<Vec<TargetRow>, AppError>;
+    /// Red and black lists (红黑榜) for `spec`, from the stored data (`gov` for lists of
+    /// published ratings).
+    fn lists(
+        &self,
+        gov: &fenlei_governance::GovernanceDb,
+        spec: &fenlei_governance::disclose::ListSpec,
+    ) -> Result<fenlei_governance::disclose::Snapshot, AppError>;
     /// The registry of the stored city with its households (codes, homes).
     fn registry(&self) -> Arc<Registry>;
     /// Stored low-volume events of one wire type (`incident`, `inspection`, …) of the days in
@@ -296,6 +303,14 @@ impl Backend for Embedded {
         let weeks = targets::history_weeks(&store, range);
         let shipped = targets::load_targets(None)?;
         targets::status(&mut store, metric, level, within, range, weeks, &shipped)
+    }
+
+    fn lists(
+        &self,
+        gov: &fenlei_governance::GovernanceDb,
+        spec: &fenlei_governance::disclose::ListSpec,
+    ) -> Result<fenlei_governance::disclose::Snapshot, AppError> {
+        fenlei_app::govern::disclose::derive(&mut self.reader(), gov, spec)
     }
 
     fn registry(&self) -> Arc<Registry> {

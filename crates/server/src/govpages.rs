@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/points", get(points_page))
         .route("/points/redeem", post(redeem_submit))
         .route("/targets", get(targets_page))
+        .route("/lists", get(lists_page))
 }
 
 /// Chinese and English name of a case status.
@@ -914,4 +915,90 @@ async fn targets_page(
         }
     };
     Ok(page(&state, &c, l.t("目标与预测", "Targets"), content))
+}
+
+/// Red and black lists (红黑榜): the units of a level under the viewer's unit (or one asked)
+/// ranked by a metric; the best on the red list, the worst of the rest on the black list.
+async fn lists_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    PQ(q): PQ,
+) -> PageResult {
+    use crate::{lists, targets};
+    let c = ctx(&state, &headers, &uri, &q)?;
+    let v = match require(&c, &uri) {
+        Ok(v) => v,
+        Err(r) => return Ok(r.into_response()),
+    };
+    let l = c.lang;
+    let pe = |e: ApiError| PageError(e, l);
+    targets::may_see(&v).map_err(pe)?;
+    let unit = incidents::unit_of(&state, &v, &q.unit).map_err(pe)?;
+    let u = state.model().unit(unit);
+    let level = targets::level_of(u.level, q.level.as_deref()).map_err(pe)?;
+    let range = crate::api::period_of(&state, &q.from, &q.to).map_err(pe)?;
+    let metric = q
+        .metric
+        .clone()
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| lists::DEFAULT_METRIC.to_owned());
+    let size = q.size.unwrap_or(lists::DEFAULT_SIZE);
+    let s = lists::lists_of(&state, unit, &metric, level, range, size)
+        .await
+        .map_err(pe)?;
+    let path = crate::api::path_to(&state, v.scope, unit);
+    let query = format!(
+        "metric={metric}&level={}&size={size}&from={}&to={}",
+        level.key(),
+        range.from,
+        range.to
+    );
+    let list = |title: &str, class: &str, entries: &[fenlei_governance::disclose::Entry]| {
+        html! {
+            section class=(class) {
+                h2 { (title) }
+                @if entries.is_empty() {
+                    p.muted { (l.t("无", "None")) }
+                } @else {
+                    table {
+                        thead { tr { th.num { (l.t("名次", "Rank")) } th { (l.t("单位", "Unit")) } th.num { (l.t("数值", "Value")) } } }
+                        tbody { @for e in entries {
+                            tr {
+                                td.num { (e.rank) }
+                                td { @if let Some(id) = state.units.get(&e.unit) { a href=(unit_href(&state, id)) { (e.name) } } @else { (e.name) } " " span.code { (e.unit) } }
+                                td.num { (e.value) }
+                            }
+                        } }
+                    }
+                }
+            }
+        }
+    };
+    let content = html! {
+        (crate::pages::breadcrumbs(&path))
+        h1 { (l.t("红黑榜", "Red and black lists")) " · " (u.name) " " span.code { (crate::pages::level_label(l, u.level)) " " (u.code) } }
+        form.guide method="get" action="/lists" {
+            input type="hidden" name="unit" value=(u.code);
+            select name="metric" aria-label=(l.t("指标", "Metric")) {
+                @for mm in fenlei_metrics::METRICS { option value=(mm.key) selected[mm.key == metric] { (l.t(mm.name_zh, mm.name_en)) } }
+            }
+            select name="level" aria-label=(l.t("层级", "Level")) {
+                @for lv in targets::levels_below(u.level) { option value=(lv.key()) selected[lv == level] { (crate::pages::level_label(l, lv)) } }
+            }
+            input type="number" name="size" min="1" max="100" value=(size) aria-label=(l.t("每榜单位数", "Units per list"));
+            input type="date" name="from" value=(range.from) aria-label=(l.t("开始", "From"));
+            input type="date" name="to" value=(range.to) aria-label=(l.t("结束", "To"));
+            button type="submit" { (l.t("查看", "Show")) }
+        }
+        p.muted {
+            (s.spec.title) " · " (l.t("未排名（无数据）", "not ranked (no data)")) " " (s.unranked) " · "
+            (crate::pages::exports(&format!("/api/v1/units/{}/lists?{query}", u.code)))
+        }
+        div.cards {
+            (list(l.t("红榜（最好）", "Red list (best)"), "met", &s.red))
+            (list(l.t("黑榜（最差）", "Black list (worst)"), "notmet", &s.black))
+        }
+    };
+    Ok(page(&state, &c, l.t("红黑榜", "Lists"), content))
 }

@@ -21,6 +21,7 @@ pub mod error;
 pub mod export;
 pub mod govpages;
 pub mod incidents;
+pub mod lists;
 pub mod loadgen;
 pub mod pages;
 pub mod points;
@@ -166,6 +167,7 @@ pub fn router(state: AppState) -> Router {
         .merge(incidents::routes())
         .merge(points::routes())
         .merge(targets::routes())
+        .merge(lists::routes())
         .merge(pages::routes())
         .merge(govpages::routes())
         .fallback(api::not_found)

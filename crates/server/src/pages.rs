@@ -123,6 +123,8 @@ pub struct PageQuery {
     pub household: Option<String>,
     /// Level of the units (targets).
     pub level: Option<String>,
+    /// Units on each list (lists page).
+    pub size: Option<usize>,
 }
 
 /// [`PageQuery`], a malformed one answered with an error page (400).
@@ -261,6 +263,7 @@ pub(crate) fn page(state: &AppState, c: &Ctx, title: &str, content: Markup) -> R
                         }
                         @if c.viewer.as_ref().is_some_and(|v| v.role().sees_governance()) {
                             a href="/targets" { (l.t("目标", "Targets")) }
+                            a href="/lists" { (l.t("红黑榜", "Red/black lists")) }
                         }
                         a href="/guide" { (l.t("分类指南", "Sorting guide")) }
                         @if c.viewer.as_ref().is_some_and(|v| v.role() == Role::CityAdmin) {

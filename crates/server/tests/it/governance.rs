@@ -1377,3 +1377,75 @@ async fn supervisors_open_cases_in_their_scope() {
     assert_eq!(st, StatusCode::OK);
     assert!(body.contains("小包垃圾落地"), "the new case page: {body}");
 }
+
+// Red and black lists: the same entries as `fenlei disclose` derives, scoped, with exports and
+// a page.
+#[tokio::test]
+async fn red_and_black_lists_are_what_disclose_derives_for_the_scope() {
+    let f = Fixture::new(ServerConfig::default());
+    let street = f.login("street").await;
+    let hauler = f.login("hauler").await;
+    let uri = format!(
+        "/api/v1/units/{}/lists?metric=putin_accuracy&level=estate&size=2",
+        f.street
+    );
+    let v = f.get_json(&uri, Some(&street), StatusCode::OK).await;
+    let range: Vec<String> = [&v["spec"]["from"], &v["spec"]["to"]]
+        .iter()
+        .map(|d| d.as_str().expect("day").to_owned())
+        .collect();
+    // The same spec through the app, directly on the store.
+    let db = f.dir.path().join("db");
+    let mut store = fenlei_store::EmbeddedStore::open_for_queries(&db).expect("store");
+    let gov = fenlei_app::govern::open(&db).expect("governance");
+    let range = fenlei_domain::DayRange::new(
+        fenlei_domain::Day::parse(&range[0]).expect("day"),
+        fenlei_domain::Day::parse(&range[1]).expect("day"),
+    )
+    .expect("range");
+    let spec = fenlei_app::govern::disclose::spec(
+        &store,
+        &gov,
+        &fenlei_app::govern::disclose::Figure::Metric("putin_accuracy".into()),
+        fenlei_domain::Level::Estate,
+        Some(f.street.clone()),
+        range,
+        2,
+    )
+    .expect("spec");
+    let direct = fenlei_app::govern::disclose::derive(&mut store, &gov, &spec).expect("lists");
+    let direct = serde_json::to_value(&direct).expect("json");
+    assert_eq!(v["red"], direct["red"]);
+    assert_eq!(v["black"], direct["black"]);
+    assert_eq!(v["unranked"], direct["unranked"]);
+    let red = v["red"].as_array().expect("red");
+    let black = v["black"].as_array().expect("black");
+    assert_eq!((red.len(), black.len()), (2, 2), "{v}");
+    assert!(red.iter().all(|r| !black.contains(r)));
+    // CSV: both lists, a row each.
+    let (st, body) = f.get(&format!("{uri}&format=csv"), Some(&street)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        String::from_utf8(body).expect("utf8").lines().count(),
+        1 + 4
+    );
+    // Refusals: haulers (403), a unit outside the scope (404), an unknown metric (400).
+    let (st, _) = f.get(&uri, Some(&hauler)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let outside = format!("/api/v1/units/{}/lists", f.city);
+    let (st, _) = f.get(&outside, Some(&street)).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = f
+        .get(
+            &format!("/api/v1/units/{}/lists?metric=nope", f.street),
+            Some(&street),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    // The page shows both lists.
+    let (st, body) = page(&f, "/lists?level=estate&size=2", &street).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(body.contains("红榜") && body.contains("黑榜"), "{body}");
+    let first = red[0]["unit"].as_str().expect("unit");
+    assert!(body.contains(first), "{first}");
+}
