@@ -22,6 +22,7 @@ use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
+use fenlei_domain::{DayRange, Level, UnitId};
 use fenlei_governance::cases::{Action, HistoryEntry, Outcome, Phase, Status};
 use fenlei_governance::incidents::StaffAction;
 use maud::{Markup, html};
@@ -618,13 +619,13 @@ async fn render_points(
         (None, None) => v.scope,
     };
     let u = state.model().unit(unit);
-    let is_estate = u.level == fenlei_domain::Level::Estate;
+    let is_estate = u.level == Level::Estate;
     let accounts = if is_estate {
         Some(points::estate_accounts(state, unit).await.map_err(pe)?)
     } else {
         None
     };
-    let below: Vec<fenlei_domain::UnitId> = if is_estate {
+    let below: Vec<UnitId> = if is_estate {
         Vec::new()
     } else {
         state
@@ -632,7 +633,7 @@ async fn render_points(
             .children(unit)
             .iter()
             .copied()
-            .filter(|&ch| state.model().unit(ch).level != fenlei_domain::Level::Point)
+            .filter(|&ch| state.model().unit(ch).level != Level::Point)
             .collect()
     };
     let path = crate::api::path_to(state, v.scope, unit);
@@ -801,6 +802,43 @@ fn course_class(key: &str) -> &'static str {
     }
 }
 
+/// What the targets and lists pages ask: a unit within the viewer's scope (its own by
+/// default), the level of the units shown under it, the period and the metric (`default` when
+/// none is asked). Haulers are refused.
+struct SubtreeAsk {
+    unit: UnitId,
+    level: Level,
+    range: DayRange,
+    metric: String,
+}
+
+fn subtree_ask(
+    state: &AppState,
+    v: &Viewer,
+    q: &crate::pages::PageQuery,
+    default: &str,
+    l: Lang,
+) -> Result<SubtreeAsk, PageError> {
+    use crate::targets;
+    let pe = |e: ApiError| PageError(e, l);
+    targets::may_see(v).map_err(pe)?;
+    let unit = incidents::unit_of(state, v, &q.unit).map_err(pe)?;
+    let level =
+        targets::level_of(state.model().unit(unit).level, q.level.as_deref()).map_err(pe)?;
+    let range = crate::api::period_of(state, &q.from, &q.to).map_err(pe)?;
+    let metric = q
+        .metric
+        .clone()
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| default.to_owned());
+    Ok(SubtreeAsk {
+        unit,
+        level,
+        range,
+        metric,
+    })
+}
+
 async fn targets_page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -815,17 +853,14 @@ async fn targets_page(
     };
     let l = c.lang;
     let pe = |e: ApiError| PageError(e, l);
-    targets::may_see(&v).map_err(pe)?;
-    let unit = incidents::unit_of(&state, &v, &q.unit).map_err(pe)?;
+    let SubtreeAsk {
+        unit,
+        level,
+        range,
+        metric,
+    } = subtree_ask(&state, &v, &q, targets::DEFAULT_METRIC, l)?;
     let u = state.model().unit(unit);
-    let level = targets::level_of(u.level, q.level.as_deref()).map_err(pe)?;
-    let range = crate::api::period_of(&state, &q.from, &q.to).map_err(pe)?;
     let metrics = targets::metrics_with_targets().map_err(pe)?;
-    let metric = q
-        .metric
-        .clone()
-        .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| targets::DEFAULT_METRIC.to_owned());
     let rows = targets::target_rows(&state, unit, &metric, level, range)
         .await
         .map_err(pe)?;
@@ -933,16 +968,13 @@ async fn lists_page(
     };
     let l = c.lang;
     let pe = |e: ApiError| PageError(e, l);
-    targets::may_see(&v).map_err(pe)?;
-    let unit = incidents::unit_of(&state, &v, &q.unit).map_err(pe)?;
+    let SubtreeAsk {
+        unit,
+        level,
+        range,
+        metric,
+    } = subtree_ask(&state, &v, &q, lists::DEFAULT_METRIC, l)?;
     let u = state.model().unit(unit);
-    let level = targets::level_of(u.level, q.level.as_deref()).map_err(pe)?;
-    let range = crate::api::period_of(&state, &q.from, &q.to).map_err(pe)?;
-    let metric = q
-        .metric
-        .clone()
-        .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| lists::DEFAULT_METRIC.to_owned());
     let size = q.size.unwrap_or(lists::DEFAULT_SIZE);
     let s = lists::lists_of(&state, unit, &metric, level, range, size)
         .await
