@@ -560,20 +560,7 @@ pub fn store_weighed(
     while from <= range.to {
         let to = from.next_month_start().plus(-1).min(range.to);
         let chunk = DayRange { from, to };
-        let rows: Vec<fenlei_store::PointWeighed> =
-            trips_of(store, chunk, lookback_days, tolerances)?
-                .weighed()
-                .into_iter()
-                .map(|w| fenlei_store::PointWeighed {
-                    point: w.point,
-                    day: w.day,
-                    category: w.category,
-                    weighed: fenlei_domain::Weighed {
-                        lifted_grams: w.lifted_grams,
-                        ticketed_grams: w.ticketed_grams,
-                    },
-                })
-                .collect();
+        let rows = trips_of(store, chunk, lookback_days, tolerances)?.weighed();
         out.point_rows += rows.len() as u64;
         out.lifted_kg += rows
             .iter()

@@ -18,7 +18,8 @@ use crate::rules::ticket_district;
 use crate::trips::TripStatus;
 use crate::{Chain, kg};
 use fenlei_domain::{
-    Category, Day, FacilityId, FacilityKind, Level, TreatmentRoute, UnitId, WeighTicket,
+    Category, Day, FacilityId, FacilityKind, Level, PointWeighed, TreatmentRoute, UnitId,
+    WeighTicket, Weighed,
 };
 use foldhash::HashMap;
 use std::collections::BTreeMap;
@@ -339,25 +340,10 @@ fn ticket_shares(chain: &Chain<'_>, ti: usize) -> (Vec<usize>, f64) {
     (share_of, total)
 }
 
-/// What the weighbridges say a point's pickups of one category and day weighed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Weighed {
-    /// The collection point.
-    pub point: UnitId,
-    /// The pickups' day.
-    pub day: Day,
-    /// The ticket's declared category (the pickups' own, unless a trip held none of it).
-    pub category: Category,
-    /// Grams the trucks' scales gave for these pickups.
-    pub lifted_grams: u64,
-    /// Their share of their trips' weigh tickets (net weight shared by lifted weight), grams.
-    pub ticketed_grams: u64,
-}
-
 /// Per point, day and category of the period: the pickups that a weigh ticket covers, by
 /// their lifted weight and by their share of the ticket. Tickets without pickups are left out:
 /// they weigh no point's waste.
-pub(crate) fn weighed(chain: &Chain<'_>) -> Vec<Weighed> {
+pub(crate) fn weighed(chain: &Chain<'_>) -> Vec<PointWeighed> {
     let mut acc: BTreeMap<(UnitId, Day, Category), (f64, f64)> = BTreeMap::new();
     for (ti, t) in chain.tickets.iter().enumerate() {
         if t.vehicle.is_none() {
@@ -381,13 +367,17 @@ pub(crate) fn weighed(chain: &Chain<'_>) -> Vec<Weighed> {
         }
     }
     acc.into_iter()
-        .map(|((point, day, category), (lifted, ticketed))| Weighed {
-            point,
-            day,
-            category,
-            lifted_grams: lifted.round() as u64,
-            ticketed_grams: ticketed.round() as u64,
-        })
+        .map(
+            |((point, day, category), (lifted, ticketed))| PointWeighed {
+                point,
+                day,
+                category,
+                weighed: Weighed {
+                    lifted_grams: lifted.round() as u64,
+                    ticketed_grams: ticketed.round() as u64,
+                },
+            },
+        )
         .collect()
 }
 

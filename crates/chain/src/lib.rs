@@ -27,7 +27,7 @@ use fenlei_domain::{
 };
 use foldhash::HashMap;
 
-pub use balance::{BalanceRow, Gap, Grain, Weighed};
+pub use balance::{BalanceRow, Gap, Grain};
 pub use rules::{Evidence, Finding, Rule};
 pub use trips::{Trip, TripRow, TripStatus};
 
@@ -460,7 +460,7 @@ impl<'a> Chain<'a> {
     /// The period's pickups as the weighbridges weighed them: per point, day and category, the
     /// lifted weight of the pickups a weigh ticket covers and their share of it (what the
     /// `recycling_rate@3` and `resource_utilisation_rate@3` formulas read once stored).
-    pub fn weighed(&self) -> Vec<Weighed> {
+    pub fn weighed(&self) -> Vec<fenlei_domain::PointWeighed> {
         balance::weighed(self)
     }
 

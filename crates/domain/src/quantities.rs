@@ -121,6 +121,20 @@ impl Weighed {
     }
 }
 
+/// One collection point's ticketed pickups of a category on a day: what the chain's
+/// reconciliation attributes and the store keeps (summed up the tree).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PointWeighed {
+    /// The point.
+    pub point: UnitId,
+    /// The pickups' day.
+    pub day: crate::Day,
+    /// The tickets' declared category (the pickups' own, unless a trip held none of it).
+    pub category: Category,
+    /// Lifted and ticketed grams.
+    pub weighed: Weighed,
+}
+
 /// Everything stored about one unit over one period.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Quantities {

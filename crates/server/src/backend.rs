@@ -83,12 +83,16 @@ pub trait Backend: Send + Sync + 'static {
         within: Option<UnitId>,
         range: DayRange,
     ) -> Result<Vec<TargetRow>, AppError>;
-    /// Red and black lists (红黑榜) for `spec`, from the stored data (`gov` for lists of
-    /// published ratings).
+    /// Red and black lists (红黑榜) of the units of `level` under `within` by `figure` over
+    /// `range`, `size` on each, from the stored data (`gov` for lists of published ratings).
     fn lists(
         &self,
         gov: &fenlei_governance::GovernanceDb,
-        spec: &fenlei_governance::disclose::ListSpec,
+        figure: &fenlei_app::govern::disclose::Figure,
+        level: Level,
+        within: UnitId,
+        range: DayRange,
+        size: usize,
     ) -> Result<fenlei_governance::disclose::Snapshot, AppError>;
     /// The registry of the stored city with its households (codes, homes).
     fn registry(&self) -> Arc<Registry>;
@@ -308,9 +312,17 @@ impl Backend for Embedded {
     fn lists(
         &self,
         gov: &fenlei_governance::GovernanceDb,
-        spec: &fenlei_governance::disclose::ListSpec,
+        figure: &fenlei_app::govern::disclose::Figure,
+        level: Level,
+        within: UnitId,
+        range: DayRange,
+        size: usize,
     ) -> Result<fenlei_governance::disclose::Snapshot, AppError> {
-        fenlei_app::govern::disclose::derive(&mut self.reader(), gov, spec)
+        use fenlei_app::govern::disclose;
+        let mut store = self.reader();
+        let within = Some(self.model.unit(within).code.clone());
+        let spec = disclose::spec(&store, gov, figure, level, within, range, size)?;
+        disclose::derive(&mut store, gov, &spec)
     }
 
     fn registry(&self) -> Arc<Registry> {

@@ -63,30 +63,10 @@ pub async fn lists_of(
         )));
     }
     let st = state.clone();
-    let metric = metric.to_owned();
+    let figure = fenlei_app::govern::disclose::Figure::Metric(metric.to_owned());
     blocking(move || {
         let gov = fenlei_app::govern::open(&st.config.db)?;
-        let within = Some(st.model().unit(unit).code.clone());
-        let m = fenlei_metrics::metric(&metric).expect("checked above");
-        let spec = fenlei_governance::disclose::ListSpec {
-            title: format!(
-                "{} {}..{} {}红黑榜",
-                level.label_zh(),
-                range.from,
-                range.to,
-                m.name_zh
-            ),
-            level,
-            within,
-            from: range.from.to_string(),
-            to: range.to.to_string(),
-            source: fenlei_governance::disclose::Source::Metric {
-                formula: m.formula(),
-                higher_is_better: m.direction == fenlei_metrics::Direction::HigherIsBetter,
-            },
-            size,
-        };
-        Ok(st.backend.lists(&gov, &spec)?)
+        Ok(st.backend.lists(&gov, &figure, level, unit, range, size)?)
     })
     .await
 }

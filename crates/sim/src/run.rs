@@ -155,19 +155,16 @@ struct Generator<'w> {
 
 /// Simulates `config.days` days of `world`, handing every event to `sink`.
 pub fn run<S: Sink>(world: &World, config: SimConfig, sink: &mut S) -> Result<SimStats, S::Error> {
+    let constants = CityConstants::shipped(&world.model.ruleset);
     let mut g = Generator {
         world,
         bins: vec![[0; 4]; world.model.units.len()],
         received: vec![[0; 4]; world.model.facilities.len()],
         transfer_today: vec![0; world.model.facilities.len()],
         period_start: config.start,
-        purity_pass_threshold: CityConstants::shipped(&world.model.ruleset).purity_pass_threshold()
-            as f32,
-        bins_full_grams: Category::BINS.map(|c| {
-            CityConstants::shipped(&world.model.ruleset)
-                .get(&format!("point_bins_full_kg.{}", c.key()))
-                * 1000.0
-        }),
+        purity_pass_threshold: constants.purity_pass_threshold() as f32,
+        bins_full_grams: Category::BINS
+            .map(|c| constants.get(&format!("point_bins_full_kg.{}", c.key())) * 1000.0),
         stats: SimStats::default(),
     };
     let mut pending = Vec::new();

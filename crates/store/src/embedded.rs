@@ -516,7 +516,7 @@ impl EmbeddedStore {
     pub fn replace_weighed(
         &mut self,
         range: DayRange,
-        rows: &[crate::weighed::PointWeighed],
+        rows: &[fenlei_domain::PointWeighed],
     ) -> Result<u64, StoreError> {
         let model = self.registry.model();
         crate::weighed::replace(&mut self.conn, model, range, rows)

@@ -26,4 +26,3 @@ pub use query::decompose;
 pub use recompute::recompute;
 pub use repair::{DayRepair, RepairReport};
 pub use schema::{FORMAT_VERSION, Grain};
-pub use weighed::PointWeighed;

@@ -11,22 +11,9 @@
 
 use crate::embedded::StoreError;
 use crate::schema::Grain;
-use fenlei_domain::{Category, CityModel, Day, DayRange, UnitId, Weighed};
+use fenlei_domain::{Category, CityModel, Day, DayRange, PointWeighed, UnitId, Weighed};
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
-
-/// One collection point's ticketed pickups of a category on a day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PointWeighed {
-    /// The point.
-    pub point: UnitId,
-    /// The pickups' day.
-    pub day: Day,
-    /// The tickets' category.
-    pub category: Category,
-    /// Lifted and ticketed grams.
-    pub weighed: Weighed,
-}
 
 /// Replaces the day rows of `range` (and the month rows of the months it touches) with `rows`
 /// summed up the tree. Rows outside `range` are refused. Returns the unit-day rows written.
