@@ -5,10 +5,12 @@
 //! The store is read for a window around the period asked: pickups and tickets from
 //! `lookback` days before it (a bin's previous pickup, the put-ins since) to one day after it
 //! (the period's last trips' tickets), widened to the periods of the treatment reports that
-//! overlap it (their input is shared among the loads of their whole period). Put-ins are
-//! streamed day by day from the log into [`fenlei_chain::Chain`]: only their weights (second,
-//! point, category, grams) are decoded, the days shared among as many threads as there are
-//! cores, each into its own [`fenlei_chain::Tally`].
+//! overlap it (their input is shared among the loads of their whole period). Put-ins come
+//! into [`fenlei_chain::Chain`] day by day, the days shared among as many threads as there are
+//! cores, each into its own [`fenlei_chain::Tally`]: as the store's bin-day sums
+//! ([`fenlei_domain::BinDay`]), and from the log one by one (only their weights decoded) for
+//! the bins a pickup emptied in the middle of their day's put-ins, or for a whole day when the
+//! store keeps no sums yet.
 
 use crate::AppError;
 use crate::report::table;
@@ -41,19 +43,35 @@ pub fn reconcile(
         .min(days.len())
         .max(1);
     let reader = store.put_in_reader();
+    let from_sums = store.bin_days_kept()?;
     let next = AtomicUsize::new(0);
     let credits = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 let (chain, days, next) = (&chain, &days, &next);
+                let sums = from_sums.then(|| store.bin_day_reader()).transpose();
                 scope.spawn(move || -> Result<_, AppError> {
+                    let sums = sums?;
                     let mut tally = chain.tally();
-                    let mut buf = Vec::new();
+                    let (mut buf, mut bin_days) = (Vec::new(), Vec::new());
                     while let Some(&day) = days.get(next.fetch_add(1, Ordering::Relaxed)) {
                         tally.begin_day(day);
-                        reader.weights_of_day(day, &mut buf, |w| {
-                            tally.add(w.second, w.point, w.category, w.grams)
-                        })?;
+                        let Some(sums) = &sums else {
+                            reader.weights_of_day(day, &mut buf, |w| {
+                                tally.add(w.second, w.point, w.category, w.grams)
+                            })?;
+                            continue;
+                        };
+                        sums.day(day, &mut bin_days)?;
+                        let mut split = false;
+                        for b in &bin_days {
+                            split |= !tally.add_bin_day(b);
+                        }
+                        if split {
+                            reader.weights_of_day(day, &mut buf, |w| {
+                                tally.add_to_split(w.second, w.point, w.category, w.grams)
+                            })?;
+                        }
                     }
                     Ok(tally.finish())
                 })

@@ -204,6 +204,8 @@ pub struct Tally<'c> {
     grams: Vec<u64>,
     /// Per (point, category, day) of the period: put-in grams.
     put_in: Vec<(Day, Vec<(u32, u64)>)>,
+    /// Per bin: whether the day's bin-day was split by a pickup (see [`Tally::add_bin_day`]).
+    split: Vec<bool>,
     /// Put-ins at units outside the bins (none come from a valid store).
     elsewhere: HashMap<(u32, Category, Day), u64>,
 }
@@ -236,6 +238,7 @@ impl Tally<'_> {
         if self.period.contains(day) {
             self.grams.resize(bins.len(), 0);
         }
+        self.split.clear();
     }
 
     fn end_day(&mut self) {
@@ -256,29 +259,86 @@ impl Tally<'_> {
     /// `category`, of `grams`.
     #[inline]
     pub fn add(&mut self, second: u32, point: UnitId, category: Category, grams: u32) {
+        if let Some(b) = self.count(point, category, grams as u64) {
+            self.credit(b, second, grams as u64);
+        }
+    }
+
+    /// Adds the day's put-ins of one bin at once, from their sum and span (a
+    /// [`fenlei_domain::BinDay`] kept by the store), the same as adding each with [`Self::add`]
+    /// when no pickup of the bin falls within the span. Returns false when one does (the
+    /// bin-day is split between two pickups): then only the weight was counted, and the
+    /// bin's put-ins must be credited one by one with [`Self::add_to_split`].
+    pub fn add_bin_day(&mut self, b: &fenlei_domain::BinDay) -> bool {
+        let Some(bin) = self.count(b.point, b.category, b.grams) else {
+            return true;
+        };
+        let first = self.entry_at(bin, b.first_second);
+        if first != self.entry_at(bin, b.last_second) {
+            if self.split.is_empty() {
+                self.split.resize(self.bins.len(), false);
+            }
+            self.split[bin] = true;
+            return false;
+        }
+        if first < self.first[bin].1 as usize {
+            self.collected[first] += b.grams;
+        }
+        true
+    }
+
+    /// Credits one put-in of the day begun if its bin-day was split ([`Self::add_bin_day`]
+    /// returned false for it); does nothing otherwise.
+    #[inline]
+    pub fn add_to_split(&mut self, second: u32, point: UnitId, category: Category, grams: u32) {
+        if let Some(b) = self.bins.of(point, category)
+            && self.split.get(b).copied().unwrap_or(false)
+        {
+            self.credit(b, second, grams as u64);
+        }
+    }
+
+    /// Counts `grams` put in at a bin on the day begun (towards the period's put-in weight);
+    /// returns the bin, or `None` when the day does not count or the unit has no bin.
+    #[inline]
+    fn count(&mut self, point: UnitId, category: Category, grams: u64) -> Option<usize> {
         let Some((day, counts)) = self.day else {
             panic!("Tally::add before Tally::begin_day");
         };
         if !counts {
-            return;
+            return None;
         }
         let Some(b) = self.bins.of(point, category) else {
             if self.period.contains(day) {
-                *self.elsewhere.entry((point.0, category, day)).or_default() += grams as u64;
+                *self.elsewhere.entry((point.0, category, day)).or_default() += grams;
             }
-            return;
+            return None;
         };
         if let Some(g) = self.grams.get_mut(b) {
-            *g = (*g + ((grams as u64) << 1)) | 1;
+            *g = (*g + (grams << 1)) | 1;
         }
+        Some(b)
+    }
+
+    /// The entry of bin `b` that empties a put-in made at `second` of the day begun: its
+    /// first pickup at or after it (the bin's end when none).
+    #[inline]
+    fn entry_at(&self, b: usize, second: u32) -> usize {
         let time = Timestamp(self.day_start.0 + second as i64);
         let (first, end) = self.first[b];
         let (mut k, end) = (first as usize, end as usize);
         while k < end && self.bins.times[k] < time {
             k += 1;
         }
-        if k < end {
-            self.collected[k] += grams as u64;
+        k
+    }
+
+    /// Credits a put-in of `grams` at `second` to the pickup that emptied it.
+    #[inline]
+    fn credit(&mut self, b: usize, second: u32, grams: u64) {
+        let k = self.entry_at(b, second);
+        if k < self.first[b].1 as usize {
+            self.collected[k] += grams;
         }
     }
 
@@ -381,6 +441,7 @@ impl<'a> Chain<'a> {
             first: Vec::new(),
             grams: Vec::new(),
             put_in: Vec::new(),
+            split: Vec::new(),
             elsewhere: HashMap::default(),
         }
     }

@@ -3,7 +3,7 @@
 
 use fenlei_chain::{Chain, ChainInput, Grain, Rule, Tolerances, TripStatus};
 use fenlei_domain::{
-    Category, CityModel, Day, DayRange, Event, EventKey, FacilityId, FacilityKind, Level, Pickup,
+    BinDay, Category, CityModel, Day, DayRange, Event, EventKey, FacilityId, FacilityKind, Level, Pickup,
     PutIn, Source, Timestamp, Treatment, TreatmentFlow, TreatmentRoute, UnitId, VehicleId, Verdict,
     WeighTicket,
 };
@@ -645,6 +645,100 @@ fn put_ins_streamed_by_day_into_two_tallies_from_the_first_day_needed_change_not
             .iter()
             .any(|r| r.emptied_put_in_kg > 0.0 && r.period == period.from.to_string()),
         "the period's first day's pickups emptied put-ins of the days before"
+    );
+}
+
+#[test]
+fn bin_day_sums_credit_like_the_put_ins_one_by_one_split_days_included() {
+    let world = World::build(Preset::Tiny, 7);
+    let start = Day::parse("2026-11-01").expect("day");
+    let mut feed = Feed::default();
+    fenlei_sim::run(&world, SimConfig { start, days: 16 }, &mut feed).expect("sim");
+    // The simulator's trucks come after the evening put-ins; put-ins late at night after
+    // some pickups split those bin-days between the day's pickup and the next.
+    let late: Vec<PutIn> = feed
+        .pickups
+        .iter()
+        .step_by(5)
+        .enumerate()
+        .map(|(i, p)| {
+            let mut x = put_in(
+                &format!("late-{i}"),
+                Timestamp::at(p.time.day(), 23 * 3600 + 50 * 60),
+                p.point,
+                p.category,
+                30,
+            );
+            x.grams += i as u32;
+            x
+        })
+        .collect();
+    feed.put_ins.extend(late);
+    let period = DayRange::new(start.plus(8), start.plus(14)).expect("range");
+    let chain = || {
+        Chain::new(ChainInput {
+            model: &world.model,
+            period,
+            pickups: feed.pickups.clone(),
+            tickets: feed.tickets.clone(),
+            treatments: feed.treatments.clone(),
+            data_end: Timestamp::at(period.to.plus(2), 0),
+            put_ins_from: start,
+            history_complete: true,
+            tolerances: Tolerances::default(),
+        })
+    };
+    let mut one_by_one = chain();
+    one_by_one.add_put_ins(&feed.put_ins);
+
+    // The sums the store keeps: per day, point and category.
+    let mut sums: std::collections::HashMap<(Day, UnitId, Category), BinDay> = Default::default();
+    for p in &feed.put_ins {
+        let s = p.time.second_of_day();
+        let b = sums
+            .entry((p.time.day(), p.point, p.category))
+            .or_insert(BinDay {
+                point: p.point,
+                category: p.category,
+                grams: 0,
+                first_second: s,
+                last_second: s,
+            });
+        b.grams += p.grams as u64;
+        b.first_second = b.first_second.min(s);
+        b.last_second = b.last_second.max(s);
+    }
+    let mut summed = chain();
+    let mut tally = summed.tally();
+    let (mut whole, mut split) = (0, 0);
+    for d in (0..16).map(|k| start.plus(k)) {
+        tally.begin_day(d);
+        let before = split;
+        for b in sums.iter().filter(|(k, _)| k.0 == d) {
+            match tally.add_bin_day(b.1) {
+                true => whole += 1,
+                false => split += 1,
+            }
+        }
+        if split > before {
+            for p in feed.put_ins.iter().filter(|p| p.time.day() == d) {
+                tally.add_to_split(p.time.second_of_day(), p.point, p.category, p.grams);
+            }
+        }
+    }
+    summed.absorb(tally.finish());
+    assert!(split > 0 && whole > split, "{split} bin-days split, {whole} whole");
+    assert_eq!(summed.findings(), one_by_one.findings());
+    assert_eq!(
+        summed.balance(Level::Point, None, Grain::Day),
+        one_by_one.balance(Level::Point, None, Grain::Day)
+    );
+    assert!(
+        one_by_one
+            .findings()
+            .iter()
+            .any(|f| f.rule == Rule::PickupWeightImplausible),
+        "the late put-ins make some pickups implausible"
     );
 }
 

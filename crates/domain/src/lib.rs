@@ -19,7 +19,7 @@ pub mod wire;
 pub use category::{Category, CategorySet, KitchenMetric, RuleSet};
 pub use constants::{Authority, CityConstants, Constants};
 pub use event::*;
-pub use quantities::{Facts, PointWeighed, Quantities, Weighed};
+pub use quantities::{BinDay, Facts, PointWeighed, Quantities, Weighed};
 pub use registry::{Household, PointInfo, Registry};
 pub use shape::Shape;
 pub use time::{Day, DayRange, Timestamp};

@@ -135,6 +135,25 @@ pub struct PointWeighed {
     pub weighed: Weighed,
 }
 
+/// The put-ins of one bin (a collection point's bin of a category) on one day, summed: what
+/// the store keeps at ingest so that the collection chain can credit a day's put-ins to the
+/// bin's pickups without reading them one by one. Every put-in of the bin-day lies between
+/// `first_second` and `last_second` of the day; when no pickup of the bin falls inside that
+/// span, all of them were emptied by the same pickup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BinDay {
+    /// The collection point.
+    pub point: UnitId,
+    /// The bin's category.
+    pub category: Category,
+    /// Grams put in.
+    pub grams: u64,
+    /// Second of the day of the first put-in…
+    pub first_second: u32,
+    /// …and of the last.
+    pub last_second: u32,
+}
+
 /// Everything stored about one unit over one period.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Quantities {

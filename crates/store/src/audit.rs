@@ -14,7 +14,7 @@ use crate::log::scan::{self, Damage, Segment};
 use crate::log::{block, day_files};
 use crate::rollup::{DAYS_WITH_DATA, Delta};
 use crate::schema::Grain;
-use fenlei_domain::{Category, Day, Event, EventKey, Facts, UnitId};
+use fenlei_domain::{BinDay, Category, Day, Event, EventKey, Facts, UnitId};
 use roaring::RoaringBitmap;
 use rusqlite::params;
 use std::collections::{BTreeMap, HashMap};
@@ -185,7 +185,15 @@ impl EmbeddedStore {
             for e in month_events {
                 delta.add_event(e, self.registry());
             }
-            let (facts, bitmaps, mut counters) = delta.expand(self.model(), self.registry());
+            let crate::rollup::Expanded {
+                facts,
+                bitmaps,
+                mut counters,
+                bin_days,
+            } = delta.expand(self.model(), self.registry());
+            if self.bin_days_kept()? {
+                self.compare_bin_days(month, bin_days, &mut report)?;
+            }
             // Days with data: 1 on each unit-day with a put-in or a pickup, summed by month.
             let mut with_data: Vec<(UnitId, Day)> = facts
                 .iter()
@@ -341,6 +349,64 @@ impl EmbeddedStore {
                     rebuilt: again,
                 });
             }
+        }
+        Ok(())
+    }
+
+    /// The month's bin-days (see [`crate::bin_days`]) against the rebuild.
+    fn compare_bin_days(
+        &self,
+        month: Day,
+        rebuilt: Vec<(Day, BinDay)>,
+        report: &mut AuditReport,
+    ) -> Result<(), StoreError> {
+        let key = |b: &BinDay| (b.point, b.category);
+        let mut rebuilt: HashMap<(Day, UnitId, Category), BinDay> = rebuilt
+            .into_iter()
+            .map(|(d, b)| ((d, b.point, b.category), b))
+            .collect();
+        let end = month.plus(31).month_start();
+        let mut st = self.connection().prepare(
+            "SELECT day, point, category, grams, first_second, last_second FROM bin_days WHERE day >= ?1 AND day < ?2",
+        )?;
+        let mut rows = st.query(params![month.0, end.0])?;
+        let check = |day: Day, stored: Option<BinDay>, again: Option<BinDay>, report: &mut AuditReport| {
+            if stored == again {
+                return;
+            }
+            let b = stored.or(again).expect("one of the two");
+            let (point, category) = key(&b);
+            let value = |x: Option<BinDay>| x.map_or(0.0, |x| x.grams as f64);
+            let span = |x: Option<BinDay>| x.map_or(String::from("none"), |x| format!("{}-{}", x.first_second, x.last_second));
+            report.mismatch(Mismatch {
+                unit: self.model().unit(point).code.clone(),
+                grain: Grain::Day,
+                start: day,
+                category: Some(category),
+                field: format!("bin-day put-in grams (seconds {} stored, {} rebuilt)", span(stored), span(again)),
+                stored: value(stored),
+                rebuilt: value(again),
+            });
+        };
+        while let Some(r) = rows.next()? {
+            report.rows += 1;
+            let day = Day(r.get(0)?);
+            let c: u8 = r.get(2)?;
+            let Some(category) = Category::from_index(c) else {
+                return Err(StoreError::Corrupt(format!("bin_days: category {c} on {day}")));
+            };
+            let stored = BinDay {
+                point: UnitId(r.get(1)?),
+                category,
+                grams: r.get::<_, i64>(3)? as u64,
+                first_second: r.get(4)?,
+                last_second: r.get(5)?,
+            };
+            let again = rebuilt.remove(&(day, stored.point, category));
+            check(day, Some(stored), again, report);
+        }
+        for ((day, _, _), again) in rebuilt {
+            check(day, None, Some(again), report);
         }
         Ok(())
     }

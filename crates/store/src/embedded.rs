@@ -127,9 +127,9 @@ pub struct DiskUsage {
 
 /// The embedded (SQLite + log) store.
 pub struct EmbeddedStore {
-    dir: PathBuf,
+    pub(crate) dir: PathBuf,
     pub(crate) conn: Connection,
-    log: PutInLog,
+    pub(crate) log: PutInLog,
     registry: std::sync::Arc<Registry>,
     delta: Delta,
     by_day: Vec<(Day, Vec<PutIn>)>,
@@ -191,6 +191,7 @@ impl EmbeddedStore {
         for (k, v) in meta {
             tx.execute("INSERT OR REPLACE INTO meta VALUES (?1, ?2)", params![k, v])?;
         }
+        crate::bin_days::mark_kept(&tx)?;
         {
             let mut st =
                 tx.prepare("INSERT INTO units VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,NULL,NULL)")?;
@@ -435,6 +436,7 @@ impl EmbeddedStore {
         if !self.delta.is_empty() {
             self.flush()?;
         }
+        self.fill_bin_days()?;
         Ok(())
     }
 
@@ -694,12 +696,17 @@ impl EmbeddedStore {
 
     /// Writes pending aggregates into the rollup tables, with the checkpoint, atomically.
     pub fn flush(&mut self) -> Result<(), StoreError> {
-        let (facts, bitmaps, mut counters) =
-            self.delta.expand(self.registry.model(), &self.registry);
+        let crate::rollup::Expanded {
+            facts,
+            bitmaps,
+            mut counters,
+            bin_days,
+        } = self.delta.expand(self.registry.model(), &self.registry);
         let treatments = std::mem::take(&mut self.delta.treatments);
         let tx = self.conn.transaction()?;
         crate::rollup::count_new_days(&tx, &facts, &mut counters)?;
         crate::rollup::write_pickup_flags(&tx, self.registry.model(), &facts)?;
+        crate::bin_days::write(&tx, &bin_days)?;
         {
             let cols = Facts::COLUMNS.join(", ");
             let sets = Facts::COLUMNS

@@ -6,6 +6,7 @@
 //! recomputation from the raw events; any unit and period is answered from a handful of rows.
 
 pub mod audit;
+pub mod bin_days;
 pub mod bitmap;
 pub mod embedded;
 pub mod log;
@@ -19,6 +20,7 @@ pub mod shapes;
 pub mod weighed;
 
 pub use audit::{AuditReport, Mismatch};
+pub use bin_days::BinDayReader;
 pub use embedded::{
     AppendOutcome, Conflict, DiskUsage, EmbeddedStore, FieldDiff, PutInReader, StoreError,
 };

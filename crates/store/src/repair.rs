@@ -45,7 +45,7 @@ impl RepairReport {
 }
 
 const DERIVED: &str = "DELETE FROM facts; DELETE FROM participation; DELETE FROM counters;
-    DELETE FROM pickup_flags; DELETE FROM treatment_flows; DELETE FROM checkpoint_log;
+    DELETE FROM pickup_flags; DELETE FROM treatment_flows; DELETE FROM bin_days; DELETE FROM checkpoint_log;
     UPDATE checkpoint_events SET applied_seq = 0;";
 
 impl EmbeddedStore {

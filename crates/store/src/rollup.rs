@@ -7,7 +7,7 @@
 
 use crate::schema::{GRAINS, Grain};
 use fenlei_domain::{
-    Category, CityConstants, CityModel, Day, Event, Facts, Grade, Level, PutIn, Registry,
+    BinDay, Category, CityConstants, CityModel, Day, Event, Facts, Grade, Level, PutIn, Registry,
     Treatment, UnitId, Verdict,
 };
 
@@ -32,12 +32,25 @@ pub fn period_start(grain: Grain, day: Day) -> Day {
     }
 }
 
-#[derive(Default)]
 pub(crate) struct PointDay {
     facts: [Facts; 4],
+    /// Per bin: the first and last second of the day a put-in was made (`u32::MAX, 0` for
+    /// none).
+    spans: [(u32, u32); 4],
     /// Put-ins that identified a household.
     identified: u64,
     households: RoaringBitmap,
+}
+
+impl Default for PointDay {
+    fn default() -> PointDay {
+        PointDay {
+            facts: Default::default(),
+            spans: [(u32::MAX, 0); 4],
+            identified: 0,
+            households: RoaringBitmap::new(),
+        }
+    }
 }
 
 /// Counter of put-ins that identified a household.
@@ -50,13 +63,18 @@ pub const SURVEY_RESPONDENTS: &str = "survey.respondents";
 /// Counter of surveyed residents who know the rules.
 pub const SURVEY_AWARE: &str = "survey.aware";
 
-/// A delta fanned out to rollup rows: facts by (period, category), participation bitmaps by
-/// period, named counters by (period, name).
-pub(crate) type Expanded = (
-    Map<(PeriodKey, u8), Facts>,
-    Map<PeriodKey, RoaringBitmap>,
-    Map<(PeriodKey, String), f64>,
-);
+/// A delta fanned out to rollup rows.
+#[derive(Default)]
+pub(crate) struct Expanded {
+    /// Facts by (period, category).
+    pub facts: Map<(PeriodKey, u8), Facts>,
+    /// Participation bitmaps by period.
+    pub bitmaps: Map<PeriodKey, RoaringBitmap>,
+    /// Named counters by (period, name).
+    pub counters: Map<(PeriodKey, String), f64>,
+    /// The put-ins of each bin-day, by day (points only, not fanned out).
+    pub bin_days: Vec<(Day, BinDay)>,
+}
 
 /// Aggregated changes not yet written to the rollup tables.
 #[derive(Default)]
@@ -90,7 +108,11 @@ impl Delta {
                 key_cache = Some(key);
             }
             let pd = entry.as_deref_mut().expect("set above");
-            let f = &mut pd.facts[e.category.index()];
+            let c = e.category.index();
+            let second = e.time.second_of_day();
+            let span = &mut pd.spans[c];
+            *span = (span.0.min(second), span.1.max(second));
+            let f = &mut pd.facts[c];
             f.putin_grams += e.grams as u64;
             f.putins += 1;
             if e.verdict != Verdict::Unchecked {
@@ -188,7 +210,23 @@ impl Delta {
         let mut bitmaps: Map<PeriodKey, RoaringBitmap> = Map::default();
         let mut counters: Map<(PeriodKey, String), f64> = Map::default();
         let mut district_days: Map<(UnitId, Day), RoaringBitmap> = Map::default();
+        let mut bin_days = Vec::new();
         for ((point, day), pd) in self.point_days.drain() {
+            for c in Category::BINS {
+                let (f, (first, last)) = (&pd.facts[c.index()], pd.spans[c.index()]);
+                if f.putins > 0 {
+                    bin_days.push((
+                        day,
+                        BinDay {
+                            point,
+                            category: c,
+                            grams: f.putin_grams,
+                            first_second: first,
+                            last_second: last,
+                        },
+                    ));
+                }
+            }
             for unit in model.ancestors(point) {
                 for grain in GRAINS {
                     let key = (unit, grain, period_start(grain, day));
@@ -261,7 +299,12 @@ impl Delta {
             }
         }
         self.events = 0;
-        (facts, bitmaps, counters)
+        Expanded {
+            facts,
+            bitmaps,
+            counters,
+            bin_days,
+        }
     }
 }
 

@@ -107,6 +107,13 @@ CREATE TABLE IF NOT EXISTS weighed (
     grain INTEGER NOT NULL, start INTEGER NOT NULL, unit INTEGER NOT NULL, category INTEGER NOT NULL,
     lifted_grams INTEGER NOT NULL, ticketed_grams INTEGER NOT NULL,
     PRIMARY KEY (grain, start, unit, category)) WITHOUT ROWID;
+-- The put-ins of each bin (point × category) and day, summed, with the first and last second
+-- they were made (see bin_days.rs): what the collection chain reads instead of the put-in log.
+-- Created on open where missing, and then filled from the log (meta `bin_days`).
+CREATE TABLE IF NOT EXISTS bin_days (
+    day INTEGER NOT NULL, point INTEGER NOT NULL, category INTEGER NOT NULL,
+    grams INTEGER NOT NULL, first_second INTEGER NOT NULL, last_second INTEGER NOT NULL,
+    PRIMARY KEY (day, point, category)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoint_log (day INTEGER PRIMARY KEY, applied_bytes INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoint_events (id INTEGER PRIMARY KEY CHECK (id = 1), applied_seq INTEGER NOT NULL);
 "#;

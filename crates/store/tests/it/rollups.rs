@@ -52,7 +52,56 @@ proptest! {
         prop_assert_eq!(accepted, distinct);
         prop_assert_eq!(duplicates, feed.len() as u64 - distinct);
         assert_rollups_match(&mut store, start, days);
+        // The audit rebuilds every rollup row, the bin-day sums included, from the raw events.
+        let audit = store.audit(&mut |_, _| {}).expect("audit");
+        prop_assert!(audit.ok(), "{:?}", audit.mismatches);
     }
+}
+
+#[test]
+fn bin_day_sums_hold_each_bins_put_ins_and_the_audit_sees_a_wrong_span() {
+    let start = day("2026-03-01");
+    let (world, events) = simulate(11, start, 3);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = create(dir.path(), &world);
+    store.append(&events).expect("append");
+    store.flush().expect("flush");
+    let mut sums = Vec::new();
+    store
+        .bin_day_reader()
+        .expect("reader")
+        .day(start.plus(1), &mut sums)
+        .expect("bin-days");
+    let mut expected: std::collections::HashMap<_, (u64, u32, u32)> = Default::default();
+    for e in &events {
+        if let Event::PutIn(p) = e
+            && p.time.day() == start.plus(1)
+        {
+            let s = p.time.second_of_day();
+            let x = expected
+                .entry((p.point, p.category))
+                .or_insert((0, u32::MAX, 0));
+            *x = (x.0 + p.grams as u64, x.1.min(s), x.2.max(s));
+        }
+    }
+    assert_eq!(sums.len(), expected.len());
+    for b in &sums {
+        assert_eq!(
+            expected[&(b.point, b.category)],
+            (b.grams, b.first_second, b.last_second),
+            "{b:?}"
+        );
+    }
+    assert!(store.audit(&mut |_, _| {}).expect("audit").ok());
+    let db = rusqlite::Connection::open(dir.path().join("fenlei.sqlite")).expect("db");
+    db.execute(
+        "UPDATE bin_days SET last_second = last_second + 1 WHERE (day, point, category) IN (SELECT day, point, category FROM bin_days LIMIT 1)",
+        [],
+    )
+    .expect("tamper");
+    let audit = store.audit(&mut |_, _| {}).expect("audit");
+    assert_eq!(audit.mismatch_count, 1, "{:?}", audit.mismatches);
+    assert!(audit.mismatches[0].field.contains("bin-day"), "{}", audit.mismatches[0]);
 }
 
 #[test]
