@@ -3,9 +3,9 @@
 
 use fenlei_chain::{Chain, ChainInput, Grain, Rule, Tolerances, TripStatus};
 use fenlei_domain::{
-    BinDay, Category, CityModel, Day, DayRange, Event, EventKey, FacilityId, FacilityKind, Level, Pickup,
-    PutIn, Source, Timestamp, Treatment, TreatmentFlow, TreatmentRoute, UnitId, VehicleId, Verdict,
-    WeighTicket,
+    BinDay, Category, CityModel, Day, DayRange, Event, EventKey, FacilityId, FacilityKind, Level,
+    Pickup, PutIn, Source, Timestamp, Treatment, TreatmentFlow, TreatmentRoute, UnitId, VehicleId,
+    Verdict, WeighTicket,
 };
 use fenlei_sim::{Preset, SimConfig, Sink, World};
 use std::collections::BTreeSet;
@@ -727,7 +727,10 @@ fn bin_day_sums_credit_like_the_put_ins_one_by_one_split_days_included() {
         }
     }
     summed.absorb(tally.finish());
-    assert!(split > 0 && whole > split, "{split} bin-days split, {whole} whole");
+    assert!(
+        split > 0 && whole > split,
+        "{split} bin-days split, {whole} whole"
+    );
     assert_eq!(summed.findings(), one_by_one.findings());
     assert_eq!(
         summed.balance(Level::Point, None, Grain::Day),

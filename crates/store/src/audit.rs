@@ -370,30 +370,41 @@ impl EmbeddedStore {
             "SELECT day, point, category, grams, first_second, last_second FROM bin_days WHERE day >= ?1 AND day < ?2",
         )?;
         let mut rows = st.query(params![month.0, end.0])?;
-        let check = |day: Day, stored: Option<BinDay>, again: Option<BinDay>, report: &mut AuditReport| {
-            if stored == again {
-                return;
-            }
-            let b = stored.or(again).expect("one of the two");
-            let (point, category) = key(&b);
-            let value = |x: Option<BinDay>| x.map_or(0.0, |x| x.grams as f64);
-            let span = |x: Option<BinDay>| x.map_or(String::from("none"), |x| format!("{}-{}", x.first_second, x.last_second));
-            report.mismatch(Mismatch {
-                unit: self.model().unit(point).code.clone(),
-                grain: Grain::Day,
-                start: day,
-                category: Some(category),
-                field: format!("bin-day put-in grams (seconds {} stored, {} rebuilt)", span(stored), span(again)),
-                stored: value(stored),
-                rebuilt: value(again),
-            });
-        };
+        let check =
+            |day: Day, stored: Option<BinDay>, again: Option<BinDay>, report: &mut AuditReport| {
+                if stored == again {
+                    return;
+                }
+                let b = stored.or(again).expect("one of the two");
+                let (point, category) = key(&b);
+                let value = |x: Option<BinDay>| x.map_or(0.0, |x| x.grams as f64);
+                let span = |x: Option<BinDay>| {
+                    x.map_or(String::from("none"), |x| {
+                        format!("{}-{}", x.first_second, x.last_second)
+                    })
+                };
+                report.mismatch(Mismatch {
+                    unit: self.model().unit(point).code.clone(),
+                    grain: Grain::Day,
+                    start: day,
+                    category: Some(category),
+                    field: format!(
+                        "bin-day put-in grams (seconds {} stored, {} rebuilt)",
+                        span(stored),
+                        span(again)
+                    ),
+                    stored: value(stored),
+                    rebuilt: value(again),
+                });
+            };
         while let Some(r) = rows.next()? {
             report.rows += 1;
             let day = Day(r.get(0)?);
             let c: u8 = r.get(2)?;
             let Some(category) = Category::from_index(c) else {
-                return Err(StoreError::Corrupt(format!("bin_days: category {c} on {day}")));
+                return Err(StoreError::Corrupt(format!(
+                    "bin_days: category {c} on {day}"
+                )));
             };
             let stored = BinDay {
                 point: UnitId(r.get(1)?),

@@ -874,12 +874,57 @@ impl EmbeddedStore {
 
     /// The stored low-volume events of one type (`incident`, `pickup`, `weigh_ticket`, …: a
     /// wire type) whose day lies in `range`, in arrival order. A treatment report's day is
-    /// the first day it covers.
+    /// the first day it covers. A long range is read and decoded on every core, each thread
+    /// with its own connection and days.
     pub fn other_events_of(&self, kind: &str, range: DayRange) -> Result<Vec<Event>, StoreError> {
-        self.events_where(
-            "type = ?1 AND day BETWEEN ?2 AND ?3",
-            params![kind, range.from.0, range.to.0],
-        )
+        let kind = wire::EVENT_TYPES
+            .into_iter()
+            .find(|t| *t == kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("no event type {kind:?}")))?;
+        let days = (range.to.0 - range.from.0 + 1).max(0) as usize;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(days / 4)
+            .max(1);
+        if threads == 1 {
+            let mut rows = read_of_kind(&self.conn, &self.registry, kind, range)?;
+            rows.sort_by_key(|(seq, _)| *seq);
+            return Ok(rows.into_iter().map(|(_, e)| e).collect());
+        }
+        // Chunks of whole days, more than threads so that a busy day does not hold up one.
+        let chunks: Vec<DayRange> = (0..threads * 4)
+            .map(|i| DayRange {
+                from: range.from.plus((days * i / (threads * 4)) as i32),
+                to: range.from.plus((days * (i + 1) / (threads * 4)) as i32 - 1),
+            })
+            .filter(|c| c.to >= c.from)
+            .collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let parts = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    let (chunks, next, dir, registry) =
+                        (&chunks, &next, &self.dir, &*self.registry);
+                    scope.spawn(move || -> Result<Vec<(i64, Event)>, StoreError> {
+                        let conn = Self::connect_checked(dir)?;
+                        let mut out = Vec::new();
+                        while let Some(&c) =
+                            chunks.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                        {
+                            out.extend(read_of_kind(&conn, registry, kind, c)?);
+                        }
+                        Ok(out)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("an event reader panicked"))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        let mut all: Vec<(i64, Event)> = parts.into_iter().flatten().collect();
+        all.sort_unstable_by_key(|(seq, _)| *seq);
+        Ok(all.into_iter().map(|(_, e)| e).collect())
     }
 
     /// The stored low-volume events of one type that arrived after arrival number `seq`
@@ -920,28 +965,65 @@ impl EmbeddedStore {
 
     /// Events from their stored `(type, CSV row)`.
     fn decode_events(&self, rows: &[(String, String)]) -> Result<Vec<Event>, StoreError> {
-        // They were validated when they arrived; only the clock check must not apply again.
-        let validator = Validator::new(&self.registry, Timestamp(i64::MAX / 4), Limits::default());
-        let corrupt = |what: String| StoreError::Corrupt(format!("stored event: {what}"));
+        let mut decoder = Decoder::new(&self.registry);
         let mut out = Vec::with_capacity(rows.len());
-        // One CSV parser for all rows: building one is most of the cost of a short row.
-        let mut row = CsvRow::default();
         for (kind, body) in rows {
             let kind = wire::EVENT_TYPES
                 .into_iter()
                 .find(|t| t == kind)
-                .ok_or_else(|| corrupt(format!("type {kind:?}")))?;
-            let header = wire::csv_header(kind).expect("known type");
-            let cells = row.parse(body).map_err(|e| corrupt(e.into()))?;
-            let wire =
-                wire::record_from_csv(kind, header, cells).map_err(|e| corrupt(e.to_string()))?;
-            out.push(
-                validator
-                    .validate(&wire)
-                    .map_err(|e| corrupt(e.to_string()))?,
-            );
+                .ok_or_else(|| StoreError::Corrupt(format!("stored event: type {kind:?}")))?;
+            out.push(decoder.decode(kind, body)?);
         }
         Ok(out)
+    }
+}
+
+/// The events of one type and some days, with their arrival numbers, decoded.
+fn read_of_kind(
+    conn: &Connection,
+    registry: &Registry,
+    kind: &'static str,
+    range: DayRange,
+) -> Result<Vec<(i64, Event)>, StoreError> {
+    let mut st = conn
+        .prepare_cached("SELECT seq, body FROM events WHERE type = ?1 AND day BETWEEN ?2 AND ?3")?;
+    let mut rows = st.query(params![kind, range.from.0, range.to.0])?;
+    let mut decoder = Decoder::new(registry);
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let seq: i64 = r.get(0)?;
+        let body = (r.get_ref(1)?.as_str())
+            .map_err(|e| StoreError::Corrupt(format!("stored event {seq}: {e}")))?;
+        out.push((seq, decoder.decode(kind, body)?));
+    }
+    Ok(out)
+}
+
+/// Decodes stored events from their CSV rows, re-validating them.
+struct Decoder<'r> {
+    validator: Validator<'r>,
+    /// One CSV parser for all rows: building one is most of the cost of a short row.
+    row: CsvRow,
+}
+
+impl<'r> Decoder<'r> {
+    fn new(registry: &'r Registry) -> Decoder<'r> {
+        Decoder {
+            // They were validated when they arrived; only the clock check must not apply again.
+            validator: Validator::new(registry, Timestamp(i64::MAX / 4), Limits::default()),
+            row: CsvRow::default(),
+        }
+    }
+
+    fn decode(&mut self, kind: &'static str, body: &str) -> Result<Event, StoreError> {
+        let corrupt = |what: String| StoreError::Corrupt(format!("stored event: {what}"));
+        let header = wire::csv_header(kind).expect("known type");
+        let cells = self.row.parse(body).map_err(|e| corrupt(e.into()))?;
+        let wire =
+            wire::record_from_csv(kind, header, cells).map_err(|e| corrupt(e.to_string()))?;
+        self.validator
+            .validate(&wire)
+            .map_err(|e| corrupt(e.to_string()))
     }
 }
 

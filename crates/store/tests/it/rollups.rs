@@ -101,7 +101,11 @@ fn bin_day_sums_hold_each_bins_put_ins_and_the_audit_sees_a_wrong_span() {
     .expect("tamper");
     let audit = store.audit(&mut |_, _| {}).expect("audit");
     assert_eq!(audit.mismatch_count, 1, "{:?}", audit.mismatches);
-    assert!(audit.mismatches[0].field.contains("bin-day"), "{}", audit.mismatches[0]);
+    assert!(
+        audit.mismatches[0].field.contains("bin-day"),
+        "{}",
+        audit.mismatches[0]
+    );
 }
 
 #[test]
