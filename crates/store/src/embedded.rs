@@ -881,7 +881,22 @@ impl EmbeddedStore {
             .into_iter()
             .find(|t| *t == kind)
             .ok_or_else(|| StoreError::Corrupt(format!("no event type {kind:?}")))?;
-        let days = (range.to.0 - range.from.0 + 1).max(0) as usize;
+        // The days that hold events of the type (the range may be "every day").
+        let end = |order: &str| -> Result<Option<i32>, StoreError> {
+            Ok(self
+                .conn
+                .prepare_cached(&format!("SELECT day FROM events WHERE type = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day {order} LIMIT 1"))?
+                .query_row(params![kind, range.from.0, range.to.0], |r| r.get(0))
+                .optional()?)
+        };
+        let (Some(first), Some(last)) = (end("ASC")?, end("DESC")?) else {
+            return Ok(Vec::new());
+        };
+        let range = DayRange {
+            from: Day(first),
+            to: Day(last),
+        };
+        let days = (last as i64 - first as i64 + 1) as usize;
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(days / 4)
