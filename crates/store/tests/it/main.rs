@@ -9,3 +9,4 @@ mod period;
 mod recovery;
 mod rollups;
 mod shapes;
+mod weighed;
