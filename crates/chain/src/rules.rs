@@ -304,6 +304,12 @@ pub(crate) fn findings(chain: &Chain<'_>) -> Vec<Finding> {
         for p in &pickups {
             *by_category.entry(p.category).or_default() += p.grams as u64;
         }
+        let off_ticket = ticket.is_some_and(|t| by_category.keys().any(|c| *c != t.category));
+        let flagged = matches!(trip.status, TripStatus::TicketOnly | TripStatus::Unticketed);
+        if by_category.len() <= 1 && !off_ticket && !flagged {
+            // Most trips: nothing to say, and no evidence to write.
+            continue;
+        }
         let ids: Vec<&str> = pickups
             .iter()
             .map(|p| p.id.as_str())
