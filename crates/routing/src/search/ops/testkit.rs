@@ -266,3 +266,35 @@ fn route_caches_agree_with_checker() {
         }
     }
 }
+
+/// A stretch glued from cached blocks is the stretch glued stop by stop.
+#[test]
+fn between_from_blocks_is_glued_stop_by_stop() {
+    let mut long = 0;
+    for seed in 0..6 {
+        for p in problems(seed) {
+            let sd = SearchData::new(&p);
+            let mut rng = Rng::new(seed * 11 + 3);
+            // Few routes, so that some are long.
+            let mut sol = random_solution(&p, &mut rng);
+            let visits: Vec<Visit> = sol.routes.iter().flat_map(|r| r.visits.clone()).collect();
+            sol.routes.truncate(1);
+            sol.routes[0].visits = visits;
+            let st = State::load(&sd, &WEIGHTS, &sol);
+            for r in st.routes.iter().filter(|r| r.clients > 0) {
+                let ctx = sd.ctx(r.vt);
+                for i in 0..r.len() {
+                    for j in i..r.len() {
+                        let mut naive = sd.node_seg[r.nodes[i] as usize];
+                        for k in i + 1..=j {
+                            naive = naive.then(&sd.node_seg[r.nodes[k] as usize], &ctx);
+                        }
+                        assert_eq!(r.between(&sd, &ctx, i, j), naive, "{:?} {i}..={j}", r.nodes);
+                        long += usize::from(j - i >= 16);
+                    }
+                }
+            }
+        }
+    }
+    assert!(long > 100, "{long} stretches of 17 stops or more");
+}
