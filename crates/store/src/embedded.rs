@@ -937,9 +937,18 @@ impl EmbeddedStore {
                 .map(|w| w.join().expect("an event reader panicked"))
                 .collect::<Result<Vec<_>, _>>()
         })?;
-        let mut all: Vec<(i64, Event)> = parts.into_iter().flatten().collect();
-        all.sort_unstable_by_key(|(seq, _)| *seq);
-        Ok(all.into_iter().map(|(_, e)| e).collect())
+        // Back in arrival order, sorting small keys rather than the events themselves.
+        let mut events: Vec<Option<Event>> = Vec::new();
+        let mut order: Vec<(i64, u32)> = Vec::new();
+        for (seq, e) in parts.into_iter().flatten() {
+            order.push((seq, events.len() as u32));
+            events.push(Some(e));
+        }
+        order.sort_unstable();
+        Ok(order
+            .into_iter()
+            .map(|(_, i)| events[i as usize].take().expect("each event once"))
+            .collect())
     }
 
     /// The stored low-volume events of one type that arrived after arrival number `seq`
