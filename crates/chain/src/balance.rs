@@ -254,6 +254,8 @@ fn add_ticket(flows: &mut Flows, grams: f64, d: &Down) {
 fn flows(chain: &Chain<'_>) -> HashMap<(UnitId, Category, Day), Flows> {
     let period = chain.period;
     let mut out: HashMap<(UnitId, Category, Day), Flows> = HashMap::default();
+    // Most point-days have put-ins; a city month has millions: grown once, not doubled.
+    out.reserve(chain.put_in.len() + chain.pickups.len() / 4);
     for (&(point, c, day), &g) in &chain.put_in {
         out.entry((UnitId(point), c, day)).or_default().put_in += g as f64;
     }
