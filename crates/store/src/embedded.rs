@@ -902,9 +902,8 @@ impl EmbeddedStore {
             .min(days / 4)
             .max(1);
         if threads == 1 {
-            let mut rows = read_of_kind(&self.conn, &self.registry, kind, range)?;
-            rows.sort_by_key(|(seq, _)| *seq);
-            return Ok(rows.into_iter().map(|(_, e)| e).collect());
+            let rows = read_of_kind(&self.conn, &self.registry, kind, range)?;
+            return Ok(in_arrival_order(vec![rows]));
         }
         // Chunks of whole days, more than threads so that a busy day does not hold up one.
         let chunks: Vec<DayRange> = (0..threads * 4)
@@ -937,18 +936,7 @@ impl EmbeddedStore {
                 .map(|w| w.join().expect("an event reader panicked"))
                 .collect::<Result<Vec<_>, _>>()
         })?;
-        // Back in arrival order, sorting small keys rather than the events themselves.
-        let mut events: Vec<Option<Event>> = Vec::new();
-        let mut order: Vec<(i64, u32)> = Vec::new();
-        for (seq, e) in parts.into_iter().flatten() {
-            order.push((seq, events.len() as u32));
-            events.push(Some(e));
-        }
-        order.sort_unstable();
-        Ok(order
-            .into_iter()
-            .map(|(_, i)| events[i as usize].take().expect("each event once"))
-            .collect())
+        Ok(in_arrival_order(parts))
     }
 
     /// The stored low-volume events of one type that arrived after arrival number `seq`
@@ -1000,6 +988,22 @@ impl EmbeddedStore {
         }
         Ok(out)
     }
+}
+
+/// Events read in parts, put back in arrival order (by `events.seq`), sorting small keys
+/// rather than the events themselves.
+fn in_arrival_order(parts: Vec<Vec<(i64, Event)>>) -> Vec<Event> {
+    let mut events: Vec<Option<Event>> = Vec::new();
+    let mut order: Vec<(i64, u32)> = Vec::new();
+    for (seq, e) in parts.into_iter().flatten() {
+        order.push((seq, events.len() as u32));
+        events.push(Some(e));
+    }
+    order.sort_unstable();
+    order
+        .into_iter()
+        .map(|(_, i)| events[i as usize].take().expect("each event once"))
+        .collect()
 }
 
 /// The events of one type and some days, with their arrival numbers, decoded.
