@@ -50,23 +50,6 @@ struct Flows {
     outputs: [f64; ROUTES],
 }
 
-impl Flows {
-    fn add(&mut self, o: &Flows) {
-        self.put_in += o.put_in;
-        self.collected += o.collected;
-        self.checked_picked += o.checked_picked;
-        self.picked += o.picked;
-        self.open += o.open;
-        self.ticketed += o.ticketed;
-        self.onward += o.onward;
-        self.covered_onward += o.covered_onward;
-        self.treated += o.treated;
-        for r in 0..ROUTES {
-            self.outputs[r] += o.outputs[r];
-        }
-    }
-}
-
 /// A stage of the chain where the weight does not carry on.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Gap {
@@ -251,20 +234,72 @@ fn add_ticket(flows: &mut Flows, grams: f64, d: &Down) {
     }
 }
 
-fn flows(chain: &Chain<'_>) -> HashMap<(UnitId, Category, Day), Flows> {
+/// Where a point-day's flows are summed: the unit of the rows' level it lies under (none when
+/// outside the unit asked for, or above the level) and the first day of the row's period.
+struct RowKeys {
+    /// Per unit id: its row's unit, or `NO_ROW`.
+    target: Vec<u32>,
+    grain: Grain,
+}
+
+const NO_ROW: u32 = u32::MAX;
+
+/// Flows per row: unit, category and the first day of the row's period.
+type Rows = HashMap<(UnitId, Category, Day), Flows>;
+
+impl RowKeys {
+    fn new(chain: &Chain<'_>, level: Level, within: Option<UnitId>, grain: Grain) -> RowKeys {
+        let model = chain.model;
+        let target = (0..model.units.len())
+            .map(|u| {
+                let Some(a) = model.ancestor_at(UnitId(u as u32), level) else {
+                    return NO_ROW;
+                };
+                match within {
+                    Some(w) if !model.ancestors(a).any(|x| x == w) => NO_ROW,
+                    _ => a.0,
+                }
+            })
+            .collect();
+        RowKeys { target, grain }
+    }
+
+    /// The flows of the row `unit`'s `c` on `day` counts in, if any.
+    #[inline]
+    fn at<'m>(
+        &self,
+        rows: &'m mut Rows,
+        unit: UnitId,
+        c: Category,
+        day: Day,
+    ) -> Option<&'m mut Flows> {
+        let t = *self.target.get(unit.0 as usize)?;
+        let start = match self.grain {
+            Grain::Day => day,
+            Grain::Month => day.month_start(),
+        };
+        (t != NO_ROW).then(|| rows.entry((UnitId(t), c, start)).or_default())
+    }
+}
+
+/// The period's flows summed straight to the rows asked for (a city month holds millions of
+/// point-days; an estate-month table a few tens of thousands of rows).
+fn flows(chain: &Chain<'_>, keys: &RowKeys) -> Rows {
     let period = chain.period;
-    let mut out: HashMap<(UnitId, Category, Day), Flows> = HashMap::default();
-    // Most point-days have put-ins; a city month has millions: grown once, not doubled.
-    out.reserve(chain.put_in.len() + chain.pickups.len() / 4);
-    for (&(point, c, day), &g) in &chain.put_in {
-        out.entry((UnitId(point), c, day)).or_default().put_in += g as f64;
+    let mut out = Rows::default();
+    for &((point, c, day), g) in &chain.put_in {
+        if let Some(f) = keys.at(&mut out, UnitId(point), c, day) {
+            f.put_in += g as f64;
+        }
     }
     for (i, p) in chain.pickups.iter().enumerate() {
         let day = p.time.day();
         if !period.contains(day) {
             continue;
         }
-        let f = out.entry((p.point, p.category, day)).or_default();
+        let Some(f) = keys.at(&mut out, p.point, p.category, day) else {
+            continue;
+        };
         f.picked += p.grams as f64;
         if chain.complete[i] {
             f.checked_picked += p.grams as f64;
@@ -287,11 +322,9 @@ fn flows(chain: &Chain<'_>) -> HashMap<(UnitId, Category, Day), Flows> {
             let day = t.time.day();
             if period.contains(day) {
                 let unit = ticket_district(chain, t).unwrap_or(UnitId(0));
-                add_ticket(
-                    out.entry((unit, t.category, day)).or_default(),
-                    t.net_grams as f64,
-                    &d,
-                );
+                if let Some(f) = keys.at(&mut out, unit, t.category, day) {
+                    add_ticket(f, t.net_grams as f64, &d);
+                }
             }
             continue;
         }
@@ -306,11 +339,9 @@ fn flows(chain: &Chain<'_>) -> HashMap<(UnitId, Category, Day), Flows> {
             } else {
                 1.0 / share_of.len() as f64
             };
-            add_ticket(
-                out.entry((p.point, t.category, day)).or_default(),
-                t.net_grams as f64 * share,
-                &d,
-            );
+            if let Some(f) = keys.at(&mut out, p.point, t.category, day) {
+                add_ticket(f, t.net_grams as f64 * share, &d);
+            }
         }
     }
     out
@@ -454,23 +485,9 @@ pub(crate) fn rows(
     grain: Grain,
 ) -> Vec<BalanceRow> {
     let model = chain.model;
-    let mut target: HashMap<UnitId, Option<UnitId>> = HashMap::default();
-    let mut agg: BTreeMap<(UnitId, Category, Day), Flows> = BTreeMap::new();
-    for ((unit, c, day), f) in flows(chain) {
-        let t = *target.entry(unit).or_insert_with(|| {
-            let a = model.ancestor_at(unit, level)?;
-            match within {
-                Some(w) if !model.ancestors(a).any(|x| x == w) => None,
-                _ => Some(a),
-            }
-        });
-        let Some(t) = t else { continue };
-        let start = match grain {
-            Grain::Day => day,
-            Grain::Month => day.month_start(),
-        };
-        agg.entry((t, c, start)).or_default().add(&f);
-    }
+    let keys = RowKeys::new(chain, level, within, grain);
+    let mut agg: Vec<_> = flows(chain, &keys).into_iter().collect();
+    agg.sort_unstable_by_key(|&(k, _)| k);
     let tol = chain.tol.balance;
     agg.into_iter()
         .map(|((unit, c, start), f)| {

@@ -105,8 +105,11 @@ pub struct Chain<'a> {
     pub(crate) complete: Vec<bool>,
     /// Pickups of each bin, by time.
     bins: Bins,
-    /// Put-in grams per (point, category, day) within the period.
-    pub(crate) put_in: HashMap<(u32, Category, Day), u64>,
+    /// Put-in grams per (point, category, day) within the period, as the tallies credited
+    /// them: a key may appear more than once (a day streamed twice, or by two tallies), so
+    /// readers sum. Kept as a list: a city month holds millions, and only the balance reads
+    /// them, summed straight to the level it was asked for.
+    pub(crate) put_in: Vec<((u32, Category, Day), u64)>,
     put_ins_from: Day,
     history_complete: bool,
 }
@@ -410,7 +413,7 @@ impl<'a> Chain<'a> {
             collected: vec![0; n],
             complete,
             bins,
-            put_in: HashMap::default(),
+            put_in: Vec::new(),
             put_ins_from: input.put_ins_from,
             history_complete: input.history_complete,
         }
@@ -486,9 +489,7 @@ impl<'a> Chain<'a> {
             for (&i, x) in self.bins.pickups.iter().zip(c.collected) {
                 self.collected[i as usize] += x;
             }
-            for (k, g) in c.put_in {
-                *self.put_in.entry(k).or_default() += g;
-            }
+            self.put_in.extend(c.put_in);
         }
     }
 

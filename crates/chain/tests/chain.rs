@@ -572,6 +572,103 @@ fn a_simulated_month_balances_except_where_the_simulator_mixes() {
 }
 
 #[test]
+fn rows_of_every_level_and_grain_are_the_point_days_summed_up() {
+    let world = World::build(Preset::Tiny, 3);
+    let start = Day::parse("2026-11-20").expect("day");
+    let mut feed = Feed::default();
+    fenlei_sim::run(&world, SimConfig { start, days: 20 }, &mut feed).expect("sim");
+    let m = &world.model;
+    let mut chain = Chain::new(ChainInput {
+        model: m,
+        period: DayRange::new(start.plus(2), start.plus(17)).expect("range"),
+        pickups: feed.pickups.clone(),
+        tickets: feed.tickets.clone(),
+        treatments: feed.treatments.clone(),
+        data_end: Timestamp::at(start.plus(20), 0),
+        put_ins_from: start,
+        history_complete: true,
+        tolerances: Tolerances::default(),
+    });
+    chain.add_put_ins(&feed.put_ins);
+    let points = chain.balance(Level::Point, None, Grain::Day);
+    assert!(points.len() > 100, "{} point-day rows", points.len());
+    let unit_of = |code: &str| world.model.units.iter().position(|u| u.code == code);
+    let a_street = m
+        .at_level(Level::Street)
+        .next()
+        .expect("a street")
+        .code
+        .clone();
+    let street = UnitId(unit_of(&a_street).expect("street") as u32);
+    for level in [
+        Level::Estate,
+        Level::Community,
+        Level::Street,
+        Level::District,
+        Level::City,
+    ] {
+        for grain in [Grain::Day, Grain::Month] {
+            for within in [None, Some(street)] {
+                // The point-day rows summed by hand to the rows asked for.
+                let mut expected: std::collections::BTreeMap<
+                    (String, String, Category),
+                    ([f64; 4], f64),
+                > = Default::default();
+                for r in &points {
+                    let point = UnitId(unit_of(&r.unit).expect("point") as u32);
+                    let Some(unit) = m.ancestor_at(point, level) else {
+                        continue;
+                    };
+                    if within.is_some_and(|w| !m.ancestors(unit).any(|a| a == w)) {
+                        continue;
+                    }
+                    let period = match grain {
+                        Grain::Day => r.period.clone(),
+                        Grain::Month => r.period[..7].to_string(),
+                    };
+                    let e = expected
+                        .entry((m.unit(unit).code.clone(), period, r.category))
+                        .or_default();
+                    for (x, y) in e.0.iter_mut().zip([
+                        r.put_in_kg,
+                        r.picked_up_kg,
+                        r.ticketed_kg,
+                        r.treated_kg,
+                    ]) {
+                        *x += y;
+                    }
+                    e.1 += 1.0;
+                }
+                let rows = chain.balance(level, within, grain);
+                let mut got: Vec<_> = rows
+                    .iter()
+                    .map(|r| ((r.unit.clone(), r.period.clone(), r.category), r))
+                    .collect();
+                got.sort_by(|a, b| a.0.cmp(&b.0));
+                assert_eq!(
+                    got.len(),
+                    expected.len(),
+                    "{level:?} {grain:?} within {within:?}"
+                );
+                for ((key, _), want) in got.iter().zip(expected.keys()) {
+                    assert_eq!(key, want, "{level:?} {grain:?} within {within:?}");
+                }
+                for ((key, r), want) in got.iter().zip(expected.values()) {
+                    let have = [r.put_in_kg, r.picked_up_kg, r.ticketed_kg, r.treated_kg];
+                    for (h, w) in have.iter().zip(want.0) {
+                        // Each point-day row is rounded to 0.1 kg.
+                        assert!(
+                            (h - w).abs() <= 0.05 * (want.1 + 1.0) + 1e-6,
+                            "{key:?}: {have:?} against {want:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn put_ins_streamed_by_day_into_two_tallies_from_the_first_day_needed_change_nothing() {
     let world = World::build(Preset::Tiny, 7);
     let start = Day::parse("2026-11-01").expect("day");
