@@ -13,7 +13,7 @@ use crate::embedded::StoreError;
 use crate::schema::Grain;
 use fenlei_domain::{Category, CityModel, Day, DayRange, PointWeighed, UnitId, Weighed};
 use rusqlite::{Connection, params};
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// Replaces the day rows of `range` (and the month rows of the months it touches) with `rows`
 /// summed up the tree. Rows outside `range` are refused. Returns the unit-day rows written.
@@ -23,7 +23,7 @@ pub(crate) fn replace(
     range: DayRange,
     rows: &[PointWeighed],
 ) -> Result<u64, StoreError> {
-    let mut sums: HashMap<(UnitId, Day, Category), Weighed> = HashMap::new();
+    let mut sums: HashMap<(UnitId, Day, Category), Weighed> = HashMap::default();
     for r in rows {
         if !range.contains(r.day) {
             return Err(StoreError::Invalid(format!(
@@ -72,7 +72,7 @@ pub(crate) fn replace(
     let mut month = range.from.month_start();
     while month <= range.to {
         let next = month.next_month_start();
-        let mut sums: HashMap<(UnitId, Category), Weighed> = HashMap::new();
+        let mut sums: HashMap<(UnitId, Category), Weighed> = HashMap::default();
         for ((_, unit, c), w) in days
             .iter()
             .filter(|((d, _, _), _)| d.month_start() == month)
