@@ -49,8 +49,12 @@ fn measure(sd: &SearchData, st: &State) -> (i64, Violations) {
     (cost, viol)
 }
 
-/// LAHC history length.
-const HISTORY: usize = 100;
+/// LAHC history length, in iterations. Longer histories accept worse candidates for longer
+/// and let the search leave a basin: measured on Solomon R2+RC2 at 10 s (one thread, seed 0)
+/// 100 → 0.351 % mean gap, 300 → 0.179 %, 600 → 0.150 %, 1,000 → 0.120 %, 2,000 → 0.145 %; on
+/// R1+RC1 100 → 0.188 %, 600 → 0.134 %, 1,000 → 0.167 %; on the four Gehring–Homberger 200
+/// instances with long or random routes at 30 s, 600 gave the smallest sum.
+const HISTORY: usize = 600;
 /// Largest perturbation.
 const MAX_PERTURB: usize = 25;
 
