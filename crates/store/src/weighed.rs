@@ -12,8 +12,8 @@
 use crate::embedded::StoreError;
 use crate::schema::Grain;
 use fenlei_domain::{Category, CityModel, Day, DayRange, PointWeighed, UnitId, Weighed};
-use rusqlite::{Connection, params};
 use foldhash::HashMap;
+use rusqlite::{Connection, params};
 
 /// Replaces the day rows of `range` (and the month rows of the months it touches) with `rows`
 /// summed up the tree. Rows outside `range` are refused. Returns the unit-day rows written.
