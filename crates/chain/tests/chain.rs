@@ -469,6 +469,30 @@ struct Feed {
     treatments: Vec<Treatment>,
 }
 
+impl Feed {
+    /// A chain of every pickup, ticket and report of the feed, judged over `period`, with the
+    /// data ending at `data_end` and put-ins streamed from `put_ins_from` (none added yet).
+    fn chain<'a>(
+        &self,
+        model: &'a CityModel,
+        period: DayRange,
+        data_end: Timestamp,
+        put_ins_from: Day,
+    ) -> Chain<'a> {
+        Chain::new(ChainInput {
+            model,
+            period,
+            pickups: self.pickups.clone(),
+            tickets: self.tickets.clone(),
+            treatments: self.treatments.clone(),
+            data_end,
+            put_ins_from,
+            history_complete: true,
+            tolerances: Tolerances::default(),
+        })
+    }
+}
+
 impl Sink for Feed {
     type Error = ();
     fn event(&mut self, _id: &str, event: &Event) -> Result<(), ()> {
@@ -503,17 +527,12 @@ fn a_simulated_month_balances_except_where_the_simulator_mixes() {
         !mixed.is_empty(),
         "the mixing estate's kitchen bins were lifted by other trucks"
     );
-    let mut chain = Chain::new(ChainInput {
-        model: m,
-        period: DayRange::new(start, start.plus(29)).expect("range"),
-        pickups: feed.pickups.clone(),
-        tickets: feed.tickets.clone(),
-        treatments: feed.treatments.clone(),
-        data_end: Timestamp::at(start.plus(30), 0),
-        put_ins_from: start,
-        history_complete: true,
-        tolerances: Tolerances::default(),
-    });
+    let mut chain = feed.chain(
+        m,
+        DayRange::new(start, start.plus(29)).expect("range"),
+        Timestamp::at(start.plus(30), 0),
+        start,
+    );
     chain.add_put_ins(&feed.put_ins);
     let findings = chain.findings();
     let mixed_ids: BTreeSet<&str> = mixed.iter().map(|p| p.id.as_str()).collect();
@@ -578,17 +597,12 @@ fn rows_of_every_level_and_grain_are_the_point_days_summed_up() {
     let mut feed = Feed::default();
     fenlei_sim::run(&world, SimConfig { start, days: 20 }, &mut feed).expect("sim");
     let m = &world.model;
-    let mut chain = Chain::new(ChainInput {
-        model: m,
-        period: DayRange::new(start.plus(2), start.plus(17)).expect("range"),
-        pickups: feed.pickups.clone(),
-        tickets: feed.tickets.clone(),
-        treatments: feed.treatments.clone(),
-        data_end: Timestamp::at(start.plus(20), 0),
-        put_ins_from: start,
-        history_complete: true,
-        tolerances: Tolerances::default(),
-    });
+    let mut chain = feed.chain(
+        m,
+        DayRange::new(start.plus(2), start.plus(17)).expect("range"),
+        Timestamp::at(start.plus(20), 0),
+        start,
+    );
     chain.add_put_ins(&feed.put_ins);
     let points = chain.balance(Level::Point, None, Grain::Day);
     assert!(points.len() > 100, "{} point-day rows", points.len());
@@ -773,17 +787,12 @@ fn bin_day_sums_credit_like_the_put_ins_one_by_one_split_days_included() {
     feed.put_ins.extend(late);
     let period = DayRange::new(start.plus(8), start.plus(14)).expect("range");
     let chain = || {
-        Chain::new(ChainInput {
-            model: &world.model,
+        feed.chain(
+            &world.model,
             period,
-            pickups: feed.pickups.clone(),
-            tickets: feed.tickets.clone(),
-            treatments: feed.treatments.clone(),
-            data_end: Timestamp::at(period.to.plus(2), 0),
-            put_ins_from: start,
-            history_complete: true,
-            tolerances: Tolerances::default(),
-        })
+            Timestamp::at(period.to.plus(2), 0),
+            start,
+        )
     };
     let mut one_by_one = chain();
     one_by_one.add_put_ins(&feed.put_ins);
