@@ -73,6 +73,11 @@ pub(crate) fn best_insertion(
             }
         }
     }
+    if best.is_none() && !allow_empty && scope == Scope::Neighbours {
+        // No neighbour is routed (a perturbation took them all out) and no vehicle may be
+        // opened: any place in the used routes, rather than a vehicle the fleet must not use.
+        return best_insertion(sd, st, ce, node, Scope::Everywhere, false);
+    }
     if allow_empty || best.is_none() {
         let mut seen_type = vec![false; sd.vts.len()];
         for (r, route) in st.routes.iter().enumerate() {
@@ -94,4 +99,43 @@ pub(crate) fn best_insertion(
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    use crate::search::ops::testkit::{WEIGHTS, problems, random_solution};
+
+    /// A client none of whose neighbours is routed goes into a used route when no vehicle
+    /// may be opened (a fleet descent's perturbation once opened one here), and into an empty
+    /// vehicle only when that is allowed or nothing else exists.
+    #[test]
+    fn no_vehicle_is_opened_when_forbidden() {
+        for seed in 0..4 {
+            for p in problems(seed) {
+                let mut sd = SearchData::new(&p);
+                let mut rng = Rng::new(seed);
+                let mut st = State::load(&sd, &WEIGHTS, &random_solution(&p, &mut rng));
+                let c = rng.below(sd.n_clients) as u32;
+                // A granular neighbourhood smaller than the instance, as on large ones.
+                sd.neighbours[c as usize].truncate(3);
+                let mut out = vec![c];
+                out.extend(sd.neighbours[c as usize].iter().copied());
+                for &v in &out {
+                    if let Some(pos) = st.pos(v) {
+                        st.remove(&sd, &WEIGHTS, pos);
+                    }
+                }
+                assert!(st.vehicles() > 0);
+                let (_, pos) = best_insertion(&sd, &st, &WEIGHTS, c, Scope::Neighbours, false)
+                    .expect("a used route takes it");
+                assert!(st.routes[pos.route].clients > 0, "opened a vehicle");
+                let empty = st.routes.iter().any(|r| r.clients == 0);
+                let (_, pos) = best_insertion(&sd, &st, &WEIGHTS, c, Scope::Neighbours, true)
+                    .expect("somewhere");
+                assert_eq!(st.routes[pos.route].clients == 0, empty);
+            }
+        }
+    }
 }

@@ -8,6 +8,8 @@ use crate::model::MAX_DIMS;
 
 /// Registrations between two weight updates.
 const UPDATE_EVERY: usize = 50;
+/// Registrations between two weight updates while no feasible solution exists.
+const HURRIED_EVERY: usize = 10;
 /// Wanted share of feasible local-search results.
 const TARGET: f64 = 0.5;
 
@@ -17,6 +19,9 @@ pub(crate) struct PenaltyManager {
     time_feasible: usize,
     count: usize,
     min_weight: f64,
+    /// Registrations between two weight updates: [`UPDATE_EVERY`], fewer while the search
+    /// has no feasible solution yet (see [`PenaltyManager::hurry`]).
+    update_every: usize,
 }
 
 impl PenaltyManager {
@@ -60,7 +65,14 @@ impl PenaltyManager {
             time_feasible: 0,
             count: 0,
             min_weight: 0.01,
+            update_every: UPDATE_EVERY,
         }
+    }
+
+    /// Updates the weights every `HURRIED_EVERY` registrations instead of every
+    /// [`UPDATE_EVERY`] while `hurry` holds (no feasible solution yet).
+    pub fn hurry(&mut self, hurry: bool) {
+        self.update_every = if hurry { HURRIED_EVERY } else { UPDATE_EVERY };
     }
 
     /// Records one local-search result; returns true when the weights changed.
@@ -68,7 +80,7 @@ impl PenaltyManager {
         self.count += 1;
         self.load_feasible += usize::from(load_ok);
         self.time_feasible += usize::from(time_ok);
-        if self.count < UPDATE_EVERY {
+        if self.count < self.update_every {
             return false;
         }
         let adjust = |w: f64, share: f64, min: f64| {
