@@ -123,7 +123,7 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
     let mut tried_elimination = false;
     let normal_budget = (5 * n as u64).max(500);
     // Penalised descent (large instances): when it began, and how long it may take.
-    let mut descent_since: Option<(u64, Instant)> = None;
+    let mut descent_since: Option<(u64, Instant, bool)> = None;
     let descent_time = params.time_limit.map(|t| t / DESCENT_SHARE);
     let mut descents = 0;
     let descent_budget = (2 * n as u64).max(1_000);
@@ -138,13 +138,18 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
 
         // Hierarchical, large instance: a descent that has not reached a smaller feasible
         // fleet in time gives way to plain search from the best solution.
-        if let Some((since, began)) = descent_since
+        if let Some((since, began, jumped)) = descent_since
             && (iteration - since > descent_budget
                 || descent_time.is_some_and(|t| began.elapsed() > t))
             && let Some((_, b)) = &best
         {
             descent_since = None;
-            normal_since = iteration;
+            // A failed jump to the bound + 1 is followed at once by a step of one vehicle.
+            normal_since = if jumped {
+                iteration.saturating_sub(normal_budget)
+            } else {
+                iteration
+            };
             st = b.clone();
             st.reprice(sd, &pm.ce);
             ls = LocalSearch::new(sd, st.routes.len());
@@ -165,14 +170,11 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
             tried_elimination = true;
             if n > EJECTION_POOL_UP_TO {
                 let lower = vehicle_lower_bound(sd);
-                let target = if descents == 0 && b.vehicles() > lower + 2 {
-                    lower + 1
-                } else {
-                    b.vehicles() - 1
-                };
+                let jump = descents == 0 && b.vehicles() > lower + 2;
+                let target = if jump { lower + 1 } else { b.vehicles() - 1 };
                 descents += 1;
                 st = drop_routes(sd, b, &pm.ce, &mut rng, target);
-                descent_since = Some((iteration, Instant::now()));
+                descent_since = Some((iteration, Instant::now(), jump));
                 ls = LocalSearch::new(sd, st.routes.len());
                 ls.allow_empty = false;
                 snapshot = st.routes.iter().map(|r| r.nodes.clone()).collect();
@@ -210,7 +212,7 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
 
         // Until the first feasible solution the weights rise every few iterations: on the
         // district's other-waste day the time-warp weight starts ~30x too low, and rising
-        // every 50 iterations took 15 s to get there (7 s now).
+        // every 50 iterations took 15 s to get there (4-5 s now).
         pm.hurry(best.is_none());
         let count = 1 + rng.below(MAX_PERTURB.min(n));
         let allow_empty = !(hierarchical && best.is_some());

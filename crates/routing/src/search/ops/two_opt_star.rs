@@ -96,12 +96,54 @@ impl NodeOp for TwoOptStar {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::ops::testkit::verify_node_op;
+    use crate::rng::Rng;
+    use crate::search::ops::testkit::{
+        WEIGHTS, checker_cost, problems, random_solution, verify_node_op,
+    };
 
     /// Every improving delta equals the checker's cost change after the move.
     #[test]
     fn evaluate_matches_checker_after_apply() {
         let verified = verify_node_op(&mut TwoOptStar);
         assert!(verified > 20, "only {verified} improving moves verified");
+    }
+
+    /// The split the local search offers at a client's first look: 2-opt* with the depot of
+    /// an empty vehicle hands the rest of the route to that vehicle; every improving split is
+    /// priced exactly.
+    #[test]
+    fn split_into_an_empty_vehicle_matches_checker() {
+        let mut verified = 0;
+        for seed in 0..8 {
+            for p in problems(seed) {
+                let sd = SearchData::new(&p);
+                let mut rng = Rng::new(seed * 13 + 5);
+                for _ in 0..6 {
+                    let st = State::load(&sd, &WEIGHTS, &random_solution(&p, &mut rng));
+                    let before = checker_cost(&p, &st.export(&sd));
+                    for empty in (0..st.routes.len()).filter(|&r| st.routes[r].clients == 0) {
+                        let pv = Pos {
+                            route: empty,
+                            idx: 0,
+                        };
+                        for u in 0..sd.n_clients as u32 {
+                            let pu = st.pos(u).expect("routed");
+                            let mut probe = st.clone();
+                            let delta = TwoOptStar.evaluate(&sd, &probe, &WEIGHTS, pu, pv);
+                            if delta >= 0 {
+                                continue;
+                            }
+                            for t in TwoOptStar.apply(&sd, &mut probe, pu, pv) {
+                                probe.refresh(&sd, &WEIGHTS, t);
+                            }
+                            let after = checker_cost(&p, &probe.export(&sd));
+                            assert_eq!(after - before, delta, "split after {u} into {empty}");
+                            verified += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(verified > 100, "only {verified} splits verified");
     }
 }
