@@ -534,3 +534,22 @@ fn the_checker_judges_solution_files_and_puts_breaks_back() {
             .contains("not visited")
     );
 }
+
+/// `fenlei … | head`: a reader that goes away ends the run quietly and successfully, not
+/// with a panic about a broken pipe.
+#[test]
+fn a_closed_stdout_ends_the_run_quietly() {
+    let instance = repo_root().join("data/vrp/solomon/C101.txt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fenlei"))
+        .args(["route", "solve", instance.to_str().expect("UTF-8 path")])
+        .args(["--iterations", "50"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run fenlei");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+}
