@@ -79,13 +79,9 @@ pub(crate) fn best_insertion(
         return best_insertion(sd, st, ce, node, Scope::Everywhere, false);
     }
     if allow_empty || best.is_none() {
-        let mut seen_type = vec![false; sd.vts.len()];
-        for (r, route) in st.routes.iter().enumerate() {
-            if route.clients == 0 && !seen_type[route.vt] {
-                seen_type[route.vt] = true;
-                let p = Pos { route: r, idx: 0 };
-                consider(&mut best, insertion_delta(sd, st, ce, node, p), p);
-            }
+        for route in st.first_empty_of_each_type(sd) {
+            let p = Pos { route, idx: 0 };
+            consider(&mut best, insertion_delta(sd, st, ce, node, p), p);
         }
     }
     if best.is_none() {

@@ -414,14 +414,8 @@ impl LocalSearch {
     /// windows the search otherwise settles on too few routes (Gehring–Homberger r2_2_1 at
     /// 30 s, seeds 0-3: 3,476.0-3,489.9 with 11-12 vehicles, PyVRP 3,468.0 with 13).
     fn split_into_empty(&mut self, sd: &SearchData, st: &mut State, ce: &CostEvaluator, u: u32) {
-        let mut seen = vec![false; sd.vts.len()];
-        for r in 0..st.routes.len() {
-            let vt = st.routes[r].vt;
-            if st.routes[r].clients > 0 || seen[vt] {
-                continue;
-            }
-            seen[vt] = true;
-            let (pu, pv) = (st.pos(u).expect("routed"), Pos { route: r, idx: 0 });
+        for route in st.first_empty_of_each_type(sd) {
+            let (pu, pv) = (st.pos(u).expect("routed"), Pos { route, idx: 0 });
             if self.split.evaluate(sd, st, ce, pu, pv) < 0 {
                 let touched = self.split.apply(sd, st, pu, pv);
                 self.refresh(sd, st, ce, touched);
@@ -439,15 +433,10 @@ impl LocalSearch {
         ce: &CostEvaluator,
         u: u32,
     ) -> bool {
-        let mut seen = vec![false; sd.vts.len()];
-        for r in 0..st.routes.len() {
-            let vt = st.routes[r].vt;
-            if st.routes[r].clients > 0 || seen[vt] {
-                continue;
-            }
-            seen[vt] = true;
+        // Computed once: the loop stops at the first move applied, so the list stays true.
+        for route in st.first_empty_of_each_type(sd) {
             let pu = st.pos(u).expect("routed");
-            if self.try_ops(sd, st, ce, pu, Pos { route: r, idx: 0 }) {
+            if self.try_ops(sd, st, ce, pu, Pos { route, idx: 0 }) {
                 return true;
             }
         }

@@ -228,6 +228,20 @@ impl State {
         self.routes.iter().map(|r| r.cost).sum()
     }
 
+    /// The first empty route of each vehicle type: where a client may open a vehicle (one
+    /// per type, since empty vehicles of a type are interchangeable).
+    pub fn first_empty_of_each_type(&self, sd: &SearchData) -> Vec<usize> {
+        let mut seen = vec![false; sd.vts.len()];
+        let mut out = Vec::new();
+        for (r, route) in self.routes.iter().enumerate() {
+            if route.clients == 0 && !seen[route.vt] {
+                seen[route.vt] = true;
+                out.push(r);
+            }
+        }
+        out
+    }
+
     /// Number of used routes.
     pub fn vehicles(&self) -> usize {
         self.routes.iter().filter(|r| r.clients > 0).count()
