@@ -117,10 +117,10 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
     let mut last_report = Instant::now();
     let restart_after = (20 * n as u64).max(2_000);
 
-    // Fleet reduction (hierarchical only): iterations of plain search between attempts.
-    let mut normal_since: u64 = 0;
-    // The first attempt comes as soon as there is a feasible solution.
-    let mut tried_elimination = false;
+    // Fleet reduction (hierarchical only): the iteration from which the next attempt may
+    // start (the first comes as soon as there is a feasible solution), and the iterations of
+    // plain search after a failed one.
+    let mut next_attempt: u64 = 0;
     let normal_budget = (5 * n as u64).max(500);
     // Penalised descent (large instances): when it began, and how long it may take.
     let mut descent_since: Option<(u64, Instant, bool)> = None;
@@ -145,10 +145,10 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         {
             descent_since = None;
             // A failed jump to the bound + 1 is followed at once by a step of one vehicle.
-            normal_since = if jumped {
-                iteration.saturating_sub(normal_budget)
-            } else {
+            next_attempt = if jumped {
                 iteration
+            } else {
+                iteration + normal_budget
             };
             st = b.clone();
             st.reprice(sd, &pm.ce);
@@ -164,10 +164,9 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         if hierarchical
             && descent_since.is_none()
             && let Some((_, b)) = &best
-            && (iteration - normal_since >= normal_budget || !tried_elimination)
+            && iteration >= next_attempt
             && b.vehicles() > vehicle_lower_bound(sd)
         {
-            tried_elimination = true;
             if n > EJECTION_POOL_UP_TO {
                 let lower = vehicle_lower_bound(sd);
                 let jump = descents == 0 && b.vehicles() > lower + 2;
@@ -193,12 +192,12 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
                     best = Some((c, st.clone()));
                     last_best_iter = iteration;
                     // Try the next elimination right away.
-                    normal_since = iteration.saturating_sub(normal_budget);
+                    next_attempt = iteration;
                 }
                 None => {
                     st = b.clone();
                     st.reprice(sd, &pm.ce);
-                    normal_since = iteration;
+                    next_attempt = iteration + normal_budget;
                 }
             }
             ls = LocalSearch::new(sd, st.routes.len());
@@ -252,7 +251,7 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
             {
                 // The smaller fleet is feasible: the next descent starts right away.
                 descent_since = None;
-                normal_since = iteration.saturating_sub(normal_budget);
+                next_attempt = iteration;
             }
             best = Some((cand_cost, st.clone()));
             last_best_iter = iteration;
