@@ -177,18 +177,7 @@ pub(crate) fn verify_node_op(op: &mut dyn NodeOp) -> usize {
                     for r in 0..st.routes.len() {
                         for idx in 0..st.routes[r].len() - 1 {
                             let pv = Pos { route: r, idx };
-                            let mut probe = st.clone();
-                            let delta = op.evaluate(&sd, &probe, &WEIGHTS, pu, pv);
-                            if delta >= 0 {
-                                continue;
-                            }
-                            let touched = op.apply(&sd, &mut probe, pu, pv);
-                            for t in touched {
-                                probe.refresh(&sd, &WEIGHTS, t);
-                            }
-                            let after = checker_cost(&p, &probe.export(&sd));
-                            assert_eq!(after - before, delta, "{} on {pu:?} {pv:?}", op.name());
-                            verified += 1;
+                            verified += usize::from(verify_move(op, &p, &sd, &st, before, pu, pv));
                         }
                     }
                 }
@@ -196,6 +185,31 @@ pub(crate) fn verify_node_op(op: &mut dyn NodeOp) -> usize {
         }
     }
     verified
+}
+
+/// Prices `op` on `(pu, pv)` of `st`, whose checker cost is `before`; when the move improves,
+/// applies it to a copy and asserts that the checker's cost changed by exactly the priced
+/// delta. True when a move was verified.
+pub(crate) fn verify_move(
+    op: &mut dyn NodeOp,
+    p: &ProblemData,
+    sd: &SearchData,
+    st: &State,
+    before: i64,
+    pu: Pos,
+    pv: Pos,
+) -> bool {
+    let mut probe = st.clone();
+    let delta = op.evaluate(sd, &probe, &WEIGHTS, pu, pv);
+    if delta >= 0 {
+        return false;
+    }
+    for t in op.apply(sd, &mut probe, pu, pv) {
+        probe.refresh(sd, &WEIGHTS, t);
+    }
+    let after = checker_cost(p, &probe.export(sd));
+    assert_eq!(after - before, delta, "{} on {pu:?} {pv:?}", op.name());
+    true
 }
 
 /// Evaluates `op` on every pair of routes of random solutions; every improving delta must

@@ -98,7 +98,7 @@ mod tests {
     use super::*;
     use crate::rng::Rng;
     use crate::search::ops::testkit::{
-        WEIGHTS, checker_cost, problems, random_solution, verify_node_op,
+        WEIGHTS, checker_cost, problems, random_solution, verify_move, verify_node_op,
     };
 
     /// Every improving delta equals the checker's cost change after the move.
@@ -128,17 +128,8 @@ mod tests {
                         };
                         for u in 0..sd.n_clients as u32 {
                             let pu = st.pos(u).expect("routed");
-                            let mut probe = st.clone();
-                            let delta = TwoOptStar.evaluate(&sd, &probe, &WEIGHTS, pu, pv);
-                            if delta >= 0 {
-                                continue;
-                            }
-                            for t in TwoOptStar.apply(&sd, &mut probe, pu, pv) {
-                                probe.refresh(&sd, &WEIGHTS, t);
-                            }
-                            let after = checker_cost(&p, &probe.export(&sd));
-                            assert_eq!(after - before, delta, "split after {u} into {empty}");
-                            verified += 1;
+                            let split = verify_move(&mut TwoOptStar, &p, &sd, &st, before, pu, pv);
+                            verified += usize::from(split);
                         }
                     }
                 }
