@@ -69,8 +69,6 @@ pub(crate) struct LocalSearch {
     route_moves: bool,
     /// Whether a move marks its surroundings (instances up to [`FOLLOW_MOVES_UP_TO`]).
     follow_moves: bool,
-    /// 2-opt* into an empty vehicle: the split of a route after a client.
-    split: TwoOptStar,
 }
 
 impl LocalSearch {
@@ -125,7 +123,6 @@ impl LocalSearch {
             allow_empty: true,
             route_moves: sd.n_clients <= SWAP_STAR_UP_TO,
             follow_moves: sd.n_clients <= FOLLOW_MOVES_UP_TO,
-            split: TwoOptStar,
         }
     }
 
@@ -449,8 +446,8 @@ impl LocalSearch {
     fn split_into_empty(&mut self, sd: &SearchData, st: &mut State, ce: &CostEvaluator, u: u32) {
         for route in st.first_empty_of_each_type(sd) {
             let (pu, pv) = (st.pos(u).expect("routed"), Pos { route, idx: 0 });
-            if self.split.evaluate(sd, st, ce, pu, pv) < 0 {
-                let touched = self.split.apply(sd, st, pu, pv);
+            if TwoOptStar.evaluate(sd, st, ce, pu, pv) < 0 {
+                let touched = TwoOptStar.apply(sd, st, pu, pv);
                 self.refresh(sd, st, ce, touched);
                 return;
             }
