@@ -17,10 +17,8 @@ pub(crate) fn insertion_delta(
     let r = &st.routes[after.route];
     let ctx = sd.ctx(r.vt);
     let seg = &sd.node_seg[node as usize];
-    let full = r.prefix[after.idx]
-        .then(seg, &ctx)
-        .then(&r.suffix[after.idx + 1], &ctx);
-    ce.route_cost(sd, r.vt, &full) - r.cost
+    let (before, rest) = (&r.prefix[after.idx], &r.suffix[after.idx + 1]);
+    ce.cost3(sd, r.vt, &ctx, before, seg, rest) - r.cost
 }
 
 /// Where to look for insertion places.

@@ -30,8 +30,7 @@ impl NodeOp for ReloadRemove {
             return i64::MAX;
         }
         let ctx = sd.ctx(r.vt);
-        let seg = r.prefix[v.idx - 1].then(&r.suffix[v.idx + 1], &ctx);
-        ce.route_cost(sd, r.vt, &seg) - r.cost
+        ce.cost2(sd, r.vt, &ctx, &r.prefix[v.idx - 1], &r.suffix[v.idx + 1]) - r.cost
     }
 
     fn apply(&mut self, _sd: &SearchData, st: &mut State, _u: Pos, v: Pos) -> [usize; 2] {

@@ -84,11 +84,9 @@ impl NodeOp for Relocate {
         };
         if !same {
             let ctx_v = sd.ctx(rv.vt);
-            let seg_u = ru.prefix[i - 1].then(&ru.suffix[j + 1], &ctx_u);
-            let seg_v = rv.prefix[v.idx]
-                .then(&chain, &ctx_v)
-                .then(&rv.suffix[v.idx + 1], &ctx_v);
-            return ce.route_cost(sd, ru.vt, &seg_u) + ce.route_cost(sd, rv.vt, &seg_v)
+            let (before, after) = (&rv.prefix[v.idx], &rv.suffix[v.idx + 1]);
+            return ce.cost2(sd, ru.vt, &ctx_u, &ru.prefix[i - 1], &ru.suffix[j + 1])
+                + ce.cost3(sd, rv.vt, &ctx_v, before, &chain, after)
                 - ru.cost
                 - rv.cost;
         }

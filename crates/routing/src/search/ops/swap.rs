@@ -70,9 +70,8 @@ impl NodeOp for Swap {
             let Some(cv) = client_chain(sd, &ctx_v, rv, k, self.m, false) else {
                 return 0;
             };
-            let seg_u = pu.then(&cv, &ctx_u).then(su, &ctx_u);
-            let seg_v = pv.then(&cu, &ctx_v).then(sv, &ctx_v);
-            return ce.route_cost(sd, ru.vt, &seg_u) + ce.route_cost(sd, rv.vt, &seg_v)
+            return ce.cost3(sd, ru.vt, &ctx_u, pu, &cv, su)
+                + ce.cost3(sd, rv.vt, &ctx_v, pv, &cu, sv)
                 - ru.cost
                 - rv.cost;
         }

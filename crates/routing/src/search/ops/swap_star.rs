@@ -92,8 +92,13 @@ struct Cached {
 
 /// Penalised cost change of removing the client at `idx` from `route`.
 fn removal_cost(sd: &SearchData, ce: &CostEvaluator, ctx: &Ctx, route: &Route, idx: usize) -> i64 {
-    let seg = route.prefix[idx - 1].then(&route.suffix[idx + 1], ctx);
-    ce.route_cost(sd, route.vt, &seg) - route.cost
+    ce.cost2(
+        sd,
+        route.vt,
+        ctx,
+        &route.prefix[idx - 1],
+        &route.suffix[idx + 1],
+    ) - route.cost
 }
 
 /// Routes longer than this are priced only next to the client's granular neighbours.
@@ -124,9 +129,8 @@ fn top_places(
         if bound >= top.worst() || top.0.iter().flatten().any(|p| p.after == after) {
             return;
         }
-        let full = p.then(seg, ctx).then(s, ctx);
         top.offer(Place {
-            delta: ce.route_cost(sd, route.vt, &full) - route.cost,
+            delta: ce.cost3(sd, route.vt, ctx, p, seg, s) - route.cost,
             after,
         });
     };
@@ -178,8 +182,7 @@ fn best_place_without(
     // Relative to the route without `gone`, whose cost is `route.cost + removal`.
     let without = route.cost + removal;
     if CostEvaluator::lower_bound(sd, route.vt, distance, route.clients) - without < best.0 {
-        let in_place = prev.then(seg, ctx).then(next, ctx);
-        let delta = ce.route_cost(sd, route.vt, &in_place) - without;
+        let delta = ce.cost3(sd, route.vt, ctx, prev, seg, next) - without;
         if delta < best.0 {
             best = (delta, gone - 1);
         }

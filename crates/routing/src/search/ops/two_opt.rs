@@ -48,8 +48,7 @@ impl NodeOp for TwoOpt {
             return bound;
         }
         let rev = r.reversed(sd, &ctx, u.idx + 1, v.idx);
-        let seg = p.then(&rev, &ctx).then(s, &ctx);
-        ce.route_cost(sd, r.vt, &seg) - r.cost
+        ce.cost3(sd, r.vt, &ctx, p, &rev, s) - r.cost
     }
 
     fn apply(&mut self, _sd: &SearchData, st: &mut State, u: Pos, v: Pos) -> [usize; 2] {

@@ -73,9 +73,9 @@ impl NodeOp for TwoOptStar {
                 return bound;
             }
         }
-        let seg_u = pu.then(&tail_for(sd, &ctx_u, rv, v.idx, ru), &ctx_u);
-        let seg_v = pv.then(&tail_for(sd, &ctx_v, ru, u.idx, rv), &ctx_v);
-        ce.route_cost(sd, ru.vt, &seg_u) + ce.route_cost(sd, rv.vt, &seg_v) - ru.cost - rv.cost
+        let new_u = ce.cost2(sd, ru.vt, &ctx_u, pu, &tail_for(sd, &ctx_u, rv, v.idx, ru));
+        let new_v = ce.cost2(sd, rv.vt, &ctx_v, pv, &tail_for(sd, &ctx_v, ru, u.idx, rv));
+        new_u + new_v - ru.cost - rv.cost
     }
 
     fn apply(&mut self, _sd: &SearchData, st: &mut State, u: Pos, v: Pos) -> [usize; 2] {
