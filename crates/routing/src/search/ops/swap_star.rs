@@ -151,7 +151,9 @@ fn top_places(
 
 /// Best estimated place for `node` (cheapest cached places `top`) in `route` once the
 /// client at `gone` (removal cost `removal`) has left: a cached place not next to `gone`, or
-/// `gone`'s own place, priced exactly when its distance bound can beat the cached one.
+/// `gone`'s own place, priced exactly when its distance bound can beat the cached one and
+/// `below`. Only estimates under `below` matter to the caller: the result is exact when it
+/// is under `below`, and otherwise at least `below`.
 #[allow(clippy::too_many_arguments)]
 fn best_place_without(
     sd: &SearchData,
@@ -162,6 +164,7 @@ fn best_place_without(
     node: u32,
     gone: usize,
     removal: i64,
+    below: i64,
 ) -> (i64, usize) {
     let mut best = (i64::MAX, gone - 1);
     if let Some(p) = top
@@ -181,7 +184,8 @@ fn best_place_without(
             + ctx.distance(seg.last, next.first);
     // Relative to the route without `gone`, whose cost is `route.cost + removal`.
     let without = route.cost + removal;
-    if CostEvaluator::lower_bound(sd, route.vt, distance, route.clients) - without < best.0 {
+    let bound = CostEvaluator::lower_bound(sd, route.vt, distance, route.clients) - without;
+    if bound < best.0.min(below) {
         let delta = ce.cost3(sd, route.vt, ctx, prev, seg, next) - without;
         if delta < best.0 {
             best = (delta, gone - 1);
@@ -299,8 +303,10 @@ impl RouteOp for SwapStar {
         let mut best: Option<(i64, Planned)> = None;
         for &i in &self.cand_u {
             for &k in &self.cand_v {
+                // Only estimates under `limit` matter: negative, and better than the best.
+                let limit = best.map_or(0, |(d, _)| d.min(0));
                 let mut delta = self.removal_u[i] + self.removal_v[k];
-                if delta >= 0 {
+                if delta >= limit {
                     continue;
                 }
                 let (into_b, u_after) = best_place_without(
@@ -312,9 +318,10 @@ impl RouteOp for SwapStar {
                     a.nodes[i],
                     k,
                     self.removal_v[k],
+                    limit - delta,
                 );
                 delta += into_b;
-                if delta >= 0 {
+                if delta >= limit {
                     continue;
                 }
                 let (into_a, v_after) = best_place_without(
@@ -326,9 +333,10 @@ impl RouteOp for SwapStar {
                     b.nodes[k],
                     i,
                     self.removal_u[i],
+                    limit - delta,
                 );
                 delta += into_a;
-                if best.is_none_or(|(d, _)| delta < d) {
+                if delta < limit {
                     best = Some((
                         delta,
                         Planned {
