@@ -113,8 +113,8 @@ impl CostEvaluator {
     /// Penalised cost of the complete route `a` then `b` then `c`: the same as
     /// `route_cost(a.then(b).then(c))`. When no part holds a trip boundary or a pending break
     /// (plain VRPTW routes, most of the search's pricing) only the parts' time windows,
-    /// distances and loads are folded instead of whole segments: SWAP*'s pricing of
-    /// insertion places took 6 % less time on Gehring–Homberger r1_2_1.
+    /// distances and loads are folded instead of whole segments (Gehring–Homberger r1_2_1,
+    /// 3,000 iterations: 5.5 s → 5.0 s with the same result).
     #[inline(always)]
     pub fn cost3(&self, sd: &SearchData, vt: usize, ctx: &Ctx, a: &Seg, b: &Seg, c: &Seg) -> i64 {
         if !plain(a) || !plain(b) || !plain(c) {

@@ -10,7 +10,8 @@
 //! with no neighbour in the other route is not moved there. A pair `(U, V)` is then priced
 //! in O(1): removal of both, plus `U`'s best cached
 //! place in `V`'s route that is not next to `V` (or `V`'s own place), and the same for
-//! `V`. Cached places were priced with the other client still in the route, so this is an
+//! `V`. A pair's estimate stops as soon as it cannot be negative and below the best pair's.
+//! Cached places were priced with the other client still in the route, so this is an
 //! estimate; the best estimated pair is priced exactly by gluing segments, and that exact
 //! delta is what [`SwapStar::evaluate`] returns.
 
