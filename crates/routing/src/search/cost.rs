@@ -3,7 +3,7 @@
 //! infeasible solutions; the weights make it pay for doing so.
 
 use super::data::SearchData;
-use super::segment::{Ctx, NO_LOC, Seg, Tw};
+use super::segment::{Ctx, NO_LOC, Seg, Tw, unbounded_excess};
 use crate::model::MAX_DIMS;
 
 /// Penalty weights per unit of violation.
@@ -155,12 +155,8 @@ impl CostEvaluator {
         let v = &sd.vts[vt];
         let mut over = [0; MAX_DIMS];
         for (d, o) in over.iter_mut().enumerate().take(sd.dims) {
-            let trip = if v.end_empty {
-                load[d]
-            } else {
-                (load[d] - v.capacity[d]).max(0)
-            };
-            *o = trip + (load[d] - v.max_daily[d]).max(0);
+            *o = unbounded_excess(load[d], v.capacity[d], v.end_empty)
+                + (load[d] - v.max_daily[d]).max(0);
         }
         let (cost, viol) = Self::assess(sd, vt, distance, clients, time, over);
         cost + self.penalty(&viol)

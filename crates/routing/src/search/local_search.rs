@@ -4,11 +4,12 @@
 //! instances up to [`FOLLOW_MOVES_UP_TO`] clients a move makes the clients at and next to both
 //! of its ends promising again, so the search goes on around every change until no move
 //! improves; after a small perturbation only the neighbourhood of what changed is searched.
-//! Then facility visits and breaks are tidied per route. When no node move improves any more, SWAP* is tried on every pair of
-//! neighbouring routes (some client of one has a granular neighbour in the other) of which
-//! one changed since the pair was last tried; what it changes is searched again (instances
-//! up to [`SWAP_STAR_UP_TO`] clients). Empty vehicles are offered to each client as a split
-//! of its route after it (2-opt*) at the first pass, and to all node moves from the second.
+//! Then facility visits and breaks are tidied per route. When no node move improves any
+//! more, SWAP* is tried on every pair of neighbouring routes (some client of one has a
+//! granular neighbour in the other) of which one changed since the pair was last tried; what
+//! it changes is searched again (instances up to [`SWAP_STAR_UP_TO`] clients). Empty
+//! vehicles are offered to each client as a split of its route after it (2-opt*) at the
+//! first pass, and to all node moves from the second.
 
 use super::cost::CostEvaluator;
 use super::data::SearchData;

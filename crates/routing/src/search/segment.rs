@@ -403,10 +403,20 @@ impl Seg {
         let l = &self.load[d];
         if self.bounded {
             l.excess + (l.head - capacity).max(0) + (l.tail - capacity).max(0)
-        } else if end_empty {
-            l.head
         } else {
-            (l.head - capacity).max(0)
+            unbounded_excess(l.head, capacity, end_empty)
         }
+    }
+}
+
+/// Load above capacity of a complete route without trip boundaries that collected `load`:
+/// all of it when the vehicle must come home empty (nothing unloads it), else what exceeds
+/// `capacity`.
+#[inline(always)]
+pub(crate) fn unbounded_excess(load: i64, capacity: i64, end_empty: bool) -> i64 {
+    if end_empty {
+        load
+    } else {
+        (load - capacity).max(0)
     }
 }
