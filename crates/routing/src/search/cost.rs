@@ -31,6 +31,11 @@ impl Violations {
             && self.distance == 0
             && self.load.iter().all(|&x| x == 0)
     }
+    /// Every violation summed in its own unit (seconds, load units, stops, distance): a
+    /// crude size, for telling whether a repair makes progress.
+    pub fn total(&self) -> i64 {
+        self.time_warp + self.stops + self.distance + self.load.iter().sum::<i64>()
+    }
     pub fn load_ok(&self) -> bool {
         self.load.iter().all(|&x| x == 0) && self.stops == 0
     }

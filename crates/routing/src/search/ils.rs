@@ -5,8 +5,9 @@
 //! reduces the fleet, as soon as it has a feasible solution and again every so often: up to
 //! [`EJECTION_POOL_UP_TO`] clients by ejection-pool route elimination, beyond that by a
 //! penalised descent that drops routes (the first time down to the daily-load bound + 1),
-//! forbids new vehicles and searches on under rising penalties until the smaller fleet is
-//! feasible or the descent's budget (iterations, and a quarter of the time) is spent.
+//! forbids new vehicles and searches on under rising penalties (from at least their starting
+//! weights) until the smaller fleet is feasible, its violations stop shrinking for an
+//! iteration budget, or it has spent a quarter of the time.
 
 use std::time::Instant;
 
@@ -56,10 +57,9 @@ fn measure(sd: &SearchData, st: &State) -> (i64, Violations) {
 /// instances with long or random routes at 30 s, 600 gave the smallest sum.
 const HISTORY: usize = 600;
 /// A descent towards a smaller fleet may take at most this fraction (1/n) of the time
-/// budget. Its candidates are infeasible and cost about ten times a feasible iteration; on
-/// the district's other-waste day (1,171 points, 60 s) descents that ran their full
-/// iteration budget left the 16-truck plan 4 % longer without reaching 15, while without
-/// descents the kitchen-waste day stays at 16 trucks instead of 13.
+/// budget. Its candidates are infeasible and cost about twice a feasible iteration; every
+/// second it takes is lost to the plan at the larger fleet should it fail, while without
+/// descents the district's kitchen-waste day stays at 16 trucks instead of 13.
 const DESCENT_SHARE: u32 = 4;
 /// Largest perturbation.
 const MAX_PERTURB: usize = 25;
@@ -126,6 +126,7 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
     let mut descent_since: Option<(u64, Instant, bool)> = None;
     let descent_time = params.time_limit.map(|t| t / DESCENT_SHARE);
     let mut descents = 0;
+    let mut descent_least = i64::MAX;
     let descent_budget = (2 * n as u64).max(1_000);
 
     loop {
@@ -136,8 +137,16 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
         }
         iteration += 1;
 
-        // Hierarchical, large instance: a descent that has not reached a smaller feasible
-        // fleet in time gives way to plain search from the best solution.
+        // Hierarchical, large instance: a descent whose violations have not shrunk for its
+        // iteration budget, or that has spent its share of the time, gives way to plain
+        // search from the best solution.
+        if let Some((since, _, _)) = descent_since.as_mut()
+            && !cur_feasible
+            && cur_viol.total() < descent_least
+        {
+            descent_least = cur_viol.total();
+            *since = iteration;
+        }
         if let Some((since, began, jumped)) = descent_since
             && (iteration - since > descent_budget
                 || descent_time.is_some_and(|t| began.elapsed() > t))
@@ -174,6 +183,8 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
                 descents += 1;
                 st = drop_routes(sd, b, &pm.ce, &mut rng, target);
                 descent_since = Some((iteration, Instant::now(), jump));
+                descent_least = i64::MAX;
+                pm.raise_to_start();
                 ls = LocalSearch::new(sd, st.routes.len());
                 ls.allow_empty = false;
                 snapshot = st.routes.iter().map(|r| r.nodes.clone()).collect();
@@ -209,10 +220,10 @@ pub(crate) fn run(sd: &SearchData, params: &SolveParams, progress: &mut dyn Prog
             continue;
         }
 
-        // Until the first feasible solution the weights rise every few iterations: on the
-        // district's other-waste day the time-warp weight starts ~30x too low, and rising
-        // every 50 iterations took 15 s to get there (4-5 s now).
-        pm.hurry(best.is_none());
+        // Until the first feasible solution, and during a descent, the weights rise every few
+        // iterations: on the district's other-waste day the time-warp weight starts ~30x too
+        // low, and rising every 50 iterations took 15 s to get there (4-5 s now).
+        pm.hurry(best.is_none() || descent_since.is_some());
         let count = 1 + rng.below(MAX_PERTURB.min(n));
         let allow_empty = !(hierarchical && best.is_some());
         perturb(sd, &mut st, &pm.ce, &mut ls, &mut rng, count, allow_empty);

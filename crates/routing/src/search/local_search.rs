@@ -5,7 +5,8 @@
 //! of its ends promising again, so the search goes on around every change until no move
 //! improves; after a small perturbation only the neighbourhood of what changed is searched.
 //! Then facility visits and breaks are tidied per route. When no node move improves any
-//! more, SWAP* is tried on every pair of neighbouring routes (some client of one has a
+//! more, multi-trip days exchange whole trips between trucks (run exchange, every pair of
+//! routes of which one changed), and SWAP* is tried on every pair of neighbouring routes (some client of one has a
 //! granular neighbour in the other) of which one changed since the pair was last tried; what
 //! it changes is searched again (instances up to [`SWAP_STAR_UP_TO`] clients). Empty
 //! vehicles are offered to each client as a split of its route after it (2-opt*) at the
@@ -19,6 +20,7 @@ use super::ops::break_move::BreakMove;
 use super::ops::reload_insert::ReloadInsert;
 use super::ops::reload_remove::ReloadRemove;
 use super::ops::relocate::Relocate;
+use super::ops::run_exchange::RunExchange;
 use super::ops::swap::Swap;
 use super::ops::swap_star::SwapStar;
 use super::ops::two_opt::TwoOpt;
@@ -46,8 +48,11 @@ pub(crate) struct LocalSearch {
     reload_remove: ReloadRemove,
     break_move: BreakMove,
     swap_star: SwapStar,
+    run_exchange: RunExchange,
     /// Per route pair `a * routes + b`: the update counter when SWAP* last tried it.
     pair_tested: Vec<u64>,
+    /// The same for run exchange.
+    runs_tested: Vec<u64>,
     /// Per node: its successor in a route before a route move, valid where `succ_stamp`
     /// equals `stamp` (scratch for marking what a route move changed).
     succ: Vec<u32>,
@@ -110,7 +115,9 @@ impl LocalSearch {
             reload_remove: ReloadRemove,
             break_move: BreakMove::default(),
             swap_star: SwapStar::default(),
+            run_exchange: RunExchange::default(),
             pair_tested: vec![0; routes * routes],
+            runs_tested: vec![0; routes * routes],
             succ: vec![0; sd.node_seg.len()],
             succ_stamp: vec![0; sd.node_seg.len()],
             stamp: 0,
@@ -167,9 +174,13 @@ impl LocalSearch {
         }
     }
 
-    /// Marks every client of every route that violates a constraint (before a boosted search).
+    /// Marks every client of every route changed since the last `take_dirty` that violates a
+    /// constraint (before a boosted search). Routes left alone were searched before: marking
+    /// them too made each iteration of an infeasible search (a descent to a smaller fleet)
+    /// a sweep of the whole district's day.
     pub fn mark_infeasible(&mut self, sd: &SearchData, st: &State) {
-        for r in &st.routes {
+        for &ri in &self.dirty_list {
+            let r = &st.routes[ri];
             if r.clients > 0 && !CostEvaluator::measure(sd, r.vt, r.whole()).1.is_feasible() {
                 for &n in &r.nodes {
                     if sd.is_client(n) {
@@ -346,6 +357,9 @@ impl LocalSearch {
             if !self.promising.iter().any(|&p| p) && self.allow_empty {
                 self.relieve_infeasible_routes(sd, st, ce);
             }
+            if has_facilities && !self.promising.iter().any(|&p| p) {
+                self.exchange_runs(sd, st, ce);
+            }
             if self.route_moves && !self.promising.iter().any(|&p| p) {
                 self.route_pair_moves(sd, st, ce);
             }
@@ -353,6 +367,36 @@ impl LocalSearch {
                 break;
             }
             step += 1;
+        }
+    }
+
+    /// Run exchange on used routes of which one changed since the pair was tried; applies
+    /// the first that improves and looks again at the clients at both ends of each run.
+    fn exchange_runs(&mut self, sd: &SearchData, st: &mut State, ce: &CostEvaluator) {
+        let n = st.routes.len();
+        for a in 0..n {
+            for b in a + 1..n {
+                let tested = self.runs_tested[a * n + b];
+                if st.routes[a].clients == 0
+                    || st.routes[b].clients == 0
+                    || (self.last_updated[a] <= tested && self.last_updated[b] <= tested)
+                {
+                    continue;
+                }
+                self.runs_tested[a * n + b] = self.updates;
+                if self.run_exchange.evaluate(sd, st, ce, a, b) < 0 {
+                    let touched = self.run_exchange.apply(st);
+                    self.refresh(sd, st, ce, touched);
+                    for r in touched {
+                        for idx in 1..st.routes[r].len() - 1 {
+                            if !sd.is_client(st.routes[r].nodes[idx]) {
+                                self.mark_position(sd, st, r, idx);
+                            }
+                        }
+                    }
+                    return;
+                }
+            }
         }
     }
 

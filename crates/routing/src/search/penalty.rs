@@ -15,6 +15,8 @@ const TARGET: f64 = 0.5;
 
 pub(crate) struct PenaltyManager {
     pub ce: CostEvaluator,
+    /// The weights the search started with.
+    start: CostEvaluator,
     load_feasible: usize,
     time_feasible: usize,
     count: usize,
@@ -54,13 +56,15 @@ impl PenaltyManager {
             .map(|v| v.unit_distance.max(1))
             .min()
             .unwrap_or(1) as f64;
+        let ce = CostEvaluator {
+            time_warp: unit * avg_dist / avg_dur,
+            load: load.map(|w| w * unit),
+            stops: unit * avg_dist,
+            distance: unit,
+        };
         Self {
-            ce: CostEvaluator {
-                time_warp: unit * avg_dist / avg_dur,
-                load: load.map(|w| w * unit),
-                stops: unit * avg_dist,
-                distance: unit,
-            },
+            ce,
+            start: ce,
             load_feasible: 0,
             time_feasible: 0,
             count: 0,
@@ -73,6 +77,19 @@ impl PenaltyManager {
     /// [`UPDATE_EVERY`] while `hurry` holds (no feasible solution yet).
     pub fn hurry(&mut self, hurry: bool) {
         self.update_every = if hurry { HURRIED_EVERY } else { UPDATE_EVERY };
+    }
+
+    /// Raises every weight that fell below its starting value back to it (a feasible search
+    /// lets the weights sink far below; a descent to a smaller fleet would spend its first
+    /// seconds climbing back).
+    pub fn raise_to_start(&mut self) {
+        let (ce, start) = (&mut self.ce, &self.start);
+        ce.time_warp = ce.time_warp.max(start.time_warp);
+        ce.stops = ce.stops.max(start.stops);
+        ce.distance = ce.distance.max(start.distance);
+        for (w, s) in ce.load.iter_mut().zip(start.load) {
+            *w = w.max(s);
+        }
     }
 
     /// Records one local-search result; returns true when the weights changed.

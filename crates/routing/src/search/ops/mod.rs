@@ -10,6 +10,7 @@ pub(crate) mod reload_insert;
 pub(crate) mod reload_remove;
 pub(crate) mod relocate;
 pub(crate) mod route_removal;
+pub(crate) mod run_exchange;
 pub(crate) mod swap;
 pub(crate) mod swap_star;
 pub(crate) mod two_opt;
