@@ -56,7 +56,8 @@ pub struct RouteReport {
     pub cost: i64,
     /// Schedule: start depot, every visit, end depot.
     pub schedule: Vec<VisitReport>,
-    /// Number of trips (facility visits + 1).
+    /// Number of trips: stretches between the start, the facility visits and the end that
+    /// collect at least one client (the empty drive home after the final unload is not one).
     pub trips: usize,
 }
 
@@ -306,11 +307,14 @@ pub(crate) fn check_route(
     let mut load_excess = vec![0i64; dims];
     let mut total = vec![0i64; dims];
     let mut on_board = vec![0i64; dims];
-    let mut trips = 1;
+    let mut trips = 0;
+    let mut collecting = false;
     let mut loads = Vec::with_capacity(stops.len());
     for stop in &stops {
         match stop.visit {
             Some(Visit::Client(c)) => {
+                trips += usize::from(!collecting);
+                collecting = true;
                 for d in 0..dims {
                     on_board[d] += problem.clients()[c].demand[d];
                     total[d] += problem.clients()[c].demand[d];
@@ -321,7 +325,7 @@ pub(crate) fn check_route(
                     load_excess[d] += (on_board[d] - vt.capacity[d]).max(0);
                     on_board[d] = 0;
                 }
-                trips += 1;
+                collecting = false;
             }
             _ => {}
         }

@@ -189,10 +189,7 @@ fn planner_style_problem_from_matrices() {
     // 160 kg on 100 kg trucks: one truck with a reload trip is enough.
     assert_eq!(res.solution.num_vehicles(), 1);
     let trips = check(&problem, &res.solution).routes[0].trips;
-    assert!(
-        trips >= 3,
-        "two collection trips and the final disposal: {trips}"
-    );
+    assert!(trips >= 2, "160 kg take two collection trips: {trips}");
 }
 
 /// Parallel searches return the best of the runs with the same seeds alone.
