@@ -9,9 +9,8 @@
 //! routes of which one changed), and SWAP* is tried on every pair of neighbouring routes
 //! (some client of one has a granular neighbour in the other) of which one changed since the
 //! pair was last tried; what it changes is searched again (instances up to
-//! [`SWAP_STAR_UP_TO`] clients). Empty
-//! vehicles are offered to each client as a split of its route after it (2-opt*) at the
-//! first pass, and to all node moves from the second.
+//! [`SWAP_STAR_UP_TO`] clients). Empty vehicles are offered to each client as a split of its
+//! route after it (2-opt*) at the first pass, and to all node moves from the second.
 
 use super::cost::CostEvaluator;
 use super::data::SearchData;
